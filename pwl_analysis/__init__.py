@@ -1,0 +1,22 @@
+"""pwl-analysis: trained Almost-Linear RNNs as exact piecewise-affine mathematics."""
+
+from pwl_analysis.loading import load_model
+from pwl_analysis.orbits import Cycle, CycleSet, DegenerateCycle, VirtualFixedPoint
+from pwl_analysis.pwl_map import ModelError, PWLMap, Region
+from pwl_analysis.search import Exhaustive, Scyfi, find_cycles
+from pwl_analysis.words import SearchTooLargeError
+
+__all__ = [
+    "Cycle",
+    "CycleSet",
+    "DegenerateCycle",
+    "Exhaustive",
+    "ModelError",
+    "PWLMap",
+    "Region",
+    "Scyfi",
+    "SearchTooLargeError",
+    "VirtualFixedPoint",
+    "find_cycles",
+    "load_model",
+]

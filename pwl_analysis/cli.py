@@ -1,0 +1,84 @@
+"""The ``pwl-analysis`` command line: a thin layer over the Python API."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from pwl_analysis.loading import load_model
+from pwl_analysis.orbits import CycleSet
+from pwl_analysis.pwl_map import ModelError
+from pwl_analysis.search import Exhaustive, Scyfi
+from pwl_analysis.words import SearchTooLargeError
+
+#: Exceptions that are the user's input, reported as one sentence instead of a traceback.
+USER_ERRORS = (FileNotFoundError, ModelError, SearchTooLargeError, ValueError)
+
+
+def _cycle_table(result: CycleSet) -> str:
+    lines = [f"{'period':>6}  {'regions':<32} {'stability':<16} {'max|λ|':>10}  point z_0"]
+    for cycle in result:
+        word = " ".join(cycle.regions)
+        word = word if len(word) <= 32 else word[:29] + "..."
+        head = ", ".join(f"{x:.4g}" for x in cycle.points[0][:4])
+        more = ", …" if cycle.points.shape[1] > 4 else ""
+        lines.append(
+            f"{cycle.period:>6}  {word:<32} {cycle.stability:<16} "
+            f"{cycle.spectral_radius:>10.5g}  ({head}{more})"
+        )
+    for degenerate in result.degenerate:
+        lines.append(f"  {degenerate!r}")
+    lines.append(
+        f"{len(result)} orbit(s) of period ≤ {result.max_period}; method: {result.method}; "
+        f"{result.words_tried} region words solved; "
+        + ("complete." if result.complete else "NOT a completeness guarantee.")
+    )
+    return "\n".join(lines)
+
+
+def _cycles_command(args: argparse.Namespace) -> None:
+    m = load_model(args.model, P=args.P)
+    method = Scyfi(n_starts=args.starts, seed=args.seed) if args.scyfi else Exhaustive()
+    result = m.cycles(args.max_period, method=method, progress=not args.json)
+    if args.json:
+        print(json.dumps([cycle.to_dict() for cycle in result], indent=1))
+    else:
+        print(f"{m}\n" + _cycle_table(result))
+
+
+def _add_cycles(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("cycles", help="every fixed point and cycle, exactly")
+    parser.add_argument("model", help=".pt state_dict, .npz archive or training run folder")
+    parser.add_argument("--max-period", type=int, default=1, help="largest period K (default 1)")
+    parser.add_argument("--P", type=int, default=None, help="piecewise-linear units (for .pt)")
+    parser.add_argument("--json", action="store_true", help="print a JSON list of orbits")
+    parser.add_argument("--scyfi", action="store_true", help="heuristic search for large P")
+    parser.add_argument("--starts", type=int, default=200, help="SCYFI random starts per period")
+    parser.add_argument("--seed", type=int, default=0, help="SCYFI seed")
+    parser.set_defaults(run=_cycles_command)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pwl-analysis",
+        description="Exact analysis of trained Almost-Linear RNNs (piecewise-linear RNNs).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    _add_cycles(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``pwl-analysis`` console script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except USER_ERRORS as error:
+        print(f"pwl-analysis {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,290 @@
+"""Solving the cycle equation of a region word, in floats (batched) and exactly.
+
+**Reduced float solve.**  Fix a base region b with Jacobian L = J_b.  Region d differs from b
+only in the columns of the P piecewise-linear units: J_d = L + U E_d S with U = W[:, M−P:],
+S z = z[M−P:] and E_d = diag(d − d_b) ∈ {−1, 0, 1}^P.  Along a k-cycle, with u_j = E_{d_j} S z_j,
+
+    z_{j+1} = L z_j + U u_j + h   ⇒   z_i = Σ_j Φ_ij (U u_j + h),
+    Φ_ij = L^i (I − L^k)^{-1} L^{k−1−j} + [j < i] L^{i−1−j},
+
+so the stacked piecewise-linear coordinates y = (S z_0, …, S z_{k−1}) are y = T u + c with a
+Pk×Pk matrix T and vector c that depend on k only.  A word enters through E alone:
+u = E (T u + c), and only the n_a non-zero entries of E are unknown,
+
+    (I − E_a T_aa) u_a = E_a c_a,
+
+a system of size n_a ≤ Pk instead of a product of k M×M matrices and an M×M solve.  All
+words of one size are solved in one batched numpy call.
+
+**Exact solve.**  Candidates are decided in Rationals from the full cycle equation
+(I − Π) z_0 = c, the points z_j are the exact iterates, and consistency is checked exactly.
+The float solve only screens: a word is dropped when its float solution leaves its regions by
+more than a tolerance scaled by the condition numbers involved, and words whose systems are
+ill-conditioned or singular in floats always go to the exact path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linprog
+from sympy.polys.matrices import DomainMatrix
+
+from pwl_analysis import _exact
+from pwl_analysis.orbits import Cycle, DegenerateCycle, exact_points_matrix
+from pwl_analysis.pwl_map import PWLMap
+from pwl_analysis.stability import classify
+from pwl_analysis.words import least_rotation
+
+#: Relative float error allowed before a region violation is believed; multiplied by the
+#: condition numbers of the base and reduced systems (float solves lose about cond·2^-52).
+_EPS = 1e-13
+#: Floor on the screening tolerance, relative to the size of the solution.
+_TOL_FLOOR = 1e-9
+#: Systems with a larger (1-norm) condition number go straight to the exact path.
+_COND_LIMIT = 1e10
+
+
+@dataclass(frozen=True)
+class _ReducedCycleSystem:
+    """T, c (y = T u + c) and the base region for one period k."""
+
+    base: int
+    T: np.ndarray  # (Pk, Pk)
+    c: np.ndarray  # (Pk,)
+    base_condition: float
+
+
+def _matrix_powers(L: np.ndarray, k: int) -> np.ndarray:
+    powers = np.empty((k + 1, *L.shape))
+    powers[0] = np.eye(L.shape[0])
+    for i in range(1, k + 1):
+        powers[i] = L @ powers[i - 1]
+    return powers
+
+
+def reduced_system(m: PWLMap, k: int, base: int) -> _ReducedCycleSystem:
+    """Build T and c of the reduced k-cycle equation around region ``base``."""
+    M, P = m.M, m.P
+    L = m.jacobians[base]
+    powers = _matrix_powers(L, k)
+    I_minus = np.eye(M) - powers[k]
+    G = np.linalg.inv(I_minus)
+    condition = float(np.linalg.norm(I_minus, 1) * np.linalg.norm(G, 1))
+    i = np.arange(k)[:, None]
+    j = np.arange(k)[None, :]
+    Phi = np.einsum("iab,bc,jcd->ijad", powers[:k], G, powers[k - 1 - np.arange(k)])
+    lower = np.where((j < i)[..., None, None], powers[np.clip(i - 1 - j, 0, k)], 0.0)
+    Phi = Phi + lower
+    U = m.W[:, M - P :]
+    T = np.einsum("ijad,dp->iajp", Phi[:, :, M - P :, :], U).reshape(k * P, k * P)
+    c = Phi[:, :, M - P :, :].sum(axis=1) @ m.h
+    return _ReducedCycleSystem(base=base, T=T, c=c.reshape(k * P), base_condition=condition)
+
+
+def best_reduced_system(m: PWLMap, k: int) -> _ReducedCycleSystem | None:
+    """The reduced system around the best-conditioned of a few base regions, or None."""
+    q = m.n_regions
+    bases = range(q) if q <= 16 else sorted({0, q - 1, *range(0, q, max(1, q // 8))})
+    best = None
+    for base in bases:
+        try:
+            system = reduced_system(m, k, base)
+        except np.linalg.LinAlgError:
+            continue
+        if best is None or system.base_condition < best.base_condition:
+            best = system
+    if best is None or best.base_condition > _COND_LIMIT:
+        return None
+    return best
+
+
+def screen_words(m: PWLMap, words: np.ndarray, system: _ReducedCycleSystem) -> np.ndarray:
+    """Mask of words that may be consistent cycles (to be decided exactly).
+
+    Parameters
+    ----------
+    words : ndarray of int, shape (n, k)
+    system : the reduced system for this k
+
+    Returns
+    -------
+    ndarray of bool, shape (n,)
+    """
+    n, k = words.shape
+    bits = m.region_bits[words].reshape(n, k * m.P).astype(np.int64)
+    E = bits - m.region_bits[system.base][None, :].repeat(k, axis=0).reshape(1, -1)
+    sign = np.where(bits == 1, 1.0, -1.0)  # y > 0 where active, y ≤ 0 where not
+    n_active = (E != 0).sum(axis=1)
+    keep = np.zeros(n, dtype=bool)
+    for size in np.unique(n_active):
+        group = np.nonzero(n_active == size)[0]
+        keep[group] = _screen_group(system, E[group], sign[group], int(size))
+    return keep
+
+
+def _screen_group(system, E: np.ndarray, sign: np.ndarray, size: int) -> np.ndarray:
+    T, c = system.T, system.c
+    n = E.shape[0]
+    if size == 0:
+        y = np.broadcast_to(c, (n, c.size))
+        condition = np.ones(n)
+    else:
+        active = np.nonzero(E)[1].reshape(n, size)
+        e = np.take_along_axis(E, active, axis=1).astype(np.float64)
+        lhs = np.eye(size) - e[:, :, None] * T[active[:, :, None], active[:, None, :]]
+        rhs = e * c[active]
+        _, logdet = np.linalg.slogdet(lhs)
+        y = np.zeros((n, c.size))
+        condition = np.full(n, np.inf)
+        solvable = np.isfinite(logdet)
+        if solvable.any():
+            inverse = np.linalg.inv(lhs[solvable])
+            u = np.einsum("nab,nb->na", inverse, rhs[solvable])
+            y[solvable] = np.einsum("nia,na->ni", T[:, active[solvable]].transpose(1, 0, 2), u) + c
+            condition[solvable] = np.abs(lhs[solvable]).sum(axis=1).max(axis=1) * np.abs(
+                inverse
+            ).sum(axis=1).max(axis=1)
+    scale = 1.0 + np.abs(y).max(axis=1)
+    tolerance = np.maximum(_TOL_FLOOR, _EPS * condition * system.base_condition) * scale
+    consistent = (sign * y).min(axis=1) >= -tolerance
+    return consistent | (condition * system.base_condition > _COND_LIMIT)
+
+
+def direct_float_solve(m: PWLMap, words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Points of each word's cycle by the plain method: product of k Jacobians, one solve.
+
+    Every cyclic rotation is solved separately, so z_j is never obtained by iterating an
+    unstable orbit forward.  Returns (points of shape (n, k, M), solvable mask of shape (n,)).
+    """
+    n, k = words.shape
+    points = np.zeros((n, k, m.M))
+    solvable = np.ones(n, dtype=bool)
+    for shift in range(k):
+        rotated = np.roll(words, -shift, axis=1)
+        product = np.broadcast_to(np.eye(m.M), (n, m.M, m.M)).copy()
+        offset = np.zeros((n, m.M))
+        for j in range(k):
+            J = m.jacobians[rotated[:, j]]
+            product = J @ product
+            offset = np.einsum("nab,nb->na", J, offset) + m.h
+        lhs = np.eye(m.M) - product
+        ok = np.isfinite(np.linalg.slogdet(lhs)[1])
+        solvable &= ok
+        if ok.any():
+            points[ok, shift] = np.linalg.solve(lhs[ok], offset[ok][..., None])[..., 0]
+    return points, solvable
+
+
+# ---- exact ---------------------------------------------------------------------------------
+
+
+def _exact_cycle_equation(m: PWLMap, word):
+    """(Π, c) over QQ with Π = J_{d_{k-1}} ⋯ J_{d_0} and c the accumulated offset."""
+    _, _, h = m.exact_weights
+    product = _exact.identity(m.M)
+    offset = h * 0
+    for region in word:
+        J = m.exact_region_jacobian(int(region))
+        product = J * product
+        offset = J * offset + h
+    return product, offset
+
+
+def exact_cycle(m: PWLMap, word) -> Cycle | DegenerateCycle | None:
+    """Decide a region word exactly: its cycle, a degenerate solution set, or None.
+
+    The word must be primitive (not a power of a shorter word).  Returns a :class:`Cycle`
+    when the unique solution of (I − Π) z_0 = c has every iterate z_j in Ω_{d_j} (with the
+    boundary convention of :meth:`PWLMap.region_of`), None when it does not, and a
+    :class:`DegenerateCycle` when I − Π is singular.
+    """
+    word = tuple(int(r) for r in word)
+    product, offset = _exact_cycle_equation(m, word)
+    lhs = _exact.identity(m.M) - product
+    labels = tuple(m.region_label(r) for r in word)
+    if lhs.det() == 0:
+        return _degenerate(m, word, labels, lhs, offset)
+    point = lhs.lu_solve(offset)
+    points = []
+    for region in word:
+        pwl = _exact.column_entries(point)[m.M - m.P :]
+        if _exact_region(pwl) != region_bits_tuple(m, region):
+            return None
+        points.append(point)
+        point = m.exact_step(point)
+    return _make_cycle(m, word, labels, points, product)
+
+
+def region_bits_tuple(m: PWLMap, region: int) -> tuple[int, ...]:
+    return tuple(int(b) for b in m.region_bits[region])
+
+
+def _exact_region(pwl_coordinates) -> tuple[int, ...]:
+    return tuple(1 if x > 0 else 0 for x in pwl_coordinates)
+
+
+def _make_cycle(m: PWLMap, word, labels, points, product) -> Cycle:
+    rotation = _lyndon_shift(word)
+    points = points[rotation:] + points[:rotation]
+    labels = labels[rotation:] + labels[:rotation]
+    exact_points = exact_points_matrix(points)
+    float_points = np.array([_exact.to_float(p)[:, 0] for p in points])
+    jacobian = _exact.to_float(product)
+    multipliers = np.linalg.eigvals(jacobian)
+    multipliers = multipliers[np.argsort(-np.abs(multipliers), kind="stable")]
+    on_boundary = any(x == 0 for p in points for x in _exact.column_entries(p)[m.M - m.P :])
+    return Cycle(
+        period=len(word),
+        regions=labels,
+        points=float_points,
+        exact_points=exact_points,
+        jacobian=jacobian,
+        multipliers=multipliers,
+        stability=classify(multipliers, lambda: product),
+        on_boundary=on_boundary,
+    )
+
+
+def _lyndon_shift(word) -> int:
+    least = least_rotation(word)
+    return next(i for i in range(len(word)) if tuple(word[i:] + word[:i]) == least)
+
+
+def _degenerate(m: PWLMap, word, labels, lhs, offset) -> DegenerateCycle:
+    augmented = lhs.hstack(offset)
+    if augmented.rank() > lhs.rank():
+        return DegenerateCycle(len(word), labels, False, None, None, None)
+    reduced, pivots = augmented.rref()
+    rows = reduced.to_list()
+    particular = [[lhs.domain.zero] for _ in range(m.M)]
+    for row, column in enumerate(pivots):
+        particular[column] = [rows[row][m.M]]
+    z_p = DomainMatrix(particular, (m.M, 1), lhs.domain)
+    directions = lhs.nullspace().transpose()
+    meets = _affine_set_meets_regions(m, word, z_p, directions)
+    return DegenerateCycle(
+        len(word), labels, True, _exact.to_sympy(z_p), _exact.to_sympy(directions), meets
+    )
+
+
+def _affine_set_meets_regions(m: PWLMap, word, z_p, directions) -> bool:
+    """LP: is there t with every iterate of z_p + N t in its region of the word?"""
+    z = _exact.to_float(z_p)[:, 0]
+    N = _exact.to_float(directions)
+    rows, bounds = [], []
+    for region in word:
+        sign = np.where(m.region_bits[region] == 1, 1.0, -1.0)
+        rows.append(-sign[:, None] * N[m.M - m.P :])
+        bounds.append(sign * z[m.M - m.P :])
+        J = m.jacobians[region]
+        z, N = J @ z + m.h, J @ N
+    result = linprog(
+        np.zeros(N.shape[1]),
+        A_ub=np.vstack(rows),
+        b_ub=np.concatenate(bounds),
+        bounds=[(None, None)] * N.shape[1],
+        method="highs",
+    )
+    return result.status != 2

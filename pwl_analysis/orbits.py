@@ -1,0 +1,244 @@
+"""Periodic orbits of a piecewise-linear map: the result records.
+
+A k-cycle with region word (d_0, …, d_{k-1}) satisfies z_{j+1} = J_{d_j} z_j + h (indices mod
+k), so its first point solves the linear *cycle equation*
+
+    (I − Π) z_0 = c,   Π = J_{d_{k-1}} ⋯ J_{d_0},   c = Σ_{j=0}^{k-1} J_{d_{k-1}} ⋯ J_{d_{j+1}} h,
+
+and the word is *consistent* when every z_j lies in its region Ω_{d_j}.  These records hold the
+float and the exact (Rational) views of one solution; both come from the same exact solve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy
+
+from pwl_analysis import _exact
+
+
+def _complex_pairs(values: np.ndarray) -> list[list[float]]:
+    return [[float(v.real), float(v.imag)] for v in values]
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """One periodic orbit of minimal period k (k = 1: a fixed point).
+
+    Attributes
+    ----------
+    period : int
+        Minimal period k.
+    regions : tuple of str
+        Region labels d_0, …, d_{k-1} along the orbit, rotated to the lexicographically least
+        (Lyndon) word, so each orbit has one representation.
+    points : ndarray, shape (k, M)
+        z_0, …, z_{k-1} in float64 (nearest floats to the exact points).
+    exact_points : sympy.Matrix, shape (k, M)
+        The exact Rational solution of the cycle equation and its images.
+    jacobian : ndarray, shape (M, M)
+        Monodromy matrix Π = J_{d_{k-1}} ⋯ J_{d_0}.
+    multipliers : ndarray of complex, shape (M,)
+        Eigenvalues of Π (Floquet multipliers), sorted by decreasing modulus.
+    stability : str
+        ``"stable|unstable|saddle|marginal"`` + ``" node|focus"`` (see
+        :mod:`pwl_analysis.stability`).
+    on_boundary : bool
+        True when some point has a piecewise-linear coordinate exactly 0 (it lies on a
+        switching boundary; the map is continuous there, the orbit is reported once).
+    """
+
+    period: int
+    regions: tuple[str, ...]
+    points: np.ndarray
+    exact_points: sympy.Matrix
+    jacobian: np.ndarray
+    multipliers: np.ndarray
+    stability: str
+    on_boundary: bool
+
+    @property
+    def stable(self) -> bool:
+        """All multipliers strictly inside the unit circle."""
+        return self.stability.startswith("stable")
+
+    @property
+    def spectral_radius(self) -> float:
+        """max |λ| over the multipliers."""
+        return float(np.max(np.abs(self.multipliers)))
+
+    @property
+    def lyapunov_exponent(self) -> float:
+        """Largest Lyapunov exponent of the orbit, log(max |λ|) / k (per map step)."""
+        return float(np.log(self.spectral_radius) / self.period)
+
+    def __repr__(self) -> str:
+        word = " → ".join(self.regions)
+        kind = "fixed point" if self.period == 1 else f"{self.period}-cycle"
+        where = ", on boundary" if self.on_boundary else ""
+        return (
+            f"Cycle({kind} in {word}: {self.stability}, max|λ| = {self.spectral_radius:.4g}{where})"
+        )
+
+    def _latex(self, printer=None) -> str:
+        points = r",\; ".join(
+            sympy.latex(self.exact_points[j, :].T.evalf(6)) for j in range(self.period)
+        )
+        word = r"\to ".join(rf"\Omega_{{{r}}}" for r in self.regions)
+        return rf"{word}:\; {points}"
+
+    def _repr_latex_(self) -> str:
+        return f"${self._latex()}$"
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict: points as floats, exact points as ``"p/q"`` strings."""
+        return {
+            "period": self.period,
+            "regions": list(self.regions),
+            "points": self.points.tolist(),
+            "exact_points": [
+                [str(x) for x in self.exact_points.row(j)] for j in range(self.period)
+            ],
+            "multipliers": _complex_pairs(self.multipliers),
+            "stability": self.stability,
+            "stable": self.stable,
+            "on_boundary": self.on_boundary,
+        }
+
+
+@dataclass(frozen=True)
+class VirtualFixedPoint:
+    """The solution z* = (I − J_d)^{-1} h of a region's affine map lying outside Ω_d.
+
+    It is not an orbit of the map, but shapes the flow inside Ω_d (a "virtual" fixed point).
+    """
+
+    region: str
+    point: np.ndarray
+    exact_point: sympy.Matrix
+    multipliers: np.ndarray
+    stability: str
+
+    def __repr__(self) -> str:
+        return f"VirtualFixedPoint(of Ω_{self.region}: {self.stability})"
+
+    def to_dict(self) -> dict:
+        return {
+            "region": self.region,
+            "point": self.point.tolist(),
+            "exact_point": [str(x) for x in self.exact_point],
+            "multipliers": _complex_pairs(self.multipliers),
+            "stability": self.stability,
+        }
+
+
+@dataclass(frozen=True)
+class DegenerateCycle:
+    """A region word whose cycle equation (I − Π) z_0 = c is singular.
+
+    The solutions form the affine set {z_p + N t} (``particular`` + span of ``directions``) —
+    a line or plane of periodic points, or a centre — or are empty (``nonempty`` False).
+    ``meets_regions`` says whether some point of that set has all its iterates in the word's
+    regions (decided by linear programming in floats, so within solver tolerance); it is
+    None for an empty set.
+    """
+
+    period: int
+    regions: tuple[str, ...]
+    nonempty: bool
+    particular: sympy.Matrix | None
+    directions: sympy.Matrix | None
+    meets_regions: bool | None
+
+    def __repr__(self) -> str:
+        word = " → ".join(self.regions)
+        if not self.nonempty:
+            return f"DegenerateCycle({word}: singular, no solution)"
+        dim = self.directions.shape[1]
+        return (
+            f"DegenerateCycle({word}: {dim}-dimensional set, meets regions: {self.meets_regions})"
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "period": self.period,
+            "regions": list(self.regions),
+            "nonempty": self.nonempty,
+            "particular": None if self.particular is None else [str(x) for x in self.particular],
+            "directions": None
+            if self.directions is None
+            else [
+                [str(x) for x in self.directions.col(j)] for j in range(self.directions.shape[1])
+            ],
+            "meets_regions": self.meets_regions,
+        }
+
+
+@dataclass(frozen=True)
+class CycleSet:
+    """All orbits a search found, iterable over its :class:`Cycle` records.
+
+    Attributes
+    ----------
+    cycles : tuple of Cycle
+        Sorted by period, then region word.
+    degenerate : tuple of DegenerateCycle
+        Region words with a singular cycle equation.
+    virtual : tuple of VirtualFixedPoint
+        Filled only by ``fixed_points(include_virtual=True)``.
+    max_period : int
+    method : str
+        The search method's description.
+    complete : bool
+        True when the method guarantees that every orbit of period ≤ ``max_period`` is listed.
+    words_tried : int
+        Number of region words whose cycle equation was solved.
+    """
+
+    cycles: tuple[Cycle, ...]
+    degenerate: tuple[DegenerateCycle, ...]
+    max_period: int
+    method: str
+    complete: bool
+    words_tried: int
+    virtual: tuple[VirtualFixedPoint, ...] = field(default=())
+
+    def __iter__(self):
+        return iter(self.cycles)
+
+    def __len__(self) -> int:
+        return len(self.cycles)
+
+    def __getitem__(self, i: int) -> Cycle:
+        return self.cycles[i]
+
+    def of_period(self, k: int) -> tuple[Cycle, ...]:
+        """The cycles of minimal period k."""
+        return tuple(c for c in self.cycles if c.period == k)
+
+    def __repr__(self) -> str:
+        counts = {k: len(self.of_period(k)) for k in range(1, self.max_period + 1)}
+        shown = ", ".join(f"{k}: {n}" for k, n in counts.items() if n)
+        guarantee = "complete" if self.complete else "not a completeness guarantee"
+        return (
+            f"CycleSet({len(self.cycles)} orbits by period {{{shown}}}, "
+            f"{len(self.degenerate)} degenerate, {self.method}, {guarantee})"
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "max_period": self.max_period,
+            "method": self.method,
+            "complete": self.complete,
+            "words_tried": self.words_tried,
+            "cycles": [c.to_dict() for c in self.cycles],
+            "degenerate": [d.to_dict() for d in self.degenerate],
+            "virtual": [v.to_dict() for v in self.virtual],
+        }
+
+
+def exact_points_matrix(points: list) -> sympy.Matrix:
+    """Stack exact column ``DomainMatrix`` points into a k×M ``sympy.Matrix``."""
+    return sympy.Matrix([list(_exact.to_sympy(p).T) for p in points])

@@ -1,0 +1,336 @@
+"""The piecewise-linear map of an Almost-Linear RNN and its linear subregions.
+
+An AL-RNN with M latent units, the last P of them piecewise linear, iterates
+
+    z_{t+1} = A z_t + W Φ*(z_t) + h,
+    Φ*(z) = (z_1, …, z_{M-P}, max(0, z_{M-P+1}), …, max(0, z_M)).
+
+The sign pattern d ∈ {0, 1}^P of the last P units labels one of 2^P linear subregions
+
+    Ω_d = {z : z_{M-P+i} > 0 if d_i = 1,  z_{M-P+i} ≤ 0 if d_i = 0},
+
+inside which the map is exactly affine, z ↦ J_d z + h with J_d = A + W diag(1, …, 1, d).
+Points on a switching boundary (z_{M-P+i} = 0) belong to the region with d_i = 0; the map is
+continuous, so both neighbouring affine maps agree there.
+
+Regions are indexed by the integer whose binary digits are d (most significant first) and
+labelled by the bit string itself: region 2 of a P = 2 model is ``"10"``.
+
+References
+----------
+Brenner, M., Hemmer, C. J., Monfared, Z., Durstewitz, D. (2024). Almost-Linear RNNs Yield
+Highly Interpretable Symbolic Codes in Dynamical Systems Reconstruction. NeurIPS 2024.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+import numpy as np
+import sympy
+from sympy import QQ
+from sympy.polys.matrices import DomainMatrix
+
+from pwl_analysis import _exact
+
+
+class ModelError(ValueError):
+    """Weights or a model file that do not describe a valid AL-RNN."""
+
+
+@dataclass(frozen=True)
+class Region:
+    """One linear subregion Ω_d and the affine map z ↦ J z + h that holds inside it.
+
+    Attributes
+    ----------
+    index : int
+        Integer whose binary digits are ``d``.
+    label : str
+        The bit string of ``d``, e.g. ``"01"``.
+    bits : tuple of int
+        d ∈ {0, 1}^P: which piecewise-linear units are active (positive).
+    jacobian : ndarray, shape (M, M)
+        J_d = A + W diag(1, …, 1, d), float64.
+    offset : ndarray, shape (M,)
+        h, float64.
+    exact_jacobian, exact_offset : sympy.Matrix
+        The same, as exact Rationals.
+    """
+
+    index: int
+    label: str
+    bits: tuple[int, ...]
+    jacobian: np.ndarray
+    offset: np.ndarray
+    exact_jacobian: sympy.Matrix
+    exact_offset: sympy.Matrix
+
+    def __repr__(self) -> str:
+        return f"Region(Ω_{self.label}: z ↦ J z + h, M={self.jacobian.shape[0]})"
+
+    def _latex(self, printer=None) -> str:
+        J = sympy.latex(self.exact_jacobian.evalf(4))
+        h = sympy.latex(self.exact_offset.evalf(4))
+        return rf"\Omega_{{{self.label}}}:\; z \mapsto {J} z + {h}"
+
+    def _repr_latex_(self) -> str:
+        return f"${self._latex()}$"
+
+    def to_dict(self) -> dict:
+        return {
+            "index": self.index,
+            "label": self.label,
+            "bits": list(self.bits),
+            "jacobian": self.jacobian.tolist(),
+            "offset": self.offset.tolist(),
+        }
+
+
+def _as_float_array(name: str, value, shape: tuple[int, ...]) -> np.ndarray:
+    array = np.asarray(value, dtype=np.float64)
+    if array.shape != shape:
+        raise ModelError(f"{name} has shape {array.shape}, expected {shape}")
+    if not np.all(np.isfinite(array)):
+        bad = int(np.sum(~np.isfinite(array)))
+        raise ModelError(f"{name} contains {bad} NaN or infinite value(s)")
+    return array
+
+
+@dataclass(frozen=True, eq=False)
+class PWLMap:
+    """The AL-RNN map z ↦ A z + W Φ*(z) + h with ReLU on the last P of M units.
+
+    Build it with :meth:`from_alrnn`.  ``A`` is stored as a full M×M matrix (a diagonal
+    AL-RNN's vector becomes ``diag(A)``).
+
+    Examples
+    --------
+    The tent map u ↦ 2u + 1/2 − 4 max(0, u) on [−1/2, 1/2] as an AL-RNN with M = P = 1:
+
+    >>> m = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
+    >>> m.M, m.P, m.n_regions
+    (1, 1, 2)
+    >>> float(m([0.25])[0])
+    0.0
+    >>> m.region_of([[0.25], [-0.25]]).tolist()
+    [1, 0]
+    """
+
+    A: np.ndarray
+    W: np.ndarray
+    h: np.ndarray
+    P: int
+
+    @classmethod
+    def from_alrnn(cls, A, W, h, P: int) -> PWLMap:
+        """Check and wrap AL-RNN weights.
+
+        Parameters
+        ----------
+        A : array_like, shape (M,) or (M, M)
+            Diagonal of the linear part (AL-RNN) or the full matrix (PLRNN).
+        W : array_like, shape (M, M)
+            Weights acting on Φ*(z).
+        h : array_like, shape (M,)
+            Bias.
+        P : int
+            Number of piecewise-linear units, 0 ≤ P ≤ M; they are the last P.
+
+        Raises
+        ------
+        ModelError
+            Wrong shapes, P out of range, or NaN / infinite weights.
+        """
+        h = np.asarray(h, dtype=np.float64)
+        if h.ndim != 1 or h.size == 0:
+            raise ModelError(f"h must be a non-empty vector, got shape {h.shape}")
+        M = h.shape[0]
+        A = np.asarray(A, dtype=np.float64)
+        if A.ndim == 1:
+            A = np.diag(_as_float_array("A", A, (M,)))
+        A = _as_float_array("A", A, (M, M))
+        W = _as_float_array("W", W, (M, M))
+        h = _as_float_array("h", h, (M,))
+        if isinstance(P, bool) or int(P) != P:
+            raise ModelError(f"P must be an integer, got {P!r}")
+        P = int(P)
+        if not 0 <= P <= M:
+            raise ModelError(f"P = {P} piecewise-linear units is out of range 0…M = 0…{M}")
+        for array in (A, W, h):
+            array.setflags(write=False)
+        return cls(A=A, W=W, h=h, P=P)
+
+    @property
+    def M(self) -> int:
+        """Number of latent units."""
+        return self.h.shape[0]
+
+    @property
+    def n_regions(self) -> int:
+        """Number of linear subregions, 2^P."""
+        return 2**self.P
+
+    # ---- regions -----------------------------------------------------------------------
+
+    @cached_property
+    def region_bits(self) -> np.ndarray:
+        """(2^P, P) array of 0/1: row r holds d for region r (most significant bit first)."""
+        indices = np.arange(self.n_regions)
+        shifts = np.arange(self.P - 1, -1, -1)
+        return ((indices[:, None] >> shifts[None, :]) & 1).astype(np.int8)
+
+    def region_label(self, index: int) -> str:
+        """Bit-string label of region ``index`` (``""`` when P = 0)."""
+        return "".join(str(int(b)) for b in self.region_bits[int(index)])
+
+    def region_index(self, label: str | int) -> int:
+        """Index of a region given by its label or index; raises on anything else."""
+        if isinstance(label, (int, np.integer)):
+            index = int(label)
+        elif isinstance(label, str) and len(label) == self.P and set(label) <= {"0", "1"}:
+            index = int(label, 2) if self.P else 0
+        else:
+            raise ValueError(f"{label!r} is not a region of this map (P = {self.P})")
+        if not 0 <= index < self.n_regions:
+            raise ValueError(f"region index {index} out of range 0…{self.n_regions - 1}")
+        return index
+
+    @cached_property
+    def jacobians(self) -> np.ndarray:
+        """(2^P, M, M) float64: J_d for every region, in index order."""
+        diagonal = np.ones((self.n_regions, self.M))
+        diagonal[:, self.M - self.P :] = self.region_bits
+        return self.A[None, :, :] + self.W[None, :, :] * diagonal[:, None, :]
+
+    @cached_property
+    def exact_weights(self) -> tuple[DomainMatrix, DomainMatrix, DomainMatrix]:
+        """(A, W, h) as exact ``DomainMatrix`` over QQ; h is a column."""
+        return _exact.exact_matrix(self.A), _exact.exact_matrix(self.W), _exact.exact_matrix(self.h)
+
+    def exact_region_jacobian(self, index: int) -> DomainMatrix:
+        """J_d of region ``index`` as an exact ``DomainMatrix`` over QQ."""
+        A, W, _ = self.exact_weights
+        return A + W * self._exact_unit_mask(self.region_bits[index])
+
+    def _exact_unit_mask(self, bits) -> DomainMatrix:
+        """diag(1, …, 1, d) over QQ."""
+        mask = [1] * (self.M - self.P) + [int(b) for b in bits]
+        return DomainMatrix.diag([QQ(x) for x in mask], QQ)
+
+    def region(self, label: str | int) -> Region:
+        """The region given by label (``"01"``) or index, with its float and exact affine map."""
+        index = self.region_index(label)
+        return Region(
+            index=index,
+            label=self.region_label(index),
+            bits=tuple(int(b) for b in self.region_bits[index]),
+            jacobian=self.jacobians[index],
+            offset=self.h,
+            exact_jacobian=_exact.to_sympy(self.exact_region_jacobian(index)),
+            exact_offset=_exact.to_sympy(self.exact_weights[2]),
+        )
+
+    @property
+    def regions(self) -> list[Region]:
+        """All 2^P regions in index order."""
+        return [self.region(i) for i in range(self.n_regions)]
+
+    # ---- evaluation --------------------------------------------------------------------
+
+    def _check_states(self, z) -> np.ndarray:
+        z = np.asarray(z, dtype=np.float64)
+        if z.ndim == 0 or z.shape[-1] != self.M:
+            raise ValueError(f"states must have last dimension M = {self.M}, got shape {z.shape}")
+        return z
+
+    def region_of(self, z) -> np.ndarray:
+        """Region index of each state: z of shape (..., M) gives an int array of shape (...)."""
+        z = self._check_states(z)
+        active = z[..., self.M - self.P :] > 0
+        weights = 1 << np.arange(self.P - 1, -1, -1)
+        return (active * weights).sum(axis=-1).astype(np.int64)
+
+    def __call__(self, z) -> np.ndarray:
+        """f(z) = A z + W Φ*(z) + h for z of shape (..., M)."""
+        z = self._check_states(z)
+        phi = z.copy()
+        phi[..., self.M - self.P :] = np.maximum(phi[..., self.M - self.P :], 0.0)
+        return z @ self.A.T + phi @ self.W.T + self.h
+
+    def jacobian(self, z) -> np.ndarray:
+        """Df(z) = J_{d(z)}, shape (..., M, M), the Jacobian of the region holding z."""
+        return self.jacobians[self.region_of(z)]
+
+    def trajectory(self, z0, steps: int) -> np.ndarray:
+        """Free run z_0, f(z_0), …, f^{steps-1}(z_0).
+
+        Parameters
+        ----------
+        z0 : array_like, shape (M,) or (B, M)
+        steps : int
+            Number of states returned, the first being ``z0``.
+
+        Returns
+        -------
+        ndarray, shape (steps, M) or (steps, B, M)
+        """
+        z = self._check_states(z0)
+        if steps < 1:
+            raise ValueError(f"steps must be at least 1, got {steps}")
+        out = np.empty((steps, *z.shape))
+        out[0] = z
+        for t in range(1, steps):
+            out[t] = self(out[t - 1])
+        return out
+
+    def exact_step(self, z: DomainMatrix) -> DomainMatrix:
+        """f(z) in exact rational arithmetic for a column ``DomainMatrix`` z over QQ."""
+        A, W, h = self.exact_weights
+        pwl_units = _exact.column_entries(z)[self.M - self.P :]
+        bits = [1 if x > 0 else 0 for x in pwl_units]
+        return A * z + W * (self._exact_unit_mask(bits) * z) + h
+
+    # ---- orbits ------------------------------------------------------------------------
+
+    def fixed_points(self, include_virtual: bool = False, method=None):
+        """Every fixed point, decided exactly; see :func:`pwl_analysis.search.find_cycles`.
+
+        With ``include_virtual`` the result's ``virtual`` field also lists each region's
+        virtual fixed point (the solution of z = J_d z + h lying outside Ω_d).
+        """
+        from pwl_analysis.search import find_cycles, virtual_fixed_points
+
+        result = find_cycles(self, 1, method)
+        if include_virtual:
+            result = replace(result, virtual=virtual_fixed_points(self))
+        return result
+
+    def cycles(self, max_period: int, method=None, progress: bool = False):
+        """Every orbit of minimal period 1…``max_period``: a :class:`CycleSet`.
+
+        ``method`` is ``Exhaustive()`` (default, complete) or ``Scyfi()`` (heuristic); see
+        :func:`pwl_analysis.search.find_cycles`.
+        """
+        from pwl_analysis.search import find_cycles
+
+        return find_cycles(self, max_period, method, progress)
+
+    def cycle_of_word(self, regions):
+        """Exact solution of one region word's cycle equation.
+
+        Returns a ``Cycle`` when the word is realised, a ``DegenerateCycle`` when its cycle
+        equation is singular, and None otherwise.  ``regions`` are labels or indices and must
+        not be a power of a shorter word.
+        """
+        from pwl_analysis.cycle_equation import exact_cycle
+        from pwl_analysis.words import primitive_period
+
+        word = tuple(self.region_index(r) for r in regions)
+        if not word or primitive_period(word) != len(word):
+            raise ValueError(f"region word {regions!r} is empty or a power of a shorter word")
+        return exact_cycle(self, word)
+
+    def __repr__(self) -> str:
+        return f"PWLMap(M={self.M}, P={self.P}, regions={self.n_regions})"

@@ -1,0 +1,210 @@
+"""Finding every fixed point and k-cycle: the search methods.
+
+The method is a value passed to :func:`find_cycles` (and :meth:`PWLMap.cycles`):
+
+- :class:`Exhaustive` — every Lyndon region word of each period up to K, pruned by the LP
+  transition graph, screened by batched float solves, decided exactly.  *Complete*: every
+  orbit of minimal period ≤ K (inside the box, if one is given) is listed.
+- :class:`Scyfi` — the heuristic of Eisenmann et al. (2023) for models where 2^{P·K} words are
+  too many: from random region words, solve the cycle equation, jump to the word the solution
+  actually visits, repeat until self-consistent.  Orbits it returns are exact and certain;
+  orbits it misses are not ruled out (``complete`` is False).
+
+References
+----------
+Eisenmann, L., Monfared, Z., Göring, N., Durstewitz, D. (2023). Bifurcations and loss jumps in
+RNN training. NeurIPS 2023 (SCYFI).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from pwl_analysis import _exact
+from pwl_analysis.cycle_equation import (
+    best_reduced_system,
+    direct_float_solve,
+    exact_cycle,
+    screen_words,
+)
+from pwl_analysis.orbits import Cycle, CycleSet, DegenerateCycle, VirtualFixedPoint
+from pwl_analysis.pwl_map import PWLMap
+from pwl_analysis.stability import classify
+from pwl_analysis.transitions import transition_matrix
+from pwl_analysis.words import least_rotation, lyndon_words, primitive_period
+
+#: Above this many regions the q² transition LPs cost more than they save; ``prune=None``
+#: (automatic) skips them.
+_AUTO_PRUNE_MAX_REGIONS = 32
+
+
+@dataclass(frozen=True)
+class Exhaustive:
+    """Complete search over all Lyndon region words of each period.
+
+    Parameters
+    ----------
+    prune : bool or None
+        Drop words using a transition the LP proves impossible (see
+        :mod:`pwl_analysis.transitions`).  None: prune when 2^P ≤ 32.
+    box : (lower, upper) or None
+        Restrict transitions (and so the orbits found) to a box, e.g. the data's range.
+    max_words : int
+        Budget of partial words per period before :class:`SearchTooLargeError` is raised.
+    """
+
+    prune: bool | None = None
+    box: tuple | None = None
+    max_words: int = 5_000_000
+
+    def describe(self, m: PWLMap) -> str:
+        pruned = "LP-pruned" if self._prunes(m) else "unpruned"
+        boxed = ", in box" if self.box is not None else ""
+        return f"exhaustive ({pruned}{boxed})"
+
+    def _prunes(self, m: PWLMap) -> bool:
+        if self.prune is None:
+            return m.n_regions <= _AUTO_PRUNE_MAX_REGIONS or self.box is not None
+        return self.prune
+
+
+@dataclass(frozen=True)
+class Scyfi:
+    """SCYFI: iterate word → exact-structure solve → visited word, from random starts.
+
+    Parameters
+    ----------
+    n_starts : int
+        Random initial words per period.
+    max_iter : int
+        Word updates per start before giving up.
+    seed : int
+        Seed of the random initial words.
+    """
+
+    n_starts: int = 200
+    max_iter: int = 50
+    seed: int = 0
+
+    def describe(self, m: PWLMap) -> str:
+        return f"SCYFI heuristic ({self.n_starts} starts × {self.max_iter} iterations per period)"
+
+
+def find_cycles(
+    m: PWLMap, max_period: int, method: Exhaustive | Scyfi | None = None, progress: bool = False
+) -> CycleSet:
+    """Every orbit of minimal period 1…``max_period`` that ``method`` finds.
+
+    Parameters
+    ----------
+    m : PWLMap
+    max_period : int
+        Largest period K ≥ 1.
+    method : Exhaustive or Scyfi, optional
+        Defaults to ``Exhaustive()``.
+    progress : bool
+        Show a progress bar over periods.
+
+    Returns
+    -------
+    CycleSet
+
+    Examples
+    --------
+    The tent map has 2 fixed points and one 2-cycle:
+
+    >>> m = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
+    >>> result = find_cycles(m, 2)
+    >>> [c.period for c in result]
+    [1, 1, 2]
+    """
+    if isinstance(max_period, bool) or int(max_period) != max_period or max_period < 1:
+        raise ValueError(f"max_period must be a positive integer, got {max_period!r}")
+    method = Exhaustive() if method is None else method
+    if not isinstance(method, (Exhaustive, Scyfi)):
+        raise TypeError(f"method must be Exhaustive() or Scyfi(), got {method!r}")
+    periods = tqdm(range(1, int(max_period) + 1), desc="periods", disable=not progress)
+    found, tried = [], 0
+    if isinstance(method, Exhaustive):
+        allowed = transition_matrix(m, method.box) if method._prunes(m) else None
+        for k in periods:
+            words = lyndon_words(m.n_regions, k, allowed, method.max_words)
+            tried += len(words)
+            found.extend(_decide(m, words, _candidates(m, words)))
+    else:
+        rng = np.random.default_rng(method.seed)
+        for k in periods:
+            words, n_tried = _scyfi_words(m, k, method, rng)
+            tried += n_tried
+            found.extend(_decide(m, words, np.ones(len(words), dtype=bool)))
+    cycles = sorted((c for c in found if isinstance(c, Cycle)), key=lambda c: (c.period, c.regions))
+    degenerate = tuple(c for c in found if isinstance(c, DegenerateCycle))
+    return CycleSet(
+        cycles=tuple(cycles),
+        degenerate=degenerate,
+        max_period=int(max_period),
+        method=method.describe(m),
+        complete=isinstance(method, Exhaustive),
+        words_tried=tried,
+    )
+
+
+def _candidates(m: PWLMap, words: np.ndarray) -> np.ndarray:
+    """Float screen of one period's words; all words pass when no reduced system exists."""
+    if len(words) == 0:
+        return np.zeros(0, dtype=bool)
+    system = best_reduced_system(m, words.shape[1])
+    if system is None:
+        points, solvable = direct_float_solve(m, words)
+        consistent = (m.region_of(points) == words).all(axis=1)
+        return consistent | ~solvable
+    return screen_words(m, words, system)
+
+
+def _decide(m: PWLMap, words: np.ndarray, candidates: np.ndarray) -> list:
+    results = (exact_cycle(m, word) for word in words[candidates])
+    return [r for r in results if r is not None]
+
+
+def _scyfi_words(m: PWLMap, k: int, method: Scyfi, rng) -> tuple[np.ndarray, int]:
+    """Self-consistent primitive Lyndon words of length k reached from random starts."""
+    words = rng.integers(0, m.n_regions, size=(method.n_starts, k))
+    seen, consistent = set(), set()
+    for _ in range(method.max_iter):
+        if len(words) == 0:
+            break
+        seen.update(map(least_rotation, words))
+        points, solvable = direct_float_solve(m, words)
+        visited = m.region_of(points)
+        same = (visited == words).all(axis=1) & solvable
+        consistent.update(least_rotation(w) for w in words[same])
+        moving = ~same & solvable
+        words = np.unique(visited[moving], axis=0)
+    primitive = [w for w in consistent if primitive_period(w) == k]
+    return np.array(sorted(primitive), dtype=np.int64).reshape(-1, k), len(seen)
+
+
+def virtual_fixed_points(m: PWLMap) -> tuple[VirtualFixedPoint, ...]:
+    """Fixed points of each region's affine map that lie outside that region (exact)."""
+    _, _, h = m.exact_weights
+    virtual = []
+    for region in range(m.n_regions):
+        J = m.exact_region_jacobian(region)
+        lhs = _exact.identity(m.M) - J
+        if lhs.det() == 0 or exact_cycle(m, (region,)) is not None:
+            continue
+        point = lhs.lu_solve(h)
+        multipliers = np.linalg.eigvals(m.jacobians[region])
+        virtual.append(
+            VirtualFixedPoint(
+                region=m.region_label(region),
+                point=_exact.to_float(point)[:, 0],
+                exact_point=_exact.to_sympy(point),
+                multipliers=multipliers[np.argsort(-np.abs(multipliers), kind="stable")],
+                stability=classify(multipliers, lambda J=J: J),
+            )
+        )
+    return tuple(virtual)
