@@ -25,6 +25,8 @@ ill-conditioned or singular in floats always go to the exact path.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +44,8 @@ from pwl_analysis.words import least_rotation
 _EPS = 1e-13
 #: Floor on the screening tolerance, relative to the size of the solution.
 _TOL_FLOOR = 1e-9
+#: Words per batched solve (bounds memory, and lets chunks run on several cores).
+_CHUNK = 8192
 #: Systems with a larger (1-norm) condition number go straight to the exact path.
 _COND_LIMIT = 1e10
 
@@ -55,8 +59,14 @@ class _ReducedCycleSystem:
     c: np.ndarray  # (Pk,)
     base_condition: float
 
+    @property
+    def T_norm_bound(self) -> float:
+        """1 + ‖T‖₁, bounding the 1-norm of every reduced matrix I − E_a T_aa."""
+        return 1.0 + float(np.abs(self.T).sum(axis=0).max(initial=0.0))
+
 
 def _matrix_powers(L: np.ndarray, k: int) -> np.ndarray:
+    """(k+1, M, M): L^0, …, L^k."""
     powers = np.empty((k + 1, *L.shape))
     powers[0] = np.eye(L.shape[0])
     for i in range(1, k + 1):
@@ -64,40 +74,54 @@ def _matrix_powers(L: np.ndarray, k: int) -> np.ndarray:
     return powers
 
 
+def _condition(matrix: np.ndarray) -> float:
+    """1-norm condition number, inf when singular."""
+    try:
+        return float(np.linalg.norm(matrix, 1) * np.linalg.norm(np.linalg.inv(matrix), 1))
+    except np.linalg.LinAlgError:
+        return np.inf
+
+
 def reduced_system(m: PWLMap, k: int, base: int) -> _ReducedCycleSystem:
-    """Build T and c of the reduced k-cycle equation around region ``base``."""
+    """Build T and c of the reduced k-cycle equation around region ``base``.
+
+    With R_i = S L^i (I − L^k)^{-1}, V_n = L^n U and g_n = L^n h, the blocks are
+    T_ij = R_i V_{k−1−j} + [j < i] S V_{i−1−j} and c_i = R_i Σ_n g_n + Σ_{n<i} S g_n.
+    """
     M, P = m.M, m.P
-    L = m.jacobians[base]
-    powers = _matrix_powers(L, k)
+    pwl = slice(M - P, M)
+    powers = _matrix_powers(m.jacobians[base], k)
     I_minus = np.eye(M) - powers[k]
     G = np.linalg.inv(I_minus)
-    condition = float(np.linalg.norm(I_minus, 1) * np.linalg.norm(G, 1))
-    i = np.arange(k)[:, None]
-    j = np.arange(k)[None, :]
-    Phi = np.einsum("iab,bc,jcd->ijad", powers[:k], G, powers[k - 1 - np.arange(k)])
-    lower = np.where((j < i)[..., None, None], powers[np.clip(i - 1 - j, 0, k)], 0.0)
-    Phi = Phi + lower
-    U = m.W[:, M - P :]
-    T = np.einsum("ijad,dp->iajp", Phi[:, :, M - P :, :], U).reshape(k * P, k * P)
-    c = Phi[:, :, M - P :, :].sum(axis=1) @ m.h
-    return _ReducedCycleSystem(base=base, T=T, c=c.reshape(k * P), base_condition=condition)
+    R = powers[:k, pwl, :] @ G  # (k, P, M)
+    V = powers[:k] @ m.W[:, pwl]  # (k, M, P)
+    g = powers[:k] @ m.h  # (k, M)
+    T = R.reshape(k * P, M) @ V[::-1].transpose(1, 0, 2).reshape(M, k * P)
+    T = T.reshape(k, P, k, P)
+    i, j = np.nonzero(np.tri(k, k, -1))  # j < i
+    T[i, :, j, :] += V[i - 1 - j][:, pwl, :]
+    prefix = np.vstack([np.zeros((1, P)), np.cumsum(g[:, pwl], axis=0)[:-1]])
+    c = R @ g.sum(axis=0) + prefix
+    return _ReducedCycleSystem(
+        base=base,
+        T=T.reshape(k * P, k * P),
+        c=c.reshape(k * P),
+        base_condition=_condition(I_minus),
+    )
 
 
 def best_reduced_system(m: PWLMap, k: int) -> _ReducedCycleSystem | None:
     """The reduced system around the best-conditioned of a few base regions, or None."""
     q = m.n_regions
     bases = range(q) if q <= 16 else sorted({0, q - 1, *range(0, q, max(1, q // 8))})
-    best = None
-    for base in bases:
-        try:
-            system = reduced_system(m, k, base)
-        except np.linalg.LinAlgError:
-            continue
-        if best is None or system.base_condition < best.base_condition:
-            best = system
-    if best is None or best.base_condition > _COND_LIMIT:
+    conditions = {
+        base: _condition(np.eye(m.M) - np.linalg.matrix_power(m.jacobians[base], k))
+        for base in bases
+    }
+    base = min(conditions, key=conditions.get)
+    if conditions[base] > _COND_LIMIT:
         return None
-    return best
+    return reduced_system(m, k, base)
 
 
 def screen_words(m: PWLMap, words: np.ndarray, system: _ReducedCycleSystem) -> np.ndarray:
@@ -117,39 +141,60 @@ def screen_words(m: PWLMap, words: np.ndarray, system: _ReducedCycleSystem) -> n
     E = bits - m.region_bits[system.base][None, :].repeat(k, axis=0).reshape(1, -1)
     sign = np.where(bits == 1, 1.0, -1.0)  # y > 0 where active, y ≤ 0 where not
     n_active = (E != 0).sum(axis=1)
+    order = np.argsort(n_active, kind="stable")
+    boundaries = np.nonzero(np.diff(n_active[order]))[0] + 1
+    chunks = [
+        chunk
+        for group in np.split(order, boundaries)
+        for chunk in np.array_split(group, -(-len(group) // _CHUNK))
+    ]
     keep = np.zeros(n, dtype=bool)
-    for size in np.unique(n_active):
-        group = np.nonzero(n_active == size)[0]
-        keep[group] = _screen_group(system, E[group], sign[group], int(size))
+    # numpy's batched LAPACK calls release the GIL: chunks run in parallel on the cores
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        screened = pool.map(
+            lambda chunk: _screen_group(system, E[chunk], sign[chunk], int(n_active[chunk[0]])),
+            chunks,
+        )
+        for chunk, kept in zip(chunks, screened):
+            keep[chunk] = kept
     return keep
 
 
 def _screen_group(system, E: np.ndarray, sign: np.ndarray, size: int) -> np.ndarray:
     T, c = system.T, system.c
     n = E.shape[0]
-    if size == 0:
-        y = np.broadcast_to(c, (n, c.size))
-        condition = np.ones(n)
-    else:
+    u = np.zeros(E.shape)
+    condition = np.ones(n)
+    if size > 0:
         active = np.nonzero(E)[1].reshape(n, size)
         e = np.take_along_axis(E, active, axis=1).astype(np.float64)
         lhs = np.eye(size) - e[:, :, None] * T[active[:, :, None], active[:, None, :]]
-        rhs = e * c[active]
-        _, logdet = np.linalg.slogdet(lhs)
-        y = np.zeros((n, c.size))
-        condition = np.full(n, np.inf)
-        solvable = np.isfinite(logdet)
-        if solvable.any():
-            inverse = np.linalg.inv(lhs[solvable])
-            u = np.einsum("nab,nb->na", inverse, rhs[solvable])
-            y[solvable] = np.einsum("nia,na->ni", T[:, active[solvable]].transpose(1, 0, 2), u) + c
-            condition[solvable] = np.abs(lhs[solvable]).sum(axis=1).max(axis=1) * np.abs(
-                inverse
-            ).sum(axis=1).max(axis=1)
+        inverse, solvable = _batched_inverse(lhs)
+        u_active = (inverse @ (e * c[active])[:, :, None])[:, :, 0]
+        np.put_along_axis(u, active, u_active, axis=1)
+        # ‖I − E_a T_aa‖₁ ≤ 1 + ‖T‖₁ since |E| ≤ 1: an upper bound on the condition number
+        condition = np.where(solvable, system.T_norm_bound * _norm1(inverse), np.inf)
+    y = u @ T.T + c
     scale = 1.0 + np.abs(y).max(axis=1)
     tolerance = np.maximum(_TOL_FLOOR, _EPS * condition * system.base_condition) * scale
     consistent = (sign * y).min(axis=1) >= -tolerance
     return consistent | (condition * system.base_condition > _COND_LIMIT)
+
+
+def _norm1(matrices: np.ndarray) -> np.ndarray:
+    """Matrix 1-norms (max column sum) of a stack, shape (n,)."""
+    return np.abs(matrices).sum(axis=1).max(axis=1)
+
+
+def _batched_inverse(matrices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Inverses of a stack and a mask of the invertible ones (zeros where singular)."""
+    try:
+        return np.linalg.inv(matrices), np.ones(len(matrices), dtype=bool)
+    except np.linalg.LinAlgError:
+        solvable = np.isfinite(np.linalg.slogdet(matrices)[1])
+        inverse = np.zeros_like(matrices)
+        inverse[solvable] = np.linalg.inv(matrices[solvable])
+        return inverse, solvable
 
 
 def direct_float_solve(m: PWLMap, words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

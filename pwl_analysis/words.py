@@ -20,9 +20,12 @@ class SearchTooLargeError(ValueError):
     """An exhaustive enumeration would exceed its word budget."""
 
 
-def is_lyndon(words: np.ndarray) -> np.ndarray:
+def is_lyndon(words: np.ndarray, n_letters: int) -> np.ndarray:
     """Which rows of an (n, k) int array are Lyndon words (strictly least rotation)."""
     n, k = words.shape
+    bits = max(1, int(n_letters - 1).bit_length())
+    if k * bits <= 62:
+        return _is_lyndon_packed(words, bits)
     lyndon = np.ones(n, dtype=bool)
     rows = np.arange(n)
     for shift in range(1, k):
@@ -31,6 +34,20 @@ def is_lyndon(words: np.ndarray) -> np.ndarray:
         first = np.argmax(differs, axis=1)
         smaller = words[rows, first] < rotated[rows, first]
         lyndon &= differs.any(axis=1) & smaller
+    return lyndon
+
+
+def _is_lyndon_packed(words: np.ndarray, bits: int) -> np.ndarray:
+    """Same as :func:`is_lyndon`, comparing rotations as packed integers (k·bits ≤ 62)."""
+    k = words.shape[1]
+    shifts = bits * np.arange(k - 1, -1, -1, dtype=np.int64)
+    codes = (words.astype(np.int64) << shifts).sum(axis=1)
+    mask = (np.int64(1) << np.int64(bits * k)) - 1
+    lyndon = np.ones(len(words), dtype=bool)
+    for shift in range(1, k):
+        left, right = np.int64(bits * shift), np.int64(bits * (k - shift))
+        rotated = ((codes << left) & mask) | (codes >> right)
+        lyndon &= codes < rotated
     return lyndon
 
 
@@ -80,7 +97,7 @@ def lyndon_words(
         words = np.hstack([words[rows], letters[:, None]])
     closes = allowed[words[:, -1], words[:, 0]]
     words = words[closes]
-    return words[is_lyndon(words)]
+    return words[is_lyndon(words, n_letters)]
 
 
 def least_rotation(word) -> tuple[int, ...]:
