@@ -110,27 +110,32 @@ def reduced_system(m: PWLMap, k: int, base: int) -> _ReducedCycleSystem:
     )
 
 
-def best_reduced_system(m: PWLMap, k: int) -> _ReducedCycleSystem | None:
-    """The reduced system around the best-conditioned of a few base regions, or None."""
+def reduced_systems(m: PWLMap, k: int) -> list[_ReducedCycleSystem]:
+    """Reduced k-cycle systems around every well-conditioned candidate base region.
+
+    All regions are candidates when 2^P ≤ 16, else a spread of 2 + 8 of them.  Returns an
+    empty list when I − J_b^k is ill-conditioned for every candidate b.
+    """
     q = m.n_regions
     bases = range(q) if q <= 16 else sorted({0, q - 1, *range(0, q, max(1, q // 8))})
-    conditions = {
-        base: _condition(np.eye(m.M) - np.linalg.matrix_power(m.jacobians[base], k))
+    identity = np.eye(m.M)
+    return [
+        reduced_system(m, k, base)
         for base in bases
-    }
-    base = min(conditions, key=conditions.get)
-    if conditions[base] > _COND_LIMIT:
-        return None
-    return reduced_system(m, k, base)
+        if _condition(identity - np.linalg.matrix_power(m.jacobians[base], k)) <= _COND_LIMIT
+    ]
 
 
-def screen_words(m: PWLMap, words: np.ndarray, system: _ReducedCycleSystem) -> np.ndarray:
+def screen_words(m: PWLMap, words: np.ndarray, systems: list[_ReducedCycleSystem]) -> np.ndarray:
     """Mask of words that may be consistent cycles (to be decided exactly).
+
+    Each word is solved around the base region that differs from it in the fewest
+    piecewise-linear coordinates, so its reduced system is as small as possible.
 
     Parameters
     ----------
     words : ndarray of int, shape (n, k)
-    system : the reduced system for this k
+    systems : reduced systems for this k (non-empty)
 
     Returns
     -------
@@ -138,24 +143,29 @@ def screen_words(m: PWLMap, words: np.ndarray, system: _ReducedCycleSystem) -> n
     """
     n, k = words.shape
     bits = m.region_bits[words].reshape(n, k * m.P).astype(np.int64)
-    E = bits - m.region_bits[system.base][None, :].repeat(k, axis=0).reshape(1, -1)
+    base_bits = np.array([np.tile(m.region_bits[s.base], k) for s in systems], dtype=np.int64)
+    differences = bits @ (1 - 2 * base_bits).T + base_bits.sum(axis=1)  # Hamming distances
+    choice = np.argmin(differences, axis=1)
+    n_active = differences[np.arange(n), choice]
     sign = np.where(bits == 1, 1.0, -1.0)  # y > 0 where active, y ≤ 0 where not
-    n_active = (E != 0).sum(axis=1)
-    order = np.argsort(n_active, kind="stable")
-    boundaries = np.nonzero(np.diff(n_active[order]))[0] + 1
+    group_key = choice * (k * m.P + 1) + n_active
+    order = np.argsort(group_key, kind="stable")
+    boundaries = np.nonzero(np.diff(group_key[order]))[0] + 1
     chunks = [
         chunk
         for group in np.split(order, boundaries)
         for chunk in np.array_split(group, -(-len(group) // _CHUNK))
     ]
+
+    def screen(chunk: np.ndarray) -> np.ndarray:
+        system = systems[choice[chunk[0]]]
+        E = bits[chunk] - base_bits[choice[chunk[0]]]
+        return _screen_group(system, E, sign[chunk], int(n_active[chunk[0]]))
+
     keep = np.zeros(n, dtype=bool)
     # numpy's batched LAPACK calls release the GIL: chunks run in parallel on the cores
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        screened = pool.map(
-            lambda chunk: _screen_group(system, E[chunk], sign[chunk], int(n_active[chunk[0]])),
-            chunks,
-        )
-        for chunk, kept in zip(chunks, screened):
+        for chunk, kept in zip(chunks, pool.map(screen, chunks)):
             keep[chunk] = kept
     return keep
 

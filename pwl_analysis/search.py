@@ -25,9 +25,9 @@ from tqdm.auto import tqdm
 
 from pwl_analysis import _exact
 from pwl_analysis.cycle_equation import (
-    best_reduced_system,
     direct_float_solve,
     exact_cycle,
+    reduced_systems,
     screen_words,
 )
 from pwl_analysis.orbits import Cycle, CycleSet, DegenerateCycle, VirtualFixedPoint
@@ -156,12 +156,12 @@ def _candidates(m: PWLMap, words: np.ndarray) -> np.ndarray:
     """Float screen of one period's words; all words pass when no reduced system exists."""
     if len(words) == 0:
         return np.zeros(0, dtype=bool)
-    system = best_reduced_system(m, words.shape[1])
-    if system is None:
+    systems = reduced_systems(m, words.shape[1])
+    if not systems:
         points, solvable = direct_float_solve(m, words)
         consistent = (m.region_of(points) == words).all(axis=1)
         return consistent | ~solvable
-    return screen_words(m, words, system)
+    return screen_words(m, words, systems)
 
 
 def _decide(m: PWLMap, words: np.ndarray, candidates: np.ndarray) -> list:

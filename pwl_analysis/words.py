@@ -20,12 +20,16 @@ class SearchTooLargeError(ValueError):
     """An exhaustive enumeration would exceed its word budget."""
 
 
+def _letter_bits(n_letters: int) -> int:
+    return max(1, int(n_letters - 1).bit_length())
+
+
 def is_lyndon(words: np.ndarray, n_letters: int) -> np.ndarray:
     """Which rows of an (n, k) int array are Lyndon words (strictly least rotation)."""
     n, k = words.shape
-    bits = max(1, int(n_letters - 1).bit_length())
+    bits = _letter_bits(n_letters)
     if k * bits <= 62:
-        return _is_lyndon_packed(words, bits)
+        return _is_lyndon_packed(_pack(words, bits), k, bits)
     lyndon = np.ones(n, dtype=bool)
     rows = np.arange(n)
     for shift in range(1, k):
@@ -37,13 +41,21 @@ def is_lyndon(words: np.ndarray, n_letters: int) -> np.ndarray:
     return lyndon
 
 
-def _is_lyndon_packed(words: np.ndarray, bits: int) -> np.ndarray:
-    """Same as :func:`is_lyndon`, comparing rotations as packed integers (k·bits ≤ 62)."""
-    k = words.shape[1]
-    shifts = bits * np.arange(k - 1, -1, -1, dtype=np.int64)
-    codes = (words.astype(np.int64) << shifts).sum(axis=1)
+def _pack(words: np.ndarray, bits: int) -> np.ndarray:
+    """Words as integers, first letter most significant: integer order = lexicographic."""
+    shifts = bits * np.arange(words.shape[1] - 1, -1, -1, dtype=np.int64)
+    return (words.astype(np.int64) << shifts).sum(axis=1)
+
+
+def _unpack(codes: np.ndarray, length: int, bits: int) -> np.ndarray:
+    shifts = bits * np.arange(length - 1, -1, -1, dtype=np.int64)
+    return (codes[:, None] >> shifts) & ((1 << bits) - 1)
+
+
+def _is_lyndon_packed(codes: np.ndarray, k: int, bits: int) -> np.ndarray:
+    """Lyndon test on packed words: each code below all its rotations (k·bits ≤ 62)."""
     mask = (np.int64(1) << np.int64(bits * k)) - 1
-    lyndon = np.ones(len(words), dtype=bool)
+    lyndon = np.ones(len(codes), dtype=bool)
     for shift in range(1, k):
         left, right = np.int64(bits * shift), np.int64(bits * (k - shift))
         rotated = ((codes << left) & mask) | (codes >> right)
@@ -84,20 +96,38 @@ def lyndon_words(
     """
     if allowed is None:
         allowed = np.ones((n_letters, n_letters), dtype=bool)
-    words = np.arange(n_letters, dtype=np.int64)[:, None]
+    bits = _letter_bits(n_letters)
+    if length * bits > 62:
+        return _lyndon_words_unpacked(n_letters, length, allowed, max_words)
+    letters = np.arange(n_letters, dtype=np.int64)
+    first, last, codes = letters, letters, letters
     for _ in range(1, length):
         # a Lyndon word starts with its least letter, so no later letter is smaller
+        rows, nxt = np.nonzero(allowed[last] & (letters[None, :] >= first[:, None]))
+        _check_budget(rows.size, length, max_words)
+        first, last, codes = first[rows], nxt, (codes[rows] << bits) | nxt
+    codes = codes[allowed[last, first]]
+    codes = codes[_is_lyndon_packed(codes, length, bits)]
+    return _unpack(codes, length, bits)
+
+
+def _lyndon_words_unpacked(n_letters, length, allowed, max_words) -> np.ndarray:
+    words = np.arange(n_letters, dtype=np.int64)[:, None]
+    for _ in range(1, length):
         extend = allowed[words[:, -1]] & (np.arange(n_letters)[None, :] >= words[:, :1])
         rows, letters = np.nonzero(extend)
-        if rows.size > max_words:
-            raise SearchTooLargeError(
-                f"{rows.size} partial region words of length ≤ {length} exceed the budget of "
-                f"{max_words}; lower the period or use the Scyfi() search"
-            )
+        _check_budget(rows.size, length, max_words)
         words = np.hstack([words[rows], letters[:, None]])
-    closes = allowed[words[:, -1], words[:, 0]]
-    words = words[closes]
+    words = words[allowed[words[:, -1], words[:, 0]]]
     return words[is_lyndon(words, n_letters)]
+
+
+def _check_budget(n_partial: int, length: int, max_words: int) -> None:
+    if n_partial > max_words:
+        raise SearchTooLargeError(
+            f"{n_partial} partial region words of length ≤ {length} exceed the budget of "
+            f"{max_words}; lower the period or use the Scyfi() search"
+        )
 
 
 def least_rotation(word) -> tuple[int, ...]:
