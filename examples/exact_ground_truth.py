@@ -52,7 +52,8 @@ def report_lozi(out: Path) -> None:
     for cycle in fixed:
         x = cycle.exact_points[0, 1]
         print(f"  x* = {float(x):+.12f} (exact {x}), {cycle.stability}")
-    print(f"  closed form matches exactly: {sorted(c.exact_points[0, 1] for c in fixed) == expected}")
+    matches = sorted(c.exact_points[0, 1] for c in fixed) == expected
+    print(f"  closed form matches exactly: {matches}")
     orbits = m.cycles(10)
     counts = [len(orbits.of_period(k)) for k in range(1, 11)]
     print(f"  orbits of minimal period 1…10: {counts}")
