@@ -1,12 +1,15 @@
 """pwl-analysis: trained Almost-Linear RNNs as exact piecewise-affine mathematics."""
 
+from pwl_analysis.coarse import SectionCoding, lorenz_coding
 from pwl_analysis.loading import load_model
 from pwl_analysis.orbits import Cycle, CycleSet, DegenerateCycle, VirtualFixedPoint
 from pwl_analysis.pwl_map import ModelError, PWLMap, Region
 from pwl_analysis.search import Exhaustive, Scyfi, find_cycles
+from pwl_analysis.seeded import CertifiedCycle, TrajectorySeeded
 from pwl_analysis.words import SearchTooLargeError
 
 __all__ = [
+    "CertifiedCycle",
     "Cycle",
     "CycleSet",
     "DegenerateCycle",
@@ -16,7 +19,10 @@ __all__ = [
     "Region",
     "Scyfi",
     "SearchTooLargeError",
+    "SectionCoding",
+    "TrajectorySeeded",
     "VirtualFixedPoint",
     "find_cycles",
     "load_model",
+    "lorenz_coding",
 ]

@@ -10,6 +10,7 @@ from pwl_analysis.loading import load_model
 from pwl_analysis.orbits import CycleSet
 from pwl_analysis.pwl_map import ModelError
 from pwl_analysis.search import Exhaustive, Scyfi
+from pwl_analysis.seeded import TrajectorySeeded
 from pwl_analysis.words import SearchTooLargeError
 
 #: Exceptions that are the user's input, reported as one sentence instead of a traceback.
@@ -40,6 +41,7 @@ def _cycle_table(result: CycleSet) -> str:
 def _cycles_command(args: argparse.Namespace) -> None:
     m = load_model(args.model, P=args.P)
     method = Scyfi(n_starts=args.starts, seed=args.seed) if args.scyfi else Exhaustive()
+    method = TrajectorySeeded(seed=args.seed) if args.seeded else method
     result = m.cycles(args.max_period, method=method, progress=not args.json)
     if args.json:
         print(json.dumps([cycle.to_dict() for cycle in result], indent=1))
@@ -55,7 +57,10 @@ def _add_cycles(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON list of orbits")
     parser.add_argument("--scyfi", action="store_true", help="heuristic search for large P")
     parser.add_argument("--starts", type=int, default=200, help="SCYFI random starts per period")
-    parser.add_argument("--seed", type=int, default=0, help="SCYFI seed")
+    parser.add_argument(
+        "--seeded", action="store_true", help="long cycles seeded by a free run's near-returns"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="SCYFI / free-run seed")
     parser.set_defaults(run=_cycles_command)
 
 

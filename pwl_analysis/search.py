@@ -32,6 +32,7 @@ from pwl_analysis.cycle_equation import (
 )
 from pwl_analysis.orbits import Cycle, CycleSet, DegenerateCycle, VirtualFixedPoint
 from pwl_analysis.pwl_map import PWLMap
+from pwl_analysis.seeded import TrajectorySeeded, seeded_cycles
 from pwl_analysis.stability import classify
 from pwl_analysis.transitions import transition_matrix
 from pwl_analysis.words import least_rotation, lyndon_words, primitive_period
@@ -94,7 +95,10 @@ class Scyfi:
 
 
 def find_cycles(
-    m: PWLMap, max_period: int, method: Exhaustive | Scyfi | None = None, progress: bool = False
+    m: PWLMap,
+    max_period: int,
+    method: Exhaustive | Scyfi | TrajectorySeeded | None = None,
+    progress: bool = False,
 ) -> CycleSet:
     """Every orbit of minimal period 1…``max_period`` that ``method`` finds.
 
@@ -103,8 +107,9 @@ def find_cycles(
     m : PWLMap
     max_period : int
         Largest period K ≥ 1.
-    method : Exhaustive or Scyfi, optional
-        Defaults to ``Exhaustive()``.
+    method : Exhaustive, Scyfi or TrajectorySeeded, optional
+        Defaults to ``Exhaustive()``; ``TrajectorySeeded`` (long cycles from a free run's
+        near-returns) is dispatched to :func:`pwl_analysis.seeded.seeded_cycles`.
     progress : bool
         Show a progress bar over periods.
 
@@ -124,8 +129,12 @@ def find_cycles(
     if isinstance(max_period, bool) or int(max_period) != max_period or max_period < 1:
         raise ValueError(f"max_period must be a positive integer, got {max_period!r}")
     method = Exhaustive() if method is None else method
+    if isinstance(method, TrajectorySeeded):
+        return seeded_cycles(m, int(max_period), method, progress)
     if not isinstance(method, (Exhaustive, Scyfi)):
-        raise TypeError(f"method must be Exhaustive() or Scyfi(), got {method!r}")
+        raise TypeError(
+            f"method must be Exhaustive(), Scyfi() or TrajectorySeeded(), got {method!r}"
+        )
     periods = tqdm(range(1, int(max_period) + 1), desc="periods", disable=not progress)
     found, tried = [], 0
     if isinstance(method, Exhaustive):

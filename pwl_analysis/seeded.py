@@ -1,0 +1,431 @@
+"""Long cycles seeded by near-returns of a free run, refined by SCYFI, decided rigorously.
+
+A model trained on a flow with a small time step has its interesting periodic orbits at
+periods of hundreds of steps, far beyond exhaustive enumeration (2^{P·k} words).  This search
+starts where the attractor already is:
+
+1. **Seeds.**  A free run z_0, …, z_{N−1} (after a transient) is searched with a KD-tree for
+   near-returns ‖z_{t+n} − z_t‖ < r with n in [``min_period``, K]; the region word
+   (d_t, …, d_{t+n−1}) of each such segment is a candidate.  The best seeds of every return
+   time n are taken first, so every return time gets a chance before any gets a second one.
+2. **SCYFI refinement** (Eisenmann et al. 2023).  For a candidate word the cycle equation
+   (I − Π) z_0 = c, Π = J_{d_{k−1}} ⋯ J_{d_0}, is solved in floats and the points
+   z_{j+1} = J_{d_j} z_j + h are formed; if they visit other regions than the word says, the
+   visited word is adopted and solved again, until it is self-consistent or ``max_iter``
+   updates were made.  Words are compared up to rotation (necklaces), never by coordinates.
+3. **Decision.**  A float-consistent primitive word is decided rigorously:
+
+   - period ≤ ``exact_max_period``: in exact Rationals (:func:`~pwl_analysis.cycle_equation.
+     exact_cycle`), giving a :class:`~pwl_analysis.orbits.Cycle` with exact points;
+   - longer: by ball arithmetic (Arb, through python-flint).  Every float weight is a dyadic
+     rational, held exactly in a ball of radius 0; Π, c, z_0 = (I − Π)^{-1} c and the k
+     images are computed in balls that provably contain the exact rational values, at a
+     working precision of 128 + 2 k log₂ ρ(|J|) bits (ρ(|J|) bounds how fast radii grow per
+     step).  The word is accepted when the ball of every switching coordinate S z_j lies
+     strictly on its region's side of 0: then the exact rational cycle exists and is
+     self-consistent.  Its exact points have ~10⁵ digits each (the denominator det(I − Π)
+     grows like k · bits-per-weight · M), so the record is a :class:`CertifiedCycle` without
+     them; ``m.cycle_of_word(cycle.regions)`` computes them on demand.  When some ball
+     contains 0 (an orbit on a switching boundary, or too little precision) the word goes to
+     the exact solve.
+
+Nothing is accepted by forward float iteration, which drifts along long unstable orbits.  The
+search is **not** a completeness guarantee: a cycle the free run never shadows, or whose
+SCYFI iteration does not settle, is missed (``CycleSet.complete`` is False).
+
+References
+----------
+Eisenmann, L., Monfared, Z., Göring, N., Durstewitz, D. (2023). Bifurcations and loss jumps in
+RNN training. NeurIPS 2023 (SCYFI).
+Johansson, F. (2017). Arb: efficient arbitrary-precision midpoint-radius interval arithmetic.
+IEEE Transactions on Computers 66(8), 1281–1292.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import flint
+import numpy as np
+from scipy.spatial import cKDTree
+from tqdm.auto import tqdm
+
+from pwl_analysis.cycle_equation import _exact_cycle_equation, exact_cycle
+from pwl_analysis.orbits import Cycle, CycleSet, DegenerateCycle
+from pwl_analysis.pwl_map import PWLMap
+from pwl_analysis.stability import classify
+from pwl_analysis.words import primitive_period
+
+#: Extra bits of working precision on top of the radius growth 2 k log₂ ρ(|J|).
+_GUARD_BITS = 128
+#: Words solved in one batched float call (bounds memory: n × M × M per step).
+_BATCH = 256
+
+
+@dataclass(frozen=True)
+class TrajectorySeeded:
+    """Near-returns of a free run as seeds, SCYFI refinement, rigorous decision.
+
+    Parameters
+    ----------
+    n_steps : int
+        Length N of the free run searched for near-returns (after the transient).
+    transient : int
+        Steps discarded before the free run, so it starts on the attractor.
+    radius : float
+        Near-return radius r relative to the free run's bounding-box diagonal.
+    neighbours : int
+        Nearest neighbours queried per point of the free run (bounds the KD-tree's work).
+    max_seeds : int
+        Candidate words (distinct up to rotation) taken from the near-returns.
+    max_iter : int
+        SCYFI word updates per seed before it is given up.
+    min_period : int
+        Shortest return time n considered.
+    exact_max_period : int
+        Cycles up to this period are decided in exact Rationals, longer ones by ball
+        arithmetic (see the module docstring).
+    seed : int
+        Seed of the free run's random initial state.
+    """
+
+    n_steps: int = 30_000
+    transient: int = 1_000
+    radius: float = 0.01
+    neighbours: int = 48
+    max_seeds: int = 300
+    max_iter: int = 15
+    min_period: int = 2
+    exact_max_period: int = 32
+    seed: int = 0
+
+    def __post_init__(self):
+        for name in ("n_steps", "neighbours", "max_seeds", "min_period"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)!r}")
+        for name in ("transient", "max_iter", "exact_max_period"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be non-negative, got {getattr(self, name)!r}")
+        if not self.radius > 0:
+            raise ValueError(f"radius must be positive, got {self.radius!r}")
+
+    def describe(self, m: PWLMap) -> str:
+        return (
+            f"trajectory-seeded SCYFI ({self.n_steps} steps, {self.max_seeds} seeds × "
+            f"{self.max_iter} iterations), exact/ball-arithmetic decision"
+        )
+
+
+@dataclass(frozen=True, repr=False)
+class CertifiedCycle(Cycle):
+    """A cycle proven by ball arithmetic; its exact Rational points are not stored.
+
+    ``exact_points`` is None: the exact cycle is the unique solution of the cycle equation of
+    ``regions`` (get it with ``m.cycle_of_word(cycle.regions)``, slow for long words), and
+    ``points`` are floats within ``radius`` of it in every coordinate.
+
+    Attributes
+    ----------
+    radius : float
+        Largest ball radius over all coordinates of all points (an upper bound on
+        |float − exact| before the final rounding of ``points`` to float64).
+    precision : int
+        Working precision of the ball arithmetic, in bits.
+    """
+
+    radius: float = 0.0
+    precision: int = 0
+
+    def _latex(self, printer=None) -> str:
+        word = r"\to ".join(rf"\Omega_{{{r}}}" for r in self.regions[:8])
+        more = r"\to \cdots" if self.period > 8 else ""
+        return rf"{word}{more}:\; \text{{{self.period}-cycle, certified}}"
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict; ``exact_points`` is None and ``certificate`` says why."""
+        return {
+            "period": self.period,
+            "regions": list(self.regions),
+            "points": self.points.tolist(),
+            "exact_points": None,
+            "certificate": {
+                "method": "ball arithmetic",
+                "radius": self.radius,
+                "precision": self.precision,
+            },
+            "multipliers": [[float(v.real), float(v.imag)] for v in self.multipliers],
+            "stability": self.stability,
+            "stable": self.stable,
+            "on_boundary": self.on_boundary,
+        }
+
+
+def seeded_cycles(
+    m: PWLMap, max_period: int, method: TrajectorySeeded, progress: bool = False
+) -> CycleSet:
+    """Cycles of period ``min_period``…``max_period`` found from a free run's near-returns.
+
+    See the module docstring for the algorithm and what is guaranteed.
+
+    Returns
+    -------
+    CycleSet
+        ``complete`` is False; ``words_tried`` counts the distinct words (up to rotation)
+        whose cycle equation was solved.
+
+    Examples
+    --------
+    The Lozi map x' = 1 − 1.7|x| + y, y' = x / 2 (on z = (y, x)) and its 2-cycle:
+
+    >>> m = PWLMap.from_alrnn([[0, 0.5], [1, 1.7]], [[0, 0], [0, -3.4]], [0, 1], P=1)
+    >>> result = seeded_cycles(m, 2, TrajectorySeeded(n_steps=2000))
+    >>> [c.regions for c in result.of_period(2)]
+    [('0', '1')]
+    """
+    run = _free_run(m, method)
+    seeds = near_return_words(m, run, max_period, method)
+    consistent, tried = _scyfi(m, seeds, method, progress)
+    found = [_decide(m, word, method.exact_max_period) for word in consistent]
+    found = [c for c in found if c is not None]
+    cycles = sorted((c for c in found if isinstance(c, Cycle)), key=lambda c: (c.period, c.regions))
+    return CycleSet(
+        cycles=tuple(cycles),
+        degenerate=tuple(c for c in found if isinstance(c, DegenerateCycle)),
+        max_period=int(max_period),
+        method=method.describe(m),
+        complete=False,
+        words_tried=tried,
+    )
+
+
+# ---- seeds ---------------------------------------------------------------------------------
+
+
+def _free_run(m: PWLMap, method: TrajectorySeeded) -> np.ndarray:
+    """(N, M) free run after the transient, from a small random initial state."""
+    z0 = np.random.default_rng(method.seed).normal(0.0, 0.1, m.M)
+    run = m.trajectory(z0, method.transient + method.n_steps)[method.transient :]
+    if not np.isfinite(run).all():
+        raise ValueError("the free run diverges; seeded search needs a bounded attractor")
+    return run
+
+
+def near_return_words(
+    m: PWLMap, run: np.ndarray, max_period: int, method: TrajectorySeeded
+) -> list[np.ndarray]:
+    """Region words of near-return segments of ``run``, distinct up to rotation.
+
+    A pair (t, t + n) is a near-return when ‖z_{t+n} − z_t‖ < r and n lies in
+    [``min_period``, ``max_period``].  Seeds are ranked by (rank of the pair among the
+    pairs of the same n, distance) and deduplicated by necklace until ``max_seeds``.
+    """
+    diagonal = float(np.linalg.norm(run.max(axis=0) - run.min(axis=0)))
+    r = method.radius * max(diagonal, np.finfo(float).tiny)
+    k = min(method.neighbours + 1, len(run))
+    distance, index = cKDTree(run).query(run, k=k, distance_upper_bound=r, workers=-1)
+    t = np.broadcast_to(np.arange(len(run))[:, None], index.shape)
+    n = index - t
+    valid = np.isfinite(distance) & (n >= method.min_period) & (n <= max_period)
+    t, n, distance = t[valid], n[valid], distance[valid]
+    by_n = np.lexsort((distance, n))
+    starts = np.searchsorted(n[by_n], n[by_n], side="left")
+    rank = np.arange(len(by_n)) - starts
+    order = by_n[np.lexsort((distance[by_n], rank))]
+    regions = m.region_of(run)
+    seeds, keys = [], set()
+    for i in order:
+        word = regions[t[i] : t[i] + n[i]]
+        key = necklace_key(word)
+        if key not in keys:
+            keys.add(key)
+            seeds.append(word)
+            if len(seeds) == method.max_seeds:
+                break
+    return seeds
+
+
+def necklace_key(word) -> bytes:
+    """Hashable key of a word up to rotation: its least rotation as bytes.
+
+    Letters are written as unsigned big-endian integers of one width, so bytes compare like
+    the integer tuples of :func:`pwl_analysis.words.least_rotation`: the key is that least
+    rotation (tagged with the width), computed with C-speed slices for long words.
+    """
+    return _least_rotation(word)[1]
+
+
+def _least_rotation(word) -> tuple[int, bytes]:
+    """(shift, key): the word rotated left by ``shift`` is its least rotation."""
+    word = np.asarray(word, dtype=np.int64)
+    width = 1 if word.max(initial=0) < 256 else 4
+    data = word.astype(">u1" if width == 1 else ">u4").tobytes()
+    doubled, n = data + data, len(data)
+    shift = min(range(0, n, width), key=lambda i: doubled[i : i + n])
+    return shift // width, bytes([width]) + doubled[shift : shift + n]
+
+
+# ---- SCYFI refinement in floats ------------------------------------------------------------
+
+
+def _scyfi(
+    m: PWLMap, seeds: list[np.ndarray], method: TrajectorySeeded, progress: bool
+) -> tuple[list[np.ndarray], int]:
+    """Float-self-consistent primitive words reached from the seeds, and the words tried."""
+    tried = {necklace_key(w) for w in seeds}
+    consistent: dict[bytes, np.ndarray] = {}
+    active = list(seeds)
+    bar = tqdm(total=len(seeds), desc="seeds", disable=not progress)
+    for _ in range(method.max_iter + 1):
+        if not active:
+            break
+        visited = _visited_words(m, active)
+        moving = []
+        for word, seen in zip(active, visited):
+            if seen is not None and np.array_equal(seen, word):
+                root = word[: primitive_period(word)]
+                consistent.setdefault(necklace_key(root), root)
+            elif seen is not None and necklace_key(seen) not in tried:
+                tried.add(necklace_key(seen))
+                moving.append(seen)
+        bar.update(len(active) - len(moving))
+        active = moving
+    bar.update(len(active))
+    bar.close()
+    return list(consistent.values()), len(tried)
+
+
+def _visited_words(m: PWLMap, words: list[np.ndarray]) -> list[np.ndarray | None]:
+    """Regions visited by each word's float cycle points (None: singular or not finite)."""
+    visited: list[np.ndarray | None] = [None] * len(words)
+    order = sorted(range(len(words)), key=lambda i: len(words[i]))
+    for start in range(0, len(order), _BATCH):
+        batch = order[start : start + _BATCH]
+        for i, points in zip(batch, float_cycle_points(m, [words[i] for i in batch])):
+            if points is not None:
+                visited[i] = m.region_of(points)
+    return visited
+
+
+def float_cycle_points(m: PWLMap, words: list[np.ndarray]) -> list[np.ndarray | None]:
+    """Float points z_0, …, z_{k−1} of each word's cycle equation, batched over words.
+
+    Words of different lengths share one batch by padding at the front with an identity
+    step (J = I, offset 0), which changes neither Π nor c.  Returns, per word, an array of
+    shape (k, M), or None where I − Π is singular or the points are not finite.
+    """
+    lengths = np.array([len(w) for w in words])
+    K, n, M = int(lengths.max()), len(words), m.M
+    padded = np.full((n, K), m.n_regions, dtype=np.int64)
+    for row, word in zip(padded, words):
+        row[K - len(word) :] = word
+    jacobians = np.concatenate([m.jacobians, np.eye(M)[None]])
+    offsets = np.vstack([np.broadcast_to(m.h, (m.n_regions, M)), np.zeros((1, M))])[..., None]
+    product = np.broadcast_to(np.eye(M), (n, M, M)).copy()
+    offset = np.zeros((n, M, 1))
+    for j in range(K):
+        J = jacobians[padded[:, j]]
+        product = J @ product
+        offset = J @ offset + offsets[padded[:, j]]
+    lhs = np.eye(M) - product
+    solvable = np.isfinite(np.linalg.slogdet(lhs)[1])
+    points = np.zeros((n, K, M))
+    points[solvable, 0] = np.linalg.solve(lhs[solvable], offset[solvable])[..., 0]
+    for j in range(1, K):
+        step = padded[:, j - 1]
+        points[:, j] = (jacobians[step] @ points[:, j - 1, :, None])[..., 0] + offsets[step, :, 0]
+    finite = solvable & np.isfinite(points).all(axis=(1, 2))
+    return [points[i, K - k :] if finite[i] else None for i, k in enumerate(lengths)]
+
+
+# ---- rigorous decision ---------------------------------------------------------------------
+
+
+def _decide(m: PWLMap, word: np.ndarray, exact_max_period: int):
+    """Cycle, CertifiedCycle, DegenerateCycle or None for a float-consistent primitive word."""
+    if len(word) > exact_max_period:
+        certified = certify_cycle(m, word)
+        if certified is not None:
+            return certified or None
+    return exact_cycle(m, word)
+
+
+def certify_cycle(m: PWLMap, word) -> CertifiedCycle | bool | None:
+    """Decide a primitive word's cycle by ball arithmetic, when the balls are conclusive.
+
+    Returns
+    -------
+    CertifiedCycle
+        Proven: the exact solution of the cycle equation has every point in its region.
+    False
+        Proven not a cycle: some switching coordinate is certainly on the wrong side of 0.
+    None
+        Undecided: a ball contains 0, or I − Π is not provably invertible at the working
+        precision; decide the word exactly (:func:`~pwl_analysis.cycle_equation.exact_cycle`).
+    """
+    word = np.roll(np.asarray(word, dtype=np.int64), -_least_rotation(word)[0])
+    growth = max(float(np.max(np.abs(np.linalg.eigvals(np.abs(J))))) for J in m.jacobians)
+    precision = _GUARD_BITS + int(np.ceil(2 * len(word) * max(np.log2(growth), 0.0)))
+    old_precision = flint.ctx.prec
+    flint.ctx.prec = precision
+    try:
+        balls = _ball_cycle(m, word)
+    finally:
+        flint.ctx.prec = old_precision
+    if not balls:
+        return balls
+    points, product, radius = balls
+    return _certified_record(m, word, points, product, radius, precision)
+
+
+def _ball_cycle(m: PWLMap, word: np.ndarray):
+    """(float points (k, M), float Π, max radius) if proven, False if disproven, else None."""
+    M, P = m.M, m.P
+    jacobians = [flint.arb_mat(J.tolist()) for J in m.jacobians]
+    h = flint.arb_mat([[float(x)] for x in m.h])
+    identity = flint.arb_mat(np.eye(M).tolist())
+    product, offset = identity, flint.arb_mat(M, 1)
+    for region in word:
+        product = jacobians[region] * product
+        offset = jacobians[region] * offset + h
+    try:
+        point = (identity - product).solve(offset)
+    except ZeroDivisionError:
+        return None
+    points, radius = [], 0.0
+    for region in word:
+        entries = point.entries()
+        side = _sides(entries[M - P :], m.region_bits[region])
+        if side is not True:
+            return side
+        points.append([float(x.mid()) for x in entries])
+        radius = max(radius, max(float(x.rad()) for x in entries))
+        point = jacobians[region] * point + h
+    monodromy = np.array([float(x.mid()) for x in product.entries()]).reshape(M, M)
+    return np.array(points), monodromy, radius
+
+
+def _sides(balls, bits) -> bool | None:
+    """True if every ball is certainly in its half-line (y > 0 for d = 1, y ≤ 0 for d = 0),
+    False if some ball is certainly outside it, None otherwise."""
+    inside = [(y > 0) if b else (y <= 0) for y, b in zip(balls, bits)]
+    if all(inside):
+        return True
+    outside = [(y <= 0) if b else (y > 0) for y, b in zip(balls, bits)]
+    return False if any(outside) else None
+
+
+def _certified_record(m, word, points, product, radius, precision) -> CertifiedCycle:
+    multipliers = np.linalg.eigvals(product)
+    multipliers = multipliers[np.argsort(-np.abs(multipliers), kind="stable")]
+    return CertifiedCycle(
+        period=len(word),
+        regions=tuple(m.region_label(r) for r in word),
+        points=points,
+        exact_points=None,
+        jacobian=product,
+        multipliers=multipliers,
+        stability=classify(multipliers, lambda: _exact_cycle_equation(m, word)[0]),
+        on_boundary=False,
+        radius=radius,
+        precision=precision,
+    )
