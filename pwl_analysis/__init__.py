@@ -2,6 +2,7 @@
 
 from pwl_analysis.coarse import SectionCoding, lorenz_coding
 from pwl_analysis.loading import load_model
+from pwl_analysis.lyapunov import LyapunovSpectrum, cycle_lyapunov_spectrum, lyapunov_spectrum
 from pwl_analysis.orbits import Cycle, CycleSet, DegenerateCycle, VirtualFixedPoint
 from pwl_analysis.pwl_map import ModelError, PWLMap, Region
 from pwl_analysis.search import Exhaustive, Scyfi, find_cycles
@@ -14,6 +15,7 @@ __all__ = [
     "CycleSet",
     "DegenerateCycle",
     "Exhaustive",
+    "LyapunovSpectrum",
     "ModelError",
     "PWLMap",
     "Region",
@@ -22,7 +24,9 @@ __all__ = [
     "SectionCoding",
     "TrajectorySeeded",
     "VirtualFixedPoint",
+    "cycle_lyapunov_spectrum",
     "find_cycles",
     "load_model",
     "lorenz_coding",
+    "lyapunov_spectrum",
 ]
