@@ -89,11 +89,11 @@ class TrajectorySeeded:
         Seed of the free run's random initial state.
     """
 
-    n_steps: int = 30_000
+    n_steps: int = 60_000
     transient: int = 1_000
-    radius: float = 0.01
+    radius: float = 0.02
     neighbours: int = 48
-    max_seeds: int = 300
+    max_seeds: int = 600
     max_iter: int = 15
     min_period: int = 2
     exact_max_period: int = 32

@@ -1,0 +1,79 @@
+"""Coarse symbolic names against the Lorenz-63 flow and loops of known order."""
+
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+
+from pwl_analysis import SectionCoding, load_model, lorenz_coding
+from pwl_analysis.coarse import wing_fixed_points
+
+from systems import reference_file
+
+# Lorenz-63 (σ, ρ, β) = (10, 28, 8/3): wing equilibria C± = (±√(β(ρ−1)), ±√(β(ρ−1)), ρ − 1).
+RHO, BETA, SIGMA = 28.0, 8.0 / 3.0, 10.0
+WING = np.sqrt(BETA * (RHO - 1))
+FLOW_CODING = SectionCoding(
+    origin=np.array([0.0, 0.0, RHO - 1]),
+    normal=np.array([0.0, 0.0, 1.0]),
+    anchors=np.array([[-WING, -WING, RHO - 1], [WING, WING, RHO - 1]]),
+    letters="LR",
+    dims=(0, 1, 2),
+)
+
+
+def _lorenz(_t, u):
+    x, y, z = u
+    return [SIGMA * (y - x), x * (RHO - z) - y, x * y - BETA * z]
+
+
+def test_viswanath_lr_orbit_is_named_lr():
+    # The shortest Lorenz-63 periodic orbit, "AB" in Viswanath (2003), Table 1: it starts on
+    # the section z = 27 at (x, y) below and has period T.
+    start = [-13.7636106821342, -19.5787519424518, 27.0]
+    period = 1.5586522107162
+    orbit = solve_ivp(_lorenz, (0, period), start, rtol=1e-12, atol=1e-12, dense_output=True)
+    assert np.linalg.norm(orbit.y[:, -1] - start) < 1e-6  # it closes: the published values
+    points = orbit.sol(np.linspace(0, period, 400, endpoint=False)).T
+    assert FLOW_CODING.word(points) == "LR"
+    assert len(FLOW_CODING.returns(points)) == 2
+
+
+def _loops(letters: str, steps: int = 40) -> np.ndarray:
+    """A cyclic orbit that winds once around C− or C+ (in the x–z plane) per letter."""
+    theta = 2 * np.pi * (np.arange(steps) + 0.5) / steps
+    loop = 5.0 * np.stack([np.cos(theta), np.zeros(steps), np.sin(theta)], axis=1)
+    centre = {"L": FLOW_CODING.anchors[0], "R": FLOW_CODING.anchors[1]}
+    return np.vstack([centre[a] + loop for a in letters])
+
+
+@pytest.mark.parametrize(
+    ("loops", "name"),
+    [("LR", "LR"), ("RLL", "LLR"), ("LRR", "LRR"), ("RRRL", "LRRR"), ("RLRL", "LRLR")],
+)
+def test_one_letter_per_loop_read_as_least_rotation(loops, name):
+    points = _loops(loops)
+    assert FLOW_CODING.word(points) == name
+    for shift in (1, 17, 55):
+        assert FLOW_CODING.word(np.roll(points, shift, axis=0)) == name
+
+
+def test_orbit_without_returns_has_the_empty_word():
+    assert FLOW_CODING.word(np.array([[WING, WING, RHO - 1]])) == ""
+
+
+def test_anchor_shapes_are_checked():
+    with pytest.raises(ValueError, match="one row per letter"):
+        SectionCoding(np.zeros(3), np.ones(3), np.zeros((3, 3)), "LR", (0, 1, 2))
+    with pytest.raises(ValueError, match="dims"):
+        SectionCoding(np.zeros(2), np.ones(3), np.zeros((2, 3)), "LR", (0, 1, 2))
+
+
+def test_official_model_wings_are_its_spiral_fixed_points():
+    m = load_model(reference_file("lorenz_m20_p2.pt"), P=2)
+    left, right = wing_fixed_points(m)
+    assert (left.regions, right.regions) == (("10",), ("01",))
+    assert left.points[0][0] < 0 < right.points[0][0]
+    coding = lorenz_coding(m)
+    # each wing fixed point is its own anchor: the nearest letter at a wing is that wing
+    assert coding.letters == "LR"
+    np.testing.assert_array_equal(coding.anchors[0], left.points[0][:3])
