@@ -1,12 +1,15 @@
 """pwl-analysis: trained Almost-Linear RNNs as exact piecewise-affine mathematics."""
 
 from pwl_analysis.coarse import SectionCoding, lorenz_coding
+from pwl_analysis.graph import empirical_graph, exact_graph, write_graph
 from pwl_analysis.loading import load_model
 from pwl_analysis.lyapunov import LyapunovSpectrum, cycle_lyapunov_spectrum, lyapunov_spectrum
 from pwl_analysis.orbits import Cycle, CycleSet, DegenerateCycle, VirtualFixedPoint
 from pwl_analysis.pwl_map import ModelError, PWLMap, Region
 from pwl_analysis.search import Exhaustive, Scyfi, find_cycles
 from pwl_analysis.seeded import CertifiedCycle, TrajectorySeeded
+from pwl_analysis.symbolic import SymbolicSequence, symbolic_sequence
+from pwl_analysis.topology import Topology, graph_topology
 from pwl_analysis.words import SearchTooLargeError
 
 __all__ = [
@@ -22,11 +25,18 @@ __all__ = [
     "Scyfi",
     "SearchTooLargeError",
     "SectionCoding",
+    "SymbolicSequence",
+    "Topology",
     "TrajectorySeeded",
     "VirtualFixedPoint",
     "cycle_lyapunov_spectrum",
+    "empirical_graph",
+    "exact_graph",
     "find_cycles",
+    "graph_topology",
     "load_model",
     "lorenz_coding",
     "lyapunov_spectrum",
+    "symbolic_sequence",
+    "write_graph",
 ]

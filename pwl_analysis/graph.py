@@ -1,0 +1,249 @@
+"""The symbolic graph of a piecewise-linear map: regions as nodes, transitions as edges.
+
+Two graphs over the linear subregions Ω_d, both ``networkx.DiGraph`` with region labels
+(``"01"``) as nodes:
+
+- the *empirical* graph of a trajectory: nodes are the regions it visits, an edge a → b for
+  every observed step s_t = a, s_{t+1} = b (self-loops included), weighted by its relative
+  frequency — the "geometrical graph" of Brenner et al. (2024);
+- the *exact* graph: an edge a → b iff the polyhedron {z ∈ cl Ω_a ∩ box : J_a z + h ∈ cl Ω_b}
+  is non-empty, decided by linear programming (:mod:`pwl_analysis.transitions`).  Closed
+  regions and the solver's tolerance err towards an edge, so every symbolic transition of an
+  orbit inside the box is an edge: the graph over-approximates the dynamics' subshift.
+
+Every node carries its region's affine map (``jacobian``, ``offset``), its fixed point —
+``"real"`` when the fixed point of z ↦ J_d z + h lies in Ω_d (decided exactly by
+:meth:`PWLMap.fixed_points`), ``"virtual"`` when it lies outside, ``"none"`` when I − J_d is
+singular — with its stability, and, where a trajectory is given, the region's occupation.
+
+References
+----------
+Brenner, M., Hemmer, C. J., Monfared, Z., Durstewitz, D. (2024). Almost-Linear RNNs Yield
+Highly Interpretable Symbolic Codes in Dynamical Systems Reconstruction. NeurIPS 2024.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+from tqdm.auto import tqdm
+
+from pwl_analysis._atomic import write_atomically
+from pwl_analysis.orbits import Cycle, CycleSet
+from pwl_analysis.pwl_map import PWLMap
+from pwl_analysis.stability import classify
+from pwl_analysis.symbolic import SymbolicSequence, symbolic_sequence
+from pwl_analysis.transitions import check_box, transition_possible
+
+#: I − J_d counts as singular (no fixed point, or a continuum) above this condition number.
+_SINGULAR_CONDITION = 1e12
+
+
+def _real_fixed_points(m: PWLMap, cycles: CycleSet | None) -> dict[int, Cycle]:
+    found = m.fixed_points() if cycles is None else cycles
+    return {m.region_index(c.regions[0]): c for c in found.of_period(1)}
+
+
+def _fixed_point_attributes(m: PWLMap, index: int, real: dict[int, Cycle]) -> dict:
+    if index in real:
+        cycle = real[index]
+        return {
+            "fixed_point": cycle.points[0].tolist(),
+            "fixed_point_kind": "real",
+            "fixed_point_stability": cycle.stability,
+        }
+    lhs = np.eye(m.M) - m.jacobians[index]
+    if np.linalg.cond(lhs) > _SINGULAR_CONDITION:
+        return {"fixed_point": None, "fixed_point_kind": "none", "fixed_point_stability": ""}
+    multipliers = np.linalg.eigvals(m.jacobians[index])
+    return {
+        "fixed_point": np.linalg.solve(lhs, m.h).tolist(),
+        "fixed_point_kind": "virtual",
+        "fixed_point_stability": classify(multipliers, lambda: m.exact_region_jacobian(index)),
+    }
+
+
+def _add_regions(
+    graph: nx.DiGraph,
+    m: PWLMap,
+    indices,
+    cycles: CycleSet | None,
+    sequence: SymbolicSequence | None,
+) -> None:
+    real = _real_fixed_points(m, cycles)
+    occupation = sequence.occupation() if sequence is not None else None
+    for index in indices:
+        attributes = {
+            "index": int(index),
+            "jacobian": m.jacobians[index].tolist(),
+            "offset": m.h.tolist(),
+            **_fixed_point_attributes(m, int(index), real),
+        }
+        if occupation is not None:
+            attributes["occupation"] = occupation.get(int(index), 0.0)
+        graph.add_node(m.region_label(index), **attributes)
+
+
+def empirical_graph(m: PWLMap, trajectory, cycles: CycleSet | None = None) -> nx.DiGraph:
+    """The graph of the regions a trajectory visits and the transitions it takes.
+
+    Parameters
+    ----------
+    m : PWLMap
+    trajectory : array_like, shape (T, M)
+        For the attractor's graph, a long free run after a transient.
+    cycles : CycleSet, optional
+        Holds the real fixed points; computed exactly with ``m.fixed_points()`` when omitted.
+
+    Returns
+    -------
+    networkx.DiGraph
+        Edge attributes ``count`` (number of steps a → b), ``weight`` (count / (T − 1)) and
+        ``probability`` (count / steps leaving a); node attributes as in the module docstring,
+        ``occupation`` the fraction of states in the region.
+
+    Raises
+    ------
+    ValueError
+        A trajectory of the wrong width, with no states, or with NaN / infinite values.
+
+    Examples
+    --------
+    >>> from pwl_analysis import PWLMap
+    >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
+    >>> g = empirical_graph(tent, tent.trajectory([0.01], 8))
+    >>> sorted(g.edges(data="count"))
+    [('0', '0', 3), ('0', '1', 1), ('1', '0', 1), ('1', '1', 2)]
+    """
+    sequence = symbolic_sequence(m, trajectory)
+    graph = nx.DiGraph(kind="empirical", M=m.M, P=m.P, steps=len(sequence))
+    _add_regions(graph, m, sequence.visited, cycles, sequence)
+    counts = sequence.transition_counts()
+    total = max(1, len(sequence) - 1)
+    leaving: dict[int, int] = {}
+    for (a, _), count in counts.items():
+        leaving[a] = leaving.get(a, 0) + count
+    for (a, b), count in counts.items():
+        graph.add_edge(
+            m.region_label(a),
+            m.region_label(b),
+            count=count,
+            weight=count / total,
+            probability=count / leaving[a],
+        )
+    return graph
+
+
+def _meets_box(m: PWLMap, index: int, box) -> bool:
+    """cl Ω_d ∩ box ≠ ∅: each piecewise-linear coordinate's sign condition meets its interval."""
+    if box is None:
+        return True
+    lower, upper = box[0][m.M - m.P :], box[1][m.M - m.P :]
+    bits = m.region_bits[index].astype(bool)
+    return bool(np.all(np.where(bits, upper >= 0, lower <= 0)))
+
+
+def exact_graph(
+    m: PWLMap,
+    box=None,
+    regions=None,
+    cycles: CycleSet | None = None,
+    sequence: SymbolicSequence | None = None,
+    progress: bool = False,
+) -> nx.DiGraph:
+    """The certified transition graph: a → b iff some z ∈ Ω_a (in ``box``) has f(z) ∈ Ω_b.
+
+    Parameters
+    ----------
+    m : PWLMap
+    box : (lower, upper), optional
+        Arrays of shape (M,) (or scalars): only points inside the box are considered, e.g. the
+        data's range or an absorbing box.
+    regions : iterable of labels or indices, optional
+        Restrict the graph to these regions (the induced subgraph); all 2^P by default, which
+        costs 4^P linear programs.
+    cycles : CycleSet, optional
+        Holds the real fixed points; computed exactly with ``m.fixed_points()`` when omitted.
+    sequence : SymbolicSequence, optional
+        A coded trajectory; adds each node's ``occupation``.
+    progress : bool
+        Show a tqdm progress bar over source regions.
+
+    Returns
+    -------
+    networkx.DiGraph
+        Nodes: the regions (among ``regions``) that meet the box; edges unweighted.
+
+    Raises
+    ------
+    ValueError
+        A box with lower > upper, of the wrong shape, an unknown region, or no region left.
+
+    Examples
+    --------
+    The tent map sends each half of [−1/2, 1/2] onto the whole interval: the full 2-shift.
+
+    >>> from pwl_analysis import PWLMap
+    >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
+    >>> sorted(exact_graph(tent, box=([-0.5], [0.5])).edges())
+    [('0', '0'), ('0', '1'), ('1', '0'), ('1', '1')]
+    """
+    box = check_box(m, box)
+    indices = (
+        range(m.n_regions) if regions is None else sorted({m.region_index(r) for r in regions})
+    )
+    nodes = [a for a in indices if _meets_box(m, a, box)]
+    if not nodes:
+        raise ValueError("no region of the graph meets the box: the graph would be empty")
+    graph = nx.DiGraph(
+        kind="exact",
+        M=m.M,
+        P=m.P,
+        box=None if box is None else [box[0].tolist(), box[1].tolist()],
+    )
+    _add_regions(graph, m, nodes, cycles, sequence)
+    for a in tqdm(nodes, desc="transition LPs", disable=not progress):
+        for b in nodes:
+            if transition_possible(m, a, b, box):
+                graph.add_edge(m.region_label(a), m.region_label(b))
+    return graph
+
+
+def graph_to_json(graph: nx.DiGraph) -> dict:
+    """networkx's node-link form of the graph, ready for :func:`json.dumps`."""
+    return nx.node_link_data(graph, edges="edges")
+
+
+def _graphml_ready(graph: nx.DiGraph) -> nx.DiGraph:
+    """A copy whose list attributes are JSON strings and whose None attributes are dropped."""
+
+    def scalar(attributes: dict) -> dict:
+        return {
+            key: json.dumps(value) if isinstance(value, (list, tuple)) else value
+            for key, value in attributes.items()
+            if value is not None
+        }
+
+    ready = nx.DiGraph(**scalar(graph.graph))
+    ready.add_nodes_from((node, scalar(data)) for node, data in graph.nodes(data=True))
+    ready.add_edges_from((a, b, scalar(data)) for a, b, data in graph.edges(data=True))
+    return ready
+
+
+def write_graph(graph: nx.DiGraph, path: str | Path) -> Path:
+    """Write the graph atomically as GraphML (``.graphml``) or node-link JSON (``.json``).
+
+    GraphML holds only scalars, so list attributes (Jacobians, fixed points) are stored there
+    as JSON strings.
+    """
+    path = Path(path)
+    if path.suffix == ".graphml":
+        text = "\n".join(nx.generate_graphml(_graphml_ready(graph)))
+    elif path.suffix == ".json":
+        text = json.dumps(graph_to_json(graph), indent=1)
+    else:
+        raise ValueError(f"graph file {path.name} must end in .graphml or .json")
+    return write_atomically(path, text + "\n")
