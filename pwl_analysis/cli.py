@@ -12,6 +12,7 @@ from pwl_analysis.pwl_map import ModelError
 from pwl_analysis.search import Exhaustive, Scyfi
 from pwl_analysis.seeded import TrajectorySeeded
 from pwl_analysis.words import SearchTooLargeError
+from training.cli import add_train_command
 
 #: Exceptions that are the user's input, reported as one sentence instead of a traceback.
 USER_ERRORS = (FileNotFoundError, ModelError, SearchTooLargeError, ValueError)
@@ -71,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     _add_cycles(commands)
+    add_train_command(commands)
     return parser
 
 

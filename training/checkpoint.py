@@ -1,0 +1,178 @@
+"""Run folders: config, checkpoints, metrics and the loss plot, all written atomically.
+
+A run folder holds
+
+- ``config.json``  the :class:`~training.config.TrainConfig` as plain values;
+- ``model.npz``    the export read by :func:`pwl_analysis.load_model`: ``A`` (M,), ``W`` (M, M),
+  ``h`` (M,), ``B`` (N, M) (initial-state map), scalars ``P``, ``M``, ``N`` and the data
+  normalisation ``data_mean``, ``data_std`` (N,);
+- ``checkpoint.npz``  everything :func:`training.resume` needs: the weights, the RAdam moments,
+  the random generator state, the loss history and the progress counters;
+- ``metrics.json`` and ``loss.png``.
+
+Everything is npz or JSON: readable without torch and free of pickled code.  Each file is
+written to a temporary name in the same folder and moved into place with :func:`os.replace`,
+so a crash or Ctrl-C never leaves a half-written file and never loses the previous version.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pwl_analysis.loading import RUN_CHECKPOINT
+
+TRAINING_STATE = "checkpoint.npz"
+CONFIG = "config.json"
+METRICS = "metrics.json"
+LOSS_PLOT = "loss.png"
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write bytes to ``path`` through a temporary file and :func:`os.replace`."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def write_json(path: Path, value: dict) -> None:
+    """Atomically write ``value`` as indented JSON."""
+    write_atomically(path, (json.dumps(value, indent=1) + "\n").encode())
+
+
+def read_npz(path: Path) -> dict[str, np.ndarray]:
+    """All arrays of an npz file, refusing pickled objects."""
+    with np.load(path, allow_pickle=False) as archive:
+        return {key: archive[key] for key in archive.files}
+
+
+@dataclass(frozen=True)
+class TrainingState:
+    """A resumable snapshot of a run.
+
+    Attributes
+    ----------
+    weights : dict of str to ndarray
+        ``A``, ``W``, ``h``, ``B`` (float64).
+    optimizer : dict of str to ndarray
+        RAdam moments ``<name>.exp_avg``, ``<name>.exp_avg_sq`` and ``<name>.step``.
+    epoch, step : int
+        Completed epochs and optimisation steps.
+    rng_state : dict
+        ``numpy.random.Generator.bit_generator.state`` after the last step.
+    losses : ndarray, shape (epoch,)
+        Mean training loss of each completed epoch.
+    wall_time : float
+        Seconds spent training so far.
+    history : tuple of dict
+        Progress metrics ``{"epoch", "D_stsp", "D_H"}`` computed so far.
+    """
+
+    weights: dict
+    optimizer: dict
+    epoch: int
+    step: int
+    rng_state: dict
+    losses: np.ndarray
+    wall_time: float
+    history: tuple = ()
+
+    def __repr__(self) -> str:
+        return (
+            f"TrainingState(epoch={self.epoch}, step={self.step}, wall_time={self.wall_time:.1f}s)"
+        )
+
+
+def save_state(run_dir: Path, state: TrainingState, P: int, data_mean, data_std) -> None:
+    """Write ``checkpoint.npz`` and the ``model.npz`` export (each atomically)."""
+    counters = {
+        "epoch": state.epoch,
+        "step": state.step,
+        "rng_state": state.rng_state,
+        "wall_time": state.wall_time,
+        "history": list(state.history),
+    }
+    arrays = {f"weights.{k}": v for k, v in state.weights.items()}
+    arrays |= {f"optimizer.{k}": v for k, v in state.optimizer.items()}
+    arrays |= {"losses": np.asarray(state.losses, dtype=np.float64)}
+    arrays |= {"counters": np.array(json.dumps(counters))}
+    write_atomically(Path(run_dir) / TRAINING_STATE, _npz_bytes(arrays))
+    write_atomically(
+        Path(run_dir) / RUN_CHECKPOINT, _npz_bytes(model_arrays(state, P, data_mean, data_std))
+    )
+
+
+def model_arrays(state: TrainingState, P: int, data_mean, data_std) -> dict[str, np.ndarray]:
+    """The ``model.npz`` contents: weights, sizes and data normalisation."""
+    weights = state.weights
+    return {
+        **weights,
+        "P": np.array(P),
+        "M": np.array(weights["h"].shape[0]),
+        "N": np.array(weights["B"].shape[0]),
+        "data_mean": np.asarray(data_mean, dtype=np.float64),
+        "data_std": np.asarray(data_std, dtype=np.float64),
+    }
+
+
+def load_state(run_dir: Path) -> TrainingState:
+    """Read ``checkpoint.npz`` back into a :class:`TrainingState`."""
+    path = Path(run_dir) / TRAINING_STATE
+    if not path.exists():
+        raise FileNotFoundError(f"{run_dir} has no {TRAINING_STATE} to resume from")
+    arrays = read_npz(path)
+    counters = json.loads(str(arrays["counters"]))
+    return TrainingState(
+        weights={k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith("weights.")},
+        optimizer={k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith("optimizer.")},
+        epoch=counters["epoch"],
+        step=counters["step"],
+        rng_state=counters["rng_state"],
+        losses=arrays["losses"],
+        wall_time=counters["wall_time"],
+        history=tuple(counters["history"]),
+    )
+
+
+def plot_losses(run_dir: Path, losses: np.ndarray) -> None:
+    """Write ``loss.png``: training loss per epoch on a log scale (matplotlib Agg)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(6, 3.5))
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    axes.semilogy(np.arange(1, len(losses) + 1), losses)
+    axes.set_xlabel("epoch")
+    axes.set_ylabel("training loss (MSE)")
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    write_atomically(Path(run_dir) / LOSS_PLOT, buffer.getvalue())

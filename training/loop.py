@@ -1,0 +1,323 @@
+"""The training loop: BPTT with sparse / generalised teacher forcing, RAdam, checkpoints.
+
+One optimisation step draws ``batch_size`` random windows x_0…x_T (T = ``seq_len``) of the
+z-scored training series, adds N(0, noise²) to the copy used for forcing, runs the forced
+recurrence (:mod:`training.recurrence`) and takes a RAdam step on the mean squared error
+
+    L = (1 / (T B N)) Σ_{t,b,n} (x̂_{t,b,n} − x_{t,b,n})²,   t = 1…T.
+
+After every epoch the state is snapshotted in memory; it is written every
+``checkpoint_every`` epochs, on Ctrl-C and when the loss stops being finite, so the run folder
+always holds the last good, resumable checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from threadpoolctl import threadpool_limits
+from tqdm.auto import tqdm
+
+from pwl_analysis.loading import load_model
+from pwl_analysis.metrics import evaluate, free_run, power_spectrum_distance, state_space_divergence
+from pwl_analysis.pwl_map import PWLMap
+from training import checkpoint
+from training.config import TrainConfig
+from training.data import DataError, Series, load_series
+from training.model import ALRNN
+
+
+class DivergenceError(RuntimeError):
+    """The training loss became NaN or infinite; the last good checkpoint was kept."""
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """A finished run.
+
+    Attributes
+    ----------
+    run_dir : Path
+        The run folder (config, checkpoint, ``model.npz``, ``metrics.json``, ``loss.png``).
+    config : TrainConfig
+    epochs, steps : int
+        Completed epochs and optimisation steps.
+    wall_time : float
+        Seconds spent in optimisation (data generation and final metrics excluded).
+    losses : ndarray, shape (epochs,)
+        Mean training loss per epoch.
+    metrics : dict
+        Held-out DSR metrics with their settings (empty without held-out data).
+    """
+
+    run_dir: Path
+    config: TrainConfig
+    epochs: int
+    steps: int
+    wall_time: float
+    losses: np.ndarray = field(repr=False)
+    metrics: dict = field(repr=False)
+
+    def pwl_map(self) -> PWLMap:
+        """The trained map, read back from the run folder."""
+        return load_model(self.run_dir)
+
+    def __repr__(self) -> str:
+        summary = ", ".join(f"{k}={v['value']:.4g}" for k, v in self.metrics.items())
+        return (
+            f"TrainResult({self.run_dir}: {self.epochs} epochs, {self.steps} steps, "
+            f"{self.wall_time:.1f} s, final loss {self.losses[-1]:.4g}; {summary})"
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "run_dir": str(self.run_dir),
+            "config": self.config.to_dict(),
+            "epochs": self.epochs,
+            "steps": self.steps,
+            "wall_time_s": self.wall_time,
+            "final_loss": float(self.losses[-1]),
+            "metrics": self.metrics,
+        }
+
+
+def series_for(config: TrainConfig) -> Series:
+    """Load the configured data and check that it fits the model and window length."""
+    source = config.system if config.system is not None else config.data_path
+    series = load_series(source, config.length, config.dt, config.test_fraction, config.data_seed)
+    if series.N > config.M:
+        raise DataError(f"the data has N = {series.N} dimensions, more than M = {config.M} units")
+    if len(series.train) < config.seq_len + 1:
+        raise DataError(
+            f"the training part has {len(series.train)} points, fewer than "
+            f"seq_len + 1 = {config.seq_len + 1}"
+        )
+    return series
+
+
+def _sample_batch(train: np.ndarray, rng: np.random.Generator, config: TrainConfig):
+    """Forcing inputs (with noise) and clean targets, time-major: (T+1, B, N) and (T, B, N)."""
+    starts = rng.integers(0, len(train) - config.seq_len, config.batch_size)
+    x = train[starts[None, :] + np.arange(config.seq_len + 1)[:, None]]
+    noisy = x + config.noise * rng.standard_normal(x.shape, dtype=np.float32)
+    return torch.from_numpy(noisy), torch.from_numpy(x[1:])
+
+
+def _optimizer_arrays(model: ALRNN, optimizer: torch.optim.Optimizer) -> dict[str, np.ndarray]:
+    arrays = {}
+    for name, p in model.named_parameters():
+        for key, value in optimizer.state.get(p, {}).items():
+            arrays[f"{name}.{key}"] = value.detach().numpy().copy()
+    return arrays
+
+
+def _load_optimizer(model: ALRNN, optimizer: torch.optim.Optimizer, arrays: dict) -> None:
+    for name, p in model.named_parameters():
+        keys = [k.split(".", 1)[1] for k in arrays if k.startswith(f"{name}.")]
+        if keys:
+            optimizer.state[p] = {k: torch.from_numpy(arrays[f"{name}.{k}"].copy()) for k in keys}
+
+
+def _snapshot(
+    model, optimizer, epoch, step, rng, losses, wall_time, history
+) -> checkpoint.TrainingState:
+    return checkpoint.TrainingState(
+        weights=model.arrays(),
+        optimizer=_optimizer_arrays(model, optimizer),
+        epoch=epoch,
+        step=step,
+        rng_state=rng.bit_generator.state,
+        losses=np.asarray(losses, dtype=np.float64),
+        wall_time=wall_time,
+        history=tuple(history),
+    )
+
+
+def _run_epoch(model, optimizer, series, rng, config, step) -> tuple[float, int]:
+    """``batches_per_epoch`` RAdam steps; returns the mean loss and the new step count."""
+    total = 0.0
+    for _ in range(config.batches_per_epoch):
+        for group in optimizer.param_groups:
+            group["lr"] = config.learning_rate(step)
+        inputs, targets = _sample_batch(series.train, rng, config)
+        loss = torch.mean((model(inputs, config.forcing) - targets) ** 2)
+        value = loss.item()
+        if not np.isfinite(value):
+            return value, step
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if config.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+        optimizer.step()
+        total += value
+        step += 1
+    return total / config.batches_per_epoch, step
+
+
+def _progress_metrics(model: ALRNN, series: Series, config: TrainConfig) -> dict[str, float]:
+    """D_stsp and D_H of a short free run against the start of the held-out data."""
+    steps = min(config.eval_steps, len(series.test))
+    if steps < 2:
+        return {}
+    reference = series.test[:steps]
+    generated = free_run(model.to_pwl_map(), reference[0], steps, model.arrays()["B"])
+    return {
+        "D_stsp": state_space_divergence(reference, generated, config.n_bins).value,
+        "D_H": power_spectrum_distance(reference, generated, config.sigma).value,
+    }
+
+
+def _formatted(metrics: dict) -> dict[str, str]:
+    return {k: f"{v:.3f}" for k, v in metrics.items() if k != "epoch"}
+
+
+def _final_metrics(model: ALRNN, series: Series, config: TrainConfig) -> dict:
+    steps = min(config.test_steps, len(series.test))
+    if steps < 2 * config.forcing_interval:
+        return {}
+    evaluation = evaluate(
+        model.to_pwl_map(),
+        series.test,
+        B=model.arrays()["B"],
+        steps=steps,
+        n_bins=config.n_bins,
+        sigma=config.sigma,
+    )
+    return evaluation.to_dict()
+
+
+def _start(run_dir: Path, config: TrainConfig, N: int, resume: bool):
+    """Model, optimizer, generator and starting state, fresh or from the run folder."""
+    model = ALRNN(config.M, config.P, N, seed=config.seed)
+    optimizer = torch.optim.RAdam(model.parameters(), lr=config.lr_start)
+    rng = np.random.default_rng(config.seed)
+    if not resume:
+        return model, optimizer, rng, 0, 0, [], 0.0, []
+    state = checkpoint.load_state(run_dir)
+    model.load_arrays(state.weights)
+    _load_optimizer(model, optimizer, state.optimizer)
+    rng.bit_generator.state = state.rng_state
+    return (
+        model, optimizer, rng, state.epoch, state.step,
+        list(state.losses), state.wall_time, list(state.history),
+    )  # fmt: skip
+
+
+def _prepare_folder(run_dir: Path, config: TrainConfig) -> None:
+    """Create the run folder; refuse to train over an existing run."""
+    if (run_dir / checkpoint.TRAINING_STATE).exists() or (run_dir / checkpoint.CONFIG).exists():
+        raise FileExistsError(
+            f"{run_dir} already holds a training run: resume it or choose another folder"
+        )
+    run_dir.mkdir(parents=True, exist_ok=True)
+    checkpoint.write_json(run_dir / checkpoint.CONFIG, config.to_dict())
+
+
+def train(
+    config: TrainConfig, out_dir: str | Path, progress: bool = True, resume: bool = False
+) -> TrainResult:
+    """Fit an AL-RNN to the configured data and write the run folder.
+
+    Parameters
+    ----------
+    config : TrainConfig
+        All options (data, model size, recipe).
+    out_dir : str or Path
+        The run folder; it must not hold a run already unless ``resume`` is set.
+    progress : bool
+        Show a tqdm bar with the loss and the latest D_stsp, D_H.
+    resume : bool
+        Continue the run in ``out_dir`` from its last checkpoint (see :func:`resume`).
+
+    Returns
+    -------
+    TrainResult
+
+    Raises
+    ------
+    DataError
+        Bad data (NaNs, constant column, too short for ``seq_len``, N > M), before training.
+    DivergenceError
+        The loss became NaN or infinite; ``out_dir`` keeps the last good checkpoint.
+    KeyboardInterrupt
+        After writing the last completed epoch as a checkpoint, so :func:`resume` continues.
+    """
+    run_dir = Path(out_dir)
+    series = series_for(config)
+    if not resume:
+        _prepare_folder(run_dir, config)
+    torch.set_num_threads(2)
+    model, optimizer, rng, epoch, step, losses, wall_time, history = _start(
+        run_dir, config, series.N, resume
+    )
+    state = _snapshot(model, optimizer, epoch, step, rng, losses, wall_time, history)
+    save = lambda s: checkpoint.save_state(run_dir, s, config.P, series.mean, series.std)  # noqa: E731
+    if not resume:
+        save(state)
+    bar = tqdm(total=config.epochs, initial=epoch, disable=not progress, unit="epoch")
+    shown = history[-1] if history else {}
+    try:
+        with threadpool_limits(limits=1, user_api="blas"):
+            while epoch < config.epochs:
+                started = time.perf_counter()
+                loss, step = _run_epoch(model, optimizer, series, rng, config, step)
+                if not np.isfinite(loss):
+                    save(state)
+                    raise DivergenceError(
+                        f"the training loss became {loss} in epoch {epoch + 1}; stopped and "
+                        f"kept the checkpoint of epoch {state.epoch} in {run_dir} "
+                        "(try a smaller lr_start or grad_clip > 0)"
+                    )
+                wall_time += time.perf_counter() - started
+                epoch += 1
+                losses.append(loss)
+                if config.eval_every and epoch % config.eval_every == 0:
+                    shown = {"epoch": epoch, **_progress_metrics(model, series, config)}
+                    history.append(shown)
+                state = _snapshot(model, optimizer, epoch, step, rng, losses, wall_time, history)
+                if epoch % config.checkpoint_every == 0 or epoch == config.epochs:
+                    save(state)
+                bar.set_postfix(loss=f"{loss:.4f}", **_formatted(shown))
+                bar.update()
+    except KeyboardInterrupt:
+        save(state)
+        raise
+    finally:
+        bar.close()
+    return _finish(run_dir, config, model, series, state)
+
+
+def _finish(run_dir, config, model, series, state) -> TrainResult:
+    metrics = _final_metrics(model, series, config)
+    result = TrainResult(
+        run_dir=run_dir,
+        config=config,
+        epochs=state.epoch,
+        steps=state.step,
+        wall_time=state.wall_time,
+        losses=state.losses,
+        metrics=metrics,
+    )
+    summary = result.to_dict() | {"progress": list(state.history), "data": series.to_dict()}
+    checkpoint.write_json(run_dir / checkpoint.METRICS, summary)
+    checkpoint.plot_losses(run_dir, state.losses)
+    return result
+
+
+def resume(run_dir: str | Path, progress: bool = True) -> TrainResult:
+    """Continue the run in ``run_dir`` from its last checkpoint with its stored config.
+
+    The data are rebuilt from the config and the random generator, weights and RAdam state
+    are restored, so an interrupted run continues exactly as if it had not been stopped.
+    """
+    run_dir = Path(run_dir)
+    config_path = run_dir / checkpoint.CONFIG
+    if not config_path.exists():
+        raise FileNotFoundError(f"{run_dir} has no {checkpoint.CONFIG}: not a training run")
+    config = TrainConfig.from_dict(json.loads(config_path.read_text()))
+    return train(config, run_dir, progress=progress, resume=True)
