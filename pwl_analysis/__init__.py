@@ -1,6 +1,6 @@
 """pwl-analysis: trained Almost-Linear RNNs as exact piecewise-affine mathematics."""
 
-from pwl_analysis.coarse import SectionCoding, lorenz_coding
+from pwl_analysis.coarse import LoopRegionCoding, SectionCoding, lorenz_coding, rossler_coding
 from pwl_analysis.graph import empirical_graph, exact_graph, write_graph
 from pwl_analysis.loading import load_model
 from pwl_analysis.lyapunov import LyapunovSpectrum, cycle_lyapunov_spectrum, lyapunov_spectrum
@@ -18,6 +18,7 @@ __all__ = [
     "CycleSet",
     "DegenerateCycle",
     "Exhaustive",
+    "LoopRegionCoding",
     "LyapunovSpectrum",
     "ModelError",
     "PWLMap",
@@ -37,6 +38,7 @@ __all__ = [
     "load_model",
     "lorenz_coding",
     "lyapunov_spectrum",
+    "rossler_coding",
     "symbolic_sequence",
     "write_graph",
 ]

@@ -18,10 +18,20 @@ once, and the letter says which wing (L for x < 0, R for x > 0).  The flow has a
 periodic orbit for every binary Lyndon word of length ≥ 2 (LR, LLR, LRR, …) and none for
 L or R (Viswanath 2003).
 
+A :class:`LoopRegionCoding` names each loop instead by the regions it visits: ``1`` when
+the loop enters one of the *marked* regions, ``0`` when it does not.  For Rössler
+(:func:`rossler_coding`, a model with P = 1) the loops wind around the central fixed point,
+Σ is the plane x = x* through it crossed with x increasing, and the marked region is the
+one not holding x*, where the ReLU unit is active — the fold of the attractor, which only
+the large loops reach.  Rössler's period-1 orbit (a = b = 0.2, c = 5.7) has the unstable
+Floquet multiplier Λ ≈ −2.403 (Cvitanović et al., ChaosBook).
+
 References
 ----------
 Viswanath, D. (2003). Symbolic dynamics and periodic orbits of the Lorenz attractor.
 Nonlinearity 16, 1035–1056.
+Cvitanović, P., Artuso, R., Mainieri, R., Tanner, G., Vattay, G. ChaosBook.org, Niels Bohr
+Institute, "Rössler flow" examples (period-1 cycle, Floquet multiplier −2.403).
 """
 
 from __future__ import annotations
@@ -70,17 +80,14 @@ class SectionCoding:
 
     def returns(self, points: np.ndarray) -> np.ndarray:
         """Indices j+1 of the upward crossings s_j ≤ 0 < s_{j+1} of a cyclic orbit (k, M)."""
-        s = (np.asarray(points)[:, list(self.dims)] - self.origin) @ self.normal
-        following = np.roll(s, -1)
-        return (np.nonzero((s <= 0) & (following > 0))[0] + 1) % len(s)
+        return _returns(points, self.dims, self.origin, self.normal)
 
     def word(self, points: np.ndarray) -> str:
         """Coarse word of a cyclic orbit with points of shape (k, M), as its least rotation."""
         observed = np.asarray(points)[:, list(self.dims)]
-        crossings = observed[np.sort(self.returns(points))]
+        crossings = observed[self.returns(points)]
         distance = np.linalg.norm(crossings[:, None, :] - self.anchors[None, :, :], axis=2)
-        word = "".join(self.letters[a] for a in distance.argmin(axis=1))
-        return min((word[i:] + word[:i] for i in range(len(word))), default="")
+        return _least_rotation("".join(self.letters[a] for a in distance.argmin(axis=1)))
 
     def name(self, cycle: Cycle) -> str:
         """Coarse word of a :class:`~pwl_analysis.orbits.Cycle`."""
@@ -91,6 +98,64 @@ class SectionCoding:
             f"SectionCoding({len(self.letters)} letters {self.letters!r}, "
             f"observed dims {self.dims})"
         )
+
+
+def _returns(points, dims, origin, normal) -> np.ndarray:
+    """Sorted indices j+1 (mod k) of upward crossings of ⟨S z − o, n⟩ = 0, read cyclically."""
+    s = (np.asarray(points)[:, list(dims)] - origin) @ normal
+    following = np.roll(s, -1)
+    return np.sort((np.nonzero((s <= 0) & (following > 0))[0] + 1) % len(s))
+
+
+def _least_rotation(word: str) -> str:
+    return min((word[i:] + word[:i] for i in range(len(word))), default="")
+
+
+@dataclass(frozen=True)
+class LoopRegionCoding:
+    """Name each loop ``1`` if it enters a marked region, ``0`` if not.
+
+    Loops are the stretches of a cyclic orbit between consecutive upward crossings of the
+    section ⟨S z − o, n⟩ = 0 (as for :class:`SectionCoding`); the loop starting at return
+    j+1 runs to the next return.
+
+    Attributes
+    ----------
+    origin, normal : ndarray, shape (d,)
+        The section, in the observed coordinates.
+    dims : tuple of int
+        The observed coordinates S z = z[dims].
+    marked : frozenset of int
+        Region indices whose visit makes a loop a ``1``.
+    pwl_map : PWLMap
+        The map whose regions are meant.
+    """
+
+    origin: np.ndarray
+    normal: np.ndarray
+    dims: tuple[int, ...]
+    marked: frozenset[int]
+    pwl_map: PWLMap
+
+    def returns(self, points: np.ndarray) -> np.ndarray:
+        """Indices j+1 of the upward crossings s_j ≤ 0 < s_{j+1} of a cyclic orbit (k, M)."""
+        return _returns(points, self.dims, self.origin, self.normal)
+
+    def word(self, points: np.ndarray) -> str:
+        """Coarse 0/1 word of a cyclic orbit with points (k, M), as its least rotation."""
+        returns = self.returns(points)
+        if len(returns) == 0:
+            return ""
+        marked = np.isin(self.pwl_map.region_of(points), list(self.marked))
+        loops = np.split(np.roll(marked, -returns[0]), returns[1:] - returns[0])
+        return _least_rotation("".join("1" if loop.any() else "0" for loop in loops))
+
+    def name(self, cycle: Cycle) -> str:
+        """Coarse word of a :class:`~pwl_analysis.orbits.Cycle`."""
+        return self.word(cycle.points)
+
+    def __repr__(self) -> str:
+        return f"LoopRegionCoding(marked regions {sorted(self.marked)}, dims {self.dims})"
 
 
 def wing_fixed_points(m: PWLMap, dims: tuple[int, ...] = (0, 1, 2)) -> tuple[Cycle, Cycle]:
@@ -147,4 +212,34 @@ def lorenz_coding(m: PWLMap, dims: tuple[int, ...] = (0, 1, 2)) -> SectionCoding
         anchors=anchors,
         letters="LR",
         dims=tuple(dims),
+    )
+
+
+def rossler_coding(m: PWLMap, dims: tuple[int, ...] = (0, 1, 2)) -> LoopRegionCoding:
+    """0/1 loop coding of a model of the Rössler system with observed (x, y, z) = z[dims].
+
+    Rule: the centre x* is the fixed point whose observed coordinates lie nearest to the
+    origin (the data are z-scored, so the attractor is centred there); the section is the
+    plane x = x*_x crossed with x increasing (once per turn around x*, as ẋ = −y − z > 0
+    there); a loop is ``1`` when it visits a region other than x*'s — where the model's
+    ReLU units switch on for the fold of the attractor.
+
+    Raises
+    ------
+    ValueError
+        The model has no fixed point.
+    """
+    if len(dims) != 3:
+        raise ValueError(f"dims must name the observed x, y, z units, got {dims!r}")
+    fixed = list(m.fixed_points())
+    if not fixed:
+        raise ValueError("the model has no fixed point to centre a Rössler coding on")
+    centre = min(fixed, key=lambda c: float(np.linalg.norm(c.points[0][list(dims)])))
+    home = m.region_index(centre.regions[0])
+    return LoopRegionCoding(
+        origin=centre.points[0][list(dims)],
+        normal=np.array([1.0, 0.0, 0.0]),
+        dims=tuple(dims),
+        marked=frozenset(range(m.n_regions)) - {home},
+        pwl_map=m,
     )

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from pwl_analysis import SectionCoding, load_model, lorenz_coding
-from pwl_analysis.coarse import wing_fixed_points
+from pwl_analysis import PWLMap, SectionCoding, load_model, lorenz_coding
+from pwl_analysis.coarse import LoopRegionCoding, wing_fixed_points
 
 from systems import reference_file
 
@@ -77,3 +77,28 @@ def test_official_model_wings_are_its_spiral_fixed_points():
     # each wing fixed point is its own anchor: the nearest letter at a wing is that wing
     assert coding.letters == "LR"
     np.testing.assert_array_equal(coding.anchors[0], left.points[0][:3])
+
+
+def _turns(marks: str, steps: int = 30) -> np.ndarray:
+    """Turns around the origin in the x–y plane (counter-clockwise, as Rössler's); during
+    a ``1`` turn the fourth (ReLU) unit is positive for the steps with x > 0.5."""
+    theta = 2 * np.pi * (np.arange(steps) + 0.5) / steps + np.pi  # each turn starts at x < 0
+    turn = np.stack([np.cos(theta), np.sin(theta), np.zeros(steps)], axis=1)
+    spikes = [np.where((turn[:, 0] > 0.5) & (mark == "1"), 1.0, -1.0) for mark in marks]
+    return np.vstack([np.column_stack([turn, spike]) for spike in spikes])
+
+
+@pytest.mark.parametrize(("marks", "name"), [("1", "1"), ("10", "01"), ("110", "011")])
+def test_loops_are_named_by_the_marked_region_they_visit(marks, name):
+    m = PWLMap.from_alrnn(np.zeros(4), np.zeros((4, 4)), np.zeros(4), P=1)
+    coding = LoopRegionCoding(
+        origin=np.zeros(3),
+        normal=np.array([1.0, 0.0, 0.0]),
+        dims=(0, 1, 2),
+        marked=frozenset({1}),
+        pwl_map=m,
+    )
+    points = _turns(marks)
+    assert len(coding.returns(points)) == len(marks)
+    for shift in (0, 7, 31):
+        assert coding.word(np.roll(points, shift, axis=0)) == name
