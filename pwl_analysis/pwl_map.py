@@ -332,5 +332,11 @@ class PWLMap:
             raise ValueError(f"region word {regions!r} is empty or a power of a shorter word")
         return exact_cycle(self, word)
 
+    def to_latex(self, **options) -> str:
+        """The map as a LaTeX document or fragment; see :func:`pwl_analysis.latex.map_to_latex`."""
+        from pwl_analysis.latex import map_to_latex
+
+        return map_to_latex(self, **options)
+
     def __repr__(self) -> str:
         return f"PWLMap(M={self.M}, P={self.P}, regions={self.n_regions})"

@@ -1,0 +1,450 @@
+r"""LaTeX export: the map, its regions, its orbits and its symbolic graph as a document.
+
+The document states the map in the AL-RNN form and as a piecewise-affine map,
+
+    f(z) = J_d z + h  for z ∈ Ω_d,   J_d = A + W D_d,   D_d = diag(1, …, 1, d_1, …, d_P),
+
+with every coefficient printed by :func:`sympy.latex` — rounded to ``digits`` significant
+digits, or (``exact=True``) as the exact Rationals the float weights are.  Small models
+(M ≤ 6) get every region's matrix J_d in a ``cases`` display; larger ones get A, W, h once
+(W in blocks of at most 10 columns) and a table of regions, since J_d differs from A + W only
+in which of the last P columns of W are switched on.  Orbits go into a table with their
+leading multipliers and stability; the symbolic graph into a TikZ picture (up to
+``TIKZ_MAX_NODES`` nodes) or an included figure.
+
+A standalone document needs only Debian's ``texlive-latex-base``, ``texlive-latex-recommended``
+(booktabs) and ``texlive-pictures`` (TikZ); a fragment needs ``amsmath``, ``booktabs``,
+``longtable`` and ``tikz`` in the including document's preamble.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import sympy
+
+from pwl_analysis._atomic import write_atomically
+from pwl_analysis.orbits import Cycle, CycleSet
+from pwl_analysis.pwl_map import PWLMap
+
+#: Models with at most this many units get every region's matrix written out.
+FULL_MATRIX_MAX_M = 6
+#: At most this many regions are listed when no graph selects them.
+LISTED_REGIONS_MAX = 64
+#: Graphs with more nodes are not drawn in TikZ (a figure can be included instead).
+TIKZ_MAX_NODES = 32
+#: Columns per printed matrix block (fits an A4 page in footnotesize at 4 digits).
+BLOCK_COLUMNS = 8
+
+_PREAMBLE = r"""\documentclass[10pt]{article}
+\usepackage[a4paper,margin=2cm]{geometry}
+\usepackage{amsmath,amssymb}
+\usepackage{booktabs,longtable,array}
+\usepackage{graphicx}
+\usepackage{tikz}
+\usetikzlibrary{arrows.meta}
+\setcounter{MaxMatrixCols}{20}
+\allowdisplaybreaks
+"""
+
+_SPECIAL = {
+    "±": r"\ensuremath{\pm}",
+    "λ": r"\ensuremath{\lambda}",
+    "μ": r"\ensuremath{\mu}",
+    "ρ": r"\ensuremath{\rho}",
+    "Ω": r"\ensuremath{\Omega}",
+    "→": r"\ensuremath{\to}",
+    "≤": r"\ensuremath{\le}",
+    "≥": r"\ensuremath{\ge}",
+    "−": "-",
+    "…": r"\dots{}",
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "#": r"\#",
+    "^": r"\textasciicircum{}",
+    "_": r"\_",
+    "%": r"\%",
+    "~": r"\textasciitilde{}",
+}
+
+
+class LatexError(RuntimeError):
+    """pdflatex failed on a generated document."""
+
+
+def escape_text(text: str) -> str:
+    r"""Text safe in LaTeX's text mode: specials escaped, a few math symbols translated, any
+    other non-ASCII character replaced by ``?`` (it could stop pdflatex).
+
+    >>> escape_text("lorenz_m20 #2 & 50% {x}")
+    'lorenz\\_m20 \\#2 \\& 50\\% \\{x\\}'
+    """
+    return "".join(_SPECIAL.get(ch, ch if ord(ch) < 128 else "?") for ch in str(text))
+
+
+def _scalar(x: float, digits: int, exact: bool) -> sympy.Expr:
+    if exact:
+        return sympy.Rational(*float(x).as_integer_ratio())
+    return sympy.Integer(0) if x == 0 else sympy.Float(float(x), digits)
+
+
+def matrix_latex(array, digits: int = 4, exact: bool = False) -> str:
+    """One matrix (or a vector, as a column) through :func:`sympy.latex`."""
+    array = np.atleast_2d(np.asarray(array, dtype=np.float64))
+    entries = sympy.Matrix([[_scalar(x, digits, exact) for x in row] for row in array])
+    return sympy.latex(entries, mat_delim="(")
+
+
+def _column_blocks(name: str, array: np.ndarray, digits: int, exact: bool) -> list[str]:
+    """``name_{:, a:b} = (…)`` for blocks of at most BLOCK_COLUMNS columns (fewer if exact)."""
+    width = 3 if exact else BLOCK_COLUMNS
+    n = array.shape[1]
+    if n <= width:
+        return [f"{name} &= {matrix_latex(array, digits, exact)}"]
+    return [
+        rf"{name}_{{:,\,{a + 1}:{min(a + width, n)}}} &= "
+        + matrix_latex(array[:, a : a + width], digits, exact)
+        for a in range(0, n, width)
+    ]
+
+
+def _align(lines: list[str]) -> str:
+    return "{\\footnotesize\n\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n}\n"
+
+
+def _region_condition(m: PWLMap, index: int) -> str:
+    """Ω_d in text mode: each inequality for P ≤ 3, else the sets of active and inactive units."""
+    if m.P == 0:
+        return f"$z \\in \\mathbb{{R}}^{{{m.M}}}$"
+    units = np.arange(m.M - m.P + 1, m.M + 1)
+    bits = m.region_bits[index].astype(bool)
+    if m.P <= 3:
+        signs = {False: r"\le 0", True: "> 0"}
+        return ", ".join(f"$z_{{{u}}} {signs[bool(b)]}$" for u, b in zip(units, bits))
+    parts = []
+    for active, sign in ((True, "> 0"), (False, r"\le 0")):
+        chosen = units[bits == active]
+        if chosen.size:
+            members = ", ".join(str(u) for u in chosen)
+            parts.append(f"$z_i {sign}$ for $i \\in \\{{{members}\\}}$")
+    return "; ".join(parts)
+
+
+def _definition(m: PWLMap, digits: int, exact: bool) -> str:
+    weights = (
+        r"\Phi^*(z) = \bigl(z_1, \dots, z_{M-P}, \max(0, z_{M-P+1}), \dots, "
+        r"\max(0, z_M)\bigr)"
+    )
+    parts = [
+        "\\section*{The map}\n",
+        f"An AL-RNN with $M = {m.M}$ latent units, the last $P = {m.P}$ piecewise linear:\n",
+        "\\[ z_{t+1} = f(z_t) = A z_t + W \\Phi^*(z_t) + h, \\qquad " + weights + ". \\]\n",
+        "In the linear subregion $\\Omega_d$, $d \\in \\{0, 1\\}^P$ the sign pattern of the last "
+        "$P$ units, $f(z) = J_d z + h$ with $J_d = A + W D_d$, "
+        "$D_d = \\operatorname{diag}(1, \\dots, 1, d_1, \\dots, d_P)$.\n",
+    ]
+    diagonal = np.allclose(m.A, np.diag(np.diag(m.A)), rtol=0, atol=0)
+    lines = []
+    if diagonal:
+        lines += _column_blocks(
+            r"\operatorname{diag}(A)^\top", np.diag(m.A)[None, :], digits, exact
+        )
+    else:
+        lines += _column_blocks("A", m.A, digits, exact)
+    lines += _column_blocks("W", m.W, digits, exact)
+    lines += _column_blocks("h^\\top", m.h[None, :], digits, exact)
+    parts.append(_align(lines))
+    precision = "exact rationals" if exact else f"{digits} significant digits"
+    parts.append(f"Coefficients are printed as {precision}.\n")
+    return "".join(parts)
+
+
+def _piecewise(m: PWLMap, digits: int, exact: bool) -> str:
+    offset = matrix_latex(m.h[:, None], digits, exact)
+    rows = [
+        rf"{matrix_latex(m.jacobians[i], digits, exact)} z + {offset}"
+        rf" & \text{{if {_region_condition(m, i)}}}"
+        for i in range(m.n_regions)
+    ]
+    return (
+        "\\subsection*{Piecewise-affine form}\n\\[ f(z) = \\begin{cases}\n"
+        + " \\\\[4pt]\n".join(rows)
+        + "\n\\end{cases} \\]\n"
+    )
+
+
+def _region_rows(m: PWLMap, indices, graph: nx.DiGraph | None) -> list[str]:
+    rows = []
+    for i in indices:
+        label = m.region_label(i)
+        data = graph.nodes[label] if graph is not None and label in graph else {}
+        kind = data.get("fixed_point_kind", "")
+        stability = data.get("fixed_point_stability", "")
+        occupation = data.get("occupation")
+        rows.append(
+            rf"\texttt{{{label}}} & {_region_condition(m, i)} & {escape_text(kind)} "
+            rf"& {escape_text(stability)} & "
+            + ("" if occupation is None else f"{occupation:.3f}")
+            + r" \\"
+        )
+    return rows
+
+
+def _regions(m: PWLMap, graph: nx.DiGraph | None, cycles: CycleSet) -> str:
+    if graph is not None:
+        indices = sorted(graph.nodes[n]["index"] for n in graph.nodes)
+        which = f"the {len(indices)} regions of the symbolic graph"
+    elif m.n_regions <= LISTED_REGIONS_MAX:
+        indices = range(m.n_regions)
+        which = f"all {m.n_regions} regions"
+    else:
+        indices = sorted({m.region_index(r) for c in cycles for r in c.regions})
+        which = f"the {len(indices)} regions holding the orbits below"
+    head = (
+        f"\\section*{{Regions}}\nOf the $2^P = {m.n_regions}$ linear subregions, listed are "
+        f"{which}; the fixed point of $z \\mapsto J_d z + h$ is real when it lies in "
+        "$\\Omega_d$ and virtual otherwise.\n"
+    )
+    if not indices:
+        return head
+    return (
+        head + "\\begin{longtable}{l>{\\raggedright\\arraybackslash}p{6cm}lll}\n\\toprule\n"
+        "$d$ & $\\Omega_d$ & fixed point & stability & occupation \\\\\n\\midrule\n\\endhead\n"
+        + "\n".join(_region_rows(m, indices, graph))
+        + "\n\\bottomrule\n\\end{longtable}\n"
+    )
+
+
+def _complex_latex(value: complex, digits: int) -> str:
+    real = sympy.latex(_scalar(value.real, digits, False))
+    if abs(value.imag) < 1e-12 * max(1.0, abs(value)):
+        return real
+    imag = sympy.latex(_scalar(abs(value.imag), digits, False))
+    return f"{real} {'+' if value.imag > 0 else '-'} {imag}\\,i"
+
+
+def _listed(values: list[str], total: int) -> str:
+    """Comma-separated inline formulas, one per value, so the line may break between them."""
+    return ", ".join(f"${v}$" for v in values) + (r", \dots" if total > len(values) else "")
+
+
+def _cycle_row(cycle: Cycle, digits: int) -> str:
+    shown = 3
+    point = [sympy.latex(_scalar(x, digits, False)) for x in cycle.points[0][:shown]]
+    multipliers = [_complex_latex(mu, digits) for mu in cycle.multipliers[:shown]]
+    with np.errstate(divide="ignore"):
+        exponent = cycle.lyapunov_exponent
+    exponent_text = "$-\\infty$" if not math.isfinite(exponent) else f"${exponent:.4f}$"
+    return (
+        f"{cycle.period} & \\texttt{{{' '.join(cycle.regions)}}} & "
+        f"({_listed(point, cycle.points.shape[1])}) & "
+        f"{_listed(multipliers, cycle.multipliers.size)} & "
+        f"{exponent_text} & {escape_text(cycle.stability)}"
+        + (" (boundary)" if cycle.on_boundary else "")
+        + r" \\"
+    )
+
+
+def _cycles(cycles: CycleSet, digits: int) -> str:
+    guarantee = "complete" if cycles.complete else "not a completeness guarantee"
+    head = (
+        "\\section*{Fixed points and cycles}\n"
+        f"Orbits of period $k \\le {cycles.max_period}$ (search: {escape_text(cycles.method)}; "
+        f"{guarantee}). $z_0$ is the first point, $\\mu$ the leading multipliers (eigenvalues "
+        "of the monodromy matrix), $\\lambda = \\log\\max|\\mu| / k$.\n"
+    )
+    if not len(cycles):
+        return head + "\nNo orbit was found.\n"
+    return (
+        head + "\\begin{longtable}{r>{\\raggedright\\arraybackslash}p{3cm}"
+        ">{\\raggedright\\arraybackslash}p{3.5cm}>{\\raggedright\\arraybackslash}p{4cm}rl}\n"
+        "\\toprule\n$k$ & regions & $z_0$ & $\\mu$ & $\\lambda$ & stability \\\\\n"
+        "\\midrule\n\\endhead\n"
+        + "\n".join(_cycle_row(c, digits) for c in cycles)
+        + "\n\\bottomrule\n\\end{longtable}\n"
+    )
+
+
+def graph_tikz(graph: nx.DiGraph) -> str:
+    """The graph as a TikZ picture: nodes on a circle, edge width by ``weight`` if present."""
+    nodes = sorted(graph.nodes, key=lambda n: (graph.nodes[n].get("index", 0), str(n)))
+    key = {n: f"n{i}" for i, n in enumerate(nodes)}
+    radius = min(7.0, max(2.0, 0.35 * len(nodes)))
+    weights = [w for _, _, w in graph.edges(data="weight") if w is not None]
+    heaviest = max(weights, default=1.0) or 1.0
+    lines = [r"\begin{tikzpicture}[>={Stealth[length=2mm]}]"]
+    for i, node in enumerate(nodes):
+        angle = 90 - 360 * i / len(nodes)
+        lines.append(
+            rf"\node[draw, rounded corners, inner sep=2pt, font=\tiny] ({key[node]}) at "
+            rf"({angle:.2f}:{radius:.2f}cm) {{\texttt{{{escape_text(node)}}}}};"
+        )
+    for a, b, data in graph.edges(data=True):
+        width = 0.4 + 2.6 * data.get("weight", heaviest) / heaviest
+        if a == b:
+            angle = 90 - 360 * nodes.index(a) / len(nodes)
+            bend = f"out={angle + 25:.1f}, in={angle - 25:.1f}, looseness=6"
+        else:
+            bend = "bend left=12"
+        lines.append(rf"\draw[->, line width={width:.2f}pt] ({key[a]}) to[{bend}] ({key[b]});")
+    lines.append(r"\end{tikzpicture}")
+    return "\n".join(lines) + "\n"
+
+
+def _graph_section(graph: nx.DiGraph | None, figure: str | None) -> str:
+    if graph is None and figure is None:
+        return ""
+    kind = "" if graph is None else escape_text(graph.graph.get("kind", "")) + " "
+    head = "\\section*{Symbolic graph}\n"
+    if graph is not None:
+        head += (
+            f"The {kind}graph has {graph.number_of_nodes()} regions and "
+            f"{graph.number_of_edges()} transitions"
+            + (
+                "; edge widths show relative frequency"
+                if graph.graph.get("kind") == "empirical"
+                else ""
+            )
+            + ".\n"
+        )
+    if graph is not None and 0 < graph.number_of_nodes() <= TIKZ_MAX_NODES:
+        body = graph_tikz(graph)
+    elif figure is not None:
+        body = f"\\includegraphics[width=0.8\\linewidth]{{{escape_text(figure)}}}\n"
+    else:
+        return head + "It is too large to draw here; see the GraphML file.\n"
+    return head + "\\begin{center}\n" + body + "\\end{center}\n"
+
+
+def _summary(summary: Mapping[str, str] | None) -> str:
+    if not summary:
+        return ""
+    rows = "\n".join(
+        f"{escape_text(key)} & {escape_text(value)} \\\\" for key, value in summary.items()
+    )
+    return (
+        "\\section*{Summary}\n\\begin{longtable}{l>{\\raggedright\\arraybackslash}p{9cm}}\n"
+        "\\toprule\n" + rows + "\n\\bottomrule\n\\end{longtable}\n"
+    )
+
+
+def map_to_latex(
+    m: PWLMap,
+    *,
+    name: str = "AL-RNN",
+    digits: int = 4,
+    exact: bool = False,
+    fragment: bool = False,
+    cycles: CycleSet | None = None,
+    graph: nx.DiGraph | None = None,
+    figure: str | None = None,
+    summary: Mapping[str, str] | None = None,
+) -> str:
+    r"""The map, its regions, orbits and symbolic graph as LaTeX.
+
+    Parameters
+    ----------
+    m : PWLMap
+    name : str
+        Title of the document (escaped).
+    digits : int
+        Significant digits of printed coefficients, 1 ≤ digits ≤ 17.
+    exact : bool
+        Print the map's coefficients as exact Rationals instead.
+    fragment : bool
+        Return only the body, to ``\input`` into a document that loads amsmath, booktabs,
+        longtable, array, graphicx and tikz.
+    cycles : CycleSet, optional
+        Orbits for the table; ``m.fixed_points()`` (exact and complete) by default.
+    graph : networkx.DiGraph, optional
+        A symbolic graph (:mod:`pwl_analysis.graph`); its regions are listed and, when small,
+        drawn in TikZ.
+    figure : str, optional
+        Path of an image of the graph, included when the graph is too large for TikZ.
+    summary : mapping of str to str, optional
+        Key numbers (entropies, Lyapunov exponents) for a summary table; escaped.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from pwl_analysis import PWLMap
+    >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
+    >>> text = map_to_latex(tent, fragment=True)
+    >>> "\\begin{cases}" in text and "\\documentclass" not in text
+    True
+    """
+    if not 1 <= digits <= 17:
+        raise ValueError(f"digits must be between 1 and 17, got {digits}")
+    cycles = m.fixed_points() if cycles is None else cycles
+    body = [
+        _summary(summary),
+        _definition(m, digits, exact),
+        _piecewise(m, digits, exact) if m.M <= FULL_MATRIX_MAX_M else "",
+        _regions(m, graph, cycles),
+        _cycles(cycles, digits),
+        _graph_section(graph, figure),
+    ]
+    text = "".join(body)
+    if fragment:
+        return (
+            "% pwl-analysis fragment; needs amsmath, amssymb, booktabs, longtable, array, "
+            "graphicx, tikz (arrows.meta)\n" + text
+        )
+    title = f"\\title{{{escape_text(name)}}}\n\\author{{pwl-analysis}}\n\\date{{}}\n"
+    return _PREAMBLE + title + "\\begin{document}\n\\maketitle\n" + text + "\\end{document}\n"
+
+
+def write_latex(path: str | Path, text: str) -> Path:
+    """Write LaTeX source atomically."""
+    return write_atomically(path, text)
+
+
+def compile_pdf(tex_path: str | Path, timeout: float = 120.0) -> Path:
+    """Run ``pdflatex`` twice on a document; returns the PDF next to it.
+
+    Runs in a temporary folder with ``-halt-on-error`` and ``-no-shell-escape``; the PDF is
+    moved into place atomically, and nothing else is left next to the source.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``pdflatex`` is not installed.
+    LatexError
+        LaTeX reported an error (the end of its log is in the message).
+    """
+    executable = shutil.which("pdflatex")
+    if executable is None:
+        raise FileNotFoundError("pdflatex is not installed (Debian: texlive-latex-base)")
+    tex_path = Path(tex_path).resolve()
+    with tempfile.TemporaryDirectory() as folder:
+        command = [
+            executable,
+            "-interaction=nonstopmode",
+            "-halt-on-error",
+            "-no-shell-escape",
+            f"-output-directory={folder}",
+            tex_path.name,
+        ]
+        for _ in range(2):  # longtable widths settle on the second pass
+            run = subprocess.run(
+                command, cwd=tex_path.parent, capture_output=True, timeout=timeout, check=False
+            )
+            if run.returncode != 0:
+                log = run.stdout.decode("utf-8", errors="replace")
+                raise LatexError(f"pdflatex failed on {tex_path.name}:\n{log[-3000:]}")
+        pdf = tex_path.with_suffix(".pdf")
+        write_atomically(pdf, (Path(folder) / pdf.name).read_bytes())
+    return pdf
