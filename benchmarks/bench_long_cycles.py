@@ -9,6 +9,11 @@ decision (``certify_cycle``).
 
     python benchmarks/bench_long_cycles.py                   # official model in ../shared
     python benchmarks/bench_long_cycles.py MODEL.pt --P 2 --max-period 450
+    python benchmarks/bench_long_cycles.py --rossler RUN_DIR   # also a Rössler model, P = 1
+
+For a Rössler model the 0/1 loop words are listed too, and the cycles named ``1`` (one turn
+through the fold) are compared with the flow's period-1 orbit, Floquet multiplier −2.403
+(ChaosBook).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pwl_analysis import TrajectorySeeded, _exact, load_model, lorenz_coding
+from pwl_analysis import TrajectorySeeded, _exact, load_model, lorenz_coding, rossler_coding
 from pwl_analysis.cycle_equation import _exact_cycle_equation
 from pwl_analysis.seeded import certify_cycle
 from pwl_analysis.words import lyndon_words
@@ -29,6 +34,8 @@ OFFICIAL = (
     Path(__file__).resolve().parents[2] / "shared" / "reference" / "alrnn-dsr" / "lorenz_m20_p2.pt"
 )
 TARGET_SECONDS = 30.0
+#: Unstable Floquet multiplier of Rössler's period-1 orbit, a = b = 0.2, c = 5.7 (ChaosBook).
+ROSSLER_PERIOD_ONE_MULTIPLIER = -2.403
 
 
 def _timed(function, *args):
@@ -73,6 +80,7 @@ def main() -> None:
     parser.add_argument("model", nargs="?", default=str(OFFICIAL))
     parser.add_argument("--P", type=int, default=2)
     parser.add_argument("--max-period", type=int, default=450, help="4 loops ≈ 300–450 steps")
+    parser.add_argument("--rossler", default=None, help="a trained Rössler model (P = 1)")
     args = parser.parse_args()
     m = load_model(args.model, P=args.P)
     coding = lorenz_coding(m)
@@ -101,6 +109,22 @@ def main() -> None:
             f"exact decision), whole ball-arithmetic decision {ball:.3f} s, "
             f"ratio ≥ {exact / ball:.0f}×"
         )
+    if args.rossler is not None:
+        _rossler(load_model(args.rossler), args.max_period)
+
+
+def _rossler(m, max_period: int) -> None:
+    result, seconds = _timed(m.cycles, max_period, TrajectorySeeded())
+    print(f"\nRössler model {m}: {len(result)} cycles in {seconds:.1f} s")
+    by_name = _table(result, rossler_coding(m))
+    print(f"Rössler flow: period-1 orbit multiplier {ROSSLER_PERIOD_ONE_MULTIPLIER} (ChaosBook)")
+    for cycle in by_name.get("1", []):
+        print(
+            f"  model '1' cycle, {cycle.period} steps: "
+            f"leading multiplier {cycle.multipliers[0]:.4g}"
+        )
+    if "1" not in by_name:
+        print("  the model has no cycle found with one turn through the fold ('1')")
 
 
 if __name__ == "__main__":

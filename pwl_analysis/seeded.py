@@ -26,8 +26,8 @@ starts where the attractor already is:
      self-consistent.  Its exact points have ~10⁵ digits each (the denominator det(I − Π)
      grows like k · bits-per-weight · M), so the record is a :class:`CertifiedCycle` without
      them; ``m.cycle_of_word(cycle.regions)`` computes them on demand.  When some ball
-     contains 0 (an orbit on a switching boundary, or too little precision) the word goes to
-     the exact solve.
+     contains 0 (an orbit on a switching boundary, or too little precision) the precision
+     is doubled, twice at most, and then the word goes to the exact solve.
 
 Nothing is accepted by forward float iteration, which drifts along long unstable orbits.  The
 search is **not** a completeness guarantee: a cycle the free run never shadows, or whose
@@ -58,6 +58,8 @@ from pwl_analysis.words import primitive_period
 
 #: Extra bits of working precision on top of the radius growth 2 k log₂ ρ(|J|).
 _GUARD_BITS = 128
+#: Retries at doubled precision before an undecided word goes to the exact solve.
+_PRECISION_DOUBLINGS = 2
 #: Words solved in one batched float call (bounds memory: n × M × M per step).
 _BATCH = 256
 
@@ -365,16 +367,23 @@ def certify_cycle(m: PWLMap, word) -> CertifiedCycle | bool | None:
     word = np.roll(np.asarray(word, dtype=np.int64), -_least_rotation(word)[0])
     growth = max(float(np.max(np.abs(np.linalg.eigvals(np.abs(J))))) for J in m.jacobians)
     precision = _GUARD_BITS + int(np.ceil(2 * len(word) * max(np.log2(growth), 0.0)))
-    old_precision = flint.ctx.prec
-    flint.ctx.prec = precision
-    try:
-        balls = _ball_cycle(m, word)
-    finally:
-        flint.ctx.prec = old_precision
+    for attempt in range(_PRECISION_DOUBLINGS + 1):
+        balls = _ball_cycle_at(m, word, precision << attempt)
+        if balls is not None:
+            break
     if not balls:
         return balls
     points, product, radius = balls
-    return _certified_record(m, word, points, product, radius, precision)
+    return _certified_record(m, word, points, product, radius, precision << attempt)
+
+
+def _ball_cycle_at(m: PWLMap, word: np.ndarray, precision: int):
+    old_precision = flint.ctx.prec
+    flint.ctx.prec = precision
+    try:
+        return _ball_cycle(m, word)
+    finally:
+        flint.ctx.prec = old_precision
 
 
 def _ball_cycle(m: PWLMap, word: np.ndarray):
