@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
+from pwl_analysis.batch import analyze_many
 from pwl_analysis.loading import load_model
 from pwl_analysis.orbits import CycleSet
 from pwl_analysis.pwl_map import ModelError
 from pwl_analysis.search import Exhaustive, Scyfi
 from pwl_analysis.seeded import TrajectorySeeded
+from pwl_analysis.sweep import SweepConfig, sweep
 from pwl_analysis.words import SearchTooLargeError
 from training.cli import add_train_command
 
@@ -65,6 +68,42 @@ def _add_cycles(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=_cycles_command)
 
 
+def _add_dask_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://…)")
+    parser.add_argument("--workers", type=int, default=2, help="local worker processes")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _sweep_command(args: argparse.Namespace) -> None:
+    out = args.out or Path(args.config).stem
+    config = SweepConfig.from_file(args.config)
+    print(sweep(config, out, args.scheduler, args.workers, progress=not args.no_progress))
+
+
+def _add_sweep(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("sweep", help="train and analyse a grid of models on Dask")
+    parser.add_argument("config", help=".toml or .json sweep configuration")
+    parser.add_argument("--out", help="sweep folder (default: the configuration's name)")
+    _add_dask_options(parser)
+    parser.set_defaults(run=_sweep_command)
+
+
+def _analyze_many_command(args: argparse.Namespace) -> None:
+    options = dict(P=args.P, max_period=args.max_period, table=args.out)
+    engine = dict(scheduler=args.scheduler, workers=args.workers, progress=not args.no_progress)
+    print(analyze_many(args.folder, **options, **engine))
+
+
+def _add_analyze_many(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("analyze-many", help="analyse every checkpoint in a folder")
+    parser.add_argument("folder", help="folder of run folders, .npz and .pt files")
+    parser.add_argument("--P", type=int, default=None, help="piecewise-linear units (for .pt)")
+    parser.add_argument("--max-period", type=int, default=2, help="largest cycle period")
+    parser.add_argument("--out", help="CSV table (default: FOLDER/analysis.csv)")
+    _add_dask_options(parser)
+    parser.set_defaults(run=_analyze_many_command)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pwl-analysis",
@@ -73,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     _add_cycles(commands)
     add_train_command(commands)
+    _add_sweep(commands)
+    _add_analyze_many(commands)
     return parser
 
 

@@ -185,9 +185,9 @@ def _screen_group(system, E: np.ndarray, sign: np.ndarray, size: int) -> np.ndar
         # ‖I − E_a T_aa‖₁ ≤ 1 + ‖T‖₁ since |E| ≤ 1: an upper bound on the condition number
         condition = np.where(solvable, system.T_norm_bound * _norm1(inverse), np.inf)
     y = u @ T.T + c
-    scale = 1.0 + np.abs(y).max(axis=1)
+    scale = 1.0 + np.abs(y).max(axis=1, initial=0.0)
     tolerance = np.maximum(_TOL_FLOOR, _EPS * condition * system.base_condition) * scale
-    consistent = (sign * y).min(axis=1) >= -tolerance
+    consistent = (sign * y).min(axis=1, initial=np.inf) >= -tolerance
     return consistent | (condition * system.base_condition > _COND_LIMIT)
 
 

@@ -1,0 +1,307 @@
+"""Many models at once on Dask: the engine shared by sweeps and ``analyze-many``.
+
+- :func:`dask_client`  a ``dask.distributed`` client on a local cluster of single-threaded
+  worker processes, or on a running cluster given by its scheduler address.
+- :func:`map_tasks`  submit one task per item and yield the results as they complete, under a
+  tqdm bar; a task lost with its worker becomes a result too, so one bad run never stops the
+  rest.
+- :func:`summarize_model`  what a table records about one map: regions visited by a free run
+  and the entropy of its symbolic graph, fixed points and cycles found exactly.
+- :func:`analyze_many`  that summary for every checkpoint in a folder, as a CSV table.
+
+Dask is imported inside the functions, so ``import pwl_analysis`` does not need it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from pwl_analysis._atomic import write_atomically
+from pwl_analysis.graph import empirical_graph
+from pwl_analysis.loading import RUN_CHECKPOINT, load_model
+from pwl_analysis.pwl_map import PWLMap
+from pwl_analysis.topology import graph_entropy
+
+#: Thread pools of numpy/torch in a worker: one thread each, so n workers use n cores.
+_SINGLE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+#: Checkpoint files analyze-many picks up (run folders are recognised by their model.npz).
+_MODEL_SUFFIXES = (".npz", ".pt", ".pth")
+
+
+@contextmanager
+def dask_client(scheduler: str | None = None, workers: int = 2) -> Iterator[Any]:
+    """A ``dask.distributed.Client``: on ``scheduler`` if given, else on a new local cluster.
+
+    The local cluster runs ``workers`` processes with one thread each (training and the exact
+    search hold the GIL, so processes, not threads, give parallelism); it is shut down on exit.
+    """
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        with Client(scheduler) as client:
+            yield client
+        return
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    cluster = LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        env=_SINGLE_THREAD_ENV,
+    )
+    with cluster, Client(cluster) as client:
+        yield client
+
+
+def map_tasks(
+    client,
+    task: Callable,
+    items: Iterable,
+    lost: Callable[[Any, BaseException], Any],
+    progress: bool = True,
+    description: str = "tasks",
+) -> Iterator[tuple[Any, Any]]:
+    """Yield ``(item, task(item))`` in order of completion, computed on the cluster.
+
+    A task whose future fails (its worker died more often than the scheduler allows, or it
+    was cancelled) yields ``(item, lost(item, error))`` instead.  Leaving the loop early
+    (Ctrl-C) cancels the tasks not yet done.
+    """
+    from dask.distributed import as_completed
+
+    futures = {client.submit(task, item, pure=False): item for item in items}
+    bar = tqdm(total=len(futures), disable=not progress, desc=description, unit="task")
+    try:
+        for future in as_completed(futures):
+            item = futures[future]
+            try:
+                result = future.result()
+            except Exception as error:  # the task itself never raises: this is the engine
+                result = lost(item, error)
+            bar.update()
+            yield item, result
+    finally:
+        bar.close()
+        client.cancel(list(futures))
+
+
+def error_line(error: BaseException) -> str:
+    """``"TypeName: message"`` on one line."""
+    message = " ".join(str(error).split())
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
+
+
+# ---- one model -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelSummary:
+    """What a table records about one map.
+
+    Attributes
+    ----------
+    M, P : int
+        Latent and piecewise-linear units.
+    regions_visited : int
+        Distinct linear regions Ω_d met by a free run after its transient.
+    topological_entropy : float
+        log ρ(A) of the free run's empirical symbolic graph
+        (:func:`pwl_analysis.topology.graph_entropy`); NaN when no state was finite.
+    fixed_points : int
+        Fixed points found (complete: exhaustive search, decided exactly).
+    cycles : int
+        Cycles of minimal period 2 … ``max_period`` found.
+    max_period : int
+    diverged : bool
+        The free run left the finite numbers; only its states before that were used.
+    """
+
+    M: int
+    P: int
+    regions_visited: int
+    topological_entropy: float
+    fixed_points: int
+    cycles: int
+    max_period: int
+    diverged: bool
+
+    def __repr__(self) -> str:
+        return (
+            f"ModelSummary(M={self.M}, P={self.P}: {self.regions_visited} of {2**self.P} "
+            f"regions visited, h_top = {self.topological_entropy:.4g}, {self.fixed_points} "
+            f"fixed point(s), {self.cycles} cycle(s) of period 2…{self.max_period})"
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _finite_prefix(states: np.ndarray) -> np.ndarray:
+    finite = np.all(np.isfinite(states), axis=1)
+    return states if finite.all() else states[: int(np.argmin(finite))]
+
+
+def summarize_model(
+    m: PWLMap, max_period: int = 4, steps: int = 10_000, transient: int = 1_000, z0=None
+) -> ModelSummary:
+    """Regions visited and entropy of a free run; orbits found by the exhaustive exact search.
+
+    The free run starts at ``z0`` (default 0, as in :func:`pwl_analysis.analysis.analyze`);
+    its states z_transient … z_{transient+steps−1} (up to the first non-finite one) make the
+    empirical symbolic graph (:func:`pwl_analysis.graph.empirical_graph`), whose nodes are the
+    regions visited and whose log spectral radius is the topological entropy.  Orbits are
+    every cycle of minimal period ≤ ``max_period`` (``m.cycles``).
+
+    Examples
+    --------
+    The tent map u ↦ 2u + 1/2 − 4 max(0, u) is the full 2-shift: entropy log 2, two fixed
+    points (−1/2 and 1/6), one 2-cycle.
+
+    >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
+    >>> s = summarize_model(tent, max_period=2, steps=2_000, transient=0, z0=[0.01])
+    >>> s.regions_visited, round(s.topological_entropy, 6), s.fixed_points, s.cycles
+    (2, 0.693147, 2, 1)
+    """
+    if max_period < 1 or steps < 1 or transient < 0:
+        raise ValueError(
+            f"need max_period ≥ 1, steps ≥ 1, transient ≥ 0; got {max_period}, {steps}, {transient}"
+        )
+    z0 = np.zeros(m.M) if z0 is None else z0
+    with np.errstate(over="ignore", invalid="ignore"):
+        states = m.trajectory(z0, transient + steps)[transient:]
+    finite = _finite_prefix(states)
+    orbits = m.cycles(max_period)
+    graph = empirical_graph(m, finite, orbits) if len(finite) else None
+    fixed = len(orbits.of_period(1))
+    return ModelSummary(
+        M=m.M,
+        P=m.P,
+        regions_visited=graph.number_of_nodes() if graph else 0,
+        topological_entropy=graph_entropy(graph) if graph else float("nan"),
+        fixed_points=fixed,
+        cycles=len(orbits) - fixed,
+        max_period=max_period,
+        diverged=len(finite) < len(states),
+    )
+
+
+# ---- tables --------------------------------------------------------------------------------
+
+
+def write_table(path: Path, rows: Iterable[dict]) -> None:
+    """Write rows as CSV (columns: the keys in order of first appearance), atomically."""
+    rows = list(rows)
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, restval="", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    write_atomically(Path(path), buffer.getvalue().encode())
+
+
+# ---- analyze-many --------------------------------------------------------------------------
+
+
+def find_checkpoints(folder: str | Path) -> list[Path]:
+    """Run folders (holding ``model.npz``) and ``.npz``/``.pt``/``.pth`` files under ``folder``.
+
+    Hidden folders (such as a sweep's unfinished ``.tmp-*`` runs) are skipped, and so are the
+    other files inside a run folder.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no folder {folder}")
+    found = []
+    for root, subfolders, files in os.walk(folder):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        if RUN_CHECKPOINT in files and Path(root) != folder:
+            found.append(Path(root))
+            subfolders.clear()
+            continue
+        found += [Path(root) / f for f in sorted(files) if f.endswith(_MODEL_SUFFIXES)]
+    return found
+
+
+def analyze_checkpoint(path: Path, P: int | None = None, max_period: int = 2) -> dict:
+    """One table row: the :class:`ModelSummary` of a checkpoint, or the error it raised."""
+    started = time.perf_counter()
+    try:
+        summary = summarize_model(load_model(path, P=P), max_period=max_period).to_dict()
+        row = {"status": "ok", "error": ""} | summary
+    except Exception as error:  # recorded in the row; the other models go on
+        row = {"status": "failed", "error": error_line(error)}
+    return {"model": str(path)} | row | {"wall_time_s": time.perf_counter() - started}
+
+
+def _lost_checkpoint(path: Path, error: BaseException) -> dict:
+    return {"model": str(path), "status": "failed", "error": error_line(error)}
+
+
+@dataclass(frozen=True)
+class BatchAnalysis:
+    """The rows of ``analyze-many`` (one per checkpoint, in file order) and their table."""
+
+    table: Path
+    rows: tuple
+
+    @property
+    def failed(self) -> int:
+        return sum(row["status"] != "ok" for row in self.rows)
+
+    def __repr__(self) -> str:
+        return f"BatchAnalysis({len(self.rows)} models, {self.failed} failed, table {self.table})"
+
+    def to_dict(self) -> dict:
+        return {"table": str(self.table), "rows": list(self.rows)}
+
+
+def analyze_many(
+    folder: str | Path,
+    P: int | None = None,
+    max_period: int = 2,
+    table: str | Path | None = None,
+    scheduler: str | None = None,
+    workers: int = 2,
+    progress: bool = True,
+) -> BatchAnalysis:
+    """Summarise every checkpoint in ``folder`` in parallel and write a CSV table.
+
+    Parameters
+    ----------
+    folder : str or Path
+        Searched recursively by :func:`find_checkpoints`.
+    P : int, optional
+        Piecewise-linear units of ``.pt`` files (which do not store it).
+    max_period : int
+        Largest cycle period searched in each model.
+    table : str or Path, optional
+        The CSV file; default ``folder/analysis.csv``.
+    scheduler, workers
+        See :func:`dask_client`.
+    """
+    paths = find_checkpoints(folder)
+    if not paths:
+        raise FileNotFoundError(f"no run folders, .npz or .pt files in {folder}")
+    table = Path(table) if table is not None else Path(folder) / "analysis.csv"
+    task = partial(analyze_checkpoint, P=P, max_period=max_period)
+    rows = {}
+    with dask_client(scheduler, workers) as client:
+        for path, row in map_tasks(client, task, paths, _lost_checkpoint, progress, "analyze"):
+            rows[path] = row
+    ordered = tuple(rows[path] for path in paths)
+    write_table(table, ordered)
+    return BatchAnalysis(table=table, rows=ordered)

@@ -1,0 +1,387 @@
+"""Sweeps: one AL-RNN trained and analysed per point of a grid of training options, on Dask.
+
+A sweep configuration (TOML or JSON) names a training recipe, the options every run shares and
+a grid; every combination of the grid's values is one run::
+
+    recipe = "fast"                  # TrainConfig preset: fast, lorenz63 or rossler
+    max_period = 4                   # cycles searched in each trained map
+    [base]                           # TrainConfig options of every run
+    system = "lorenz63"
+    epochs = 20
+    [grid]                           # any TrainConfig option: a list of values each
+    P = [0, 1, 2, 3, 4]
+    seed = [0, 1]
+
+A run is named by the SHA-256 of its recipe and options, so its id does not depend on the
+order of the grid and a rerun recognises it.  The output folder holds
+
+- ``runs/<name>/``  a finished run: the training run folder plus ``row.json``.  It is trained
+  in ``runs/.tmp-<name>-…`` and renamed into place only when training and analysis are done,
+  so a folder under its final name is always complete; a rerun skips it.
+- ``failed/<name>.json`` and ``failed/<name>.traceback.txt``  the last failure of a run; a
+  rerun retries it and removes them once it succeeds.
+- ``results.csv``  one row per run (rewritten after every finished run): the options, status,
+  error, wall time, D_stsp, D_H, regions visited, fixed points, cycles.
+- ``summary.png``  D_stsp and regions visited against P, the minimal P marked.
+
+The minimal P of a group of runs (same options except P and seed) is the smallest P whose
+median D_stsp over seeds is at most (1 + ``tolerance``) times the best median: the most
+parsimonious piecewise-linear model that reconstructs as well as any (Brenner et al. 2024).
+
+References
+----------
+Brenner, M., Hemmer, C. J., Monfared, Z., Durstewitz, D. (2024). Almost-Linear RNNs Yield
+Highly Interpretable Symbolic Codes in Dynamical Systems Reconstruction. NeurIPS 2024.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import re
+import shutil
+import time
+import traceback
+import uuid
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+from pwl_analysis._atomic import write_atomically
+from pwl_analysis.batch import dask_client, error_line, map_tasks, summarize_model, write_table
+from pwl_analysis.sweep_summary import minimal_P, plot_sweep
+
+RECIPES = ("fast", "lorenz63", "rossler")
+ROW = "row.json"
+TABLE = "results.csv"
+FIGURE = "summary.png"
+_SETTINGS = ("recipe", "base", "grid", "max_period", "free_run_steps", "tolerance")
+
+
+@dataclass(frozen=True)
+class Run:
+    """One point of the grid: a training recipe and its options."""
+
+    recipe: str
+    options: dict
+    axes: tuple = ()
+
+    @property
+    def run_id(self) -> str:
+        """First 12 hex digits of SHA-256 of the canonical JSON of recipe and options."""
+        text = json.dumps({"recipe": self.recipe, "options": self.options}, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+    @property
+    def name(self) -> str:
+        """Folder name: the grid values, then the id, e.g. ``P2-seed0-1a2b3c4d5e6f``."""
+        labels = [f"{axis}{_label(self.options[axis])}" for axis in self.axes]
+        return "-".join([*labels, self.run_id])
+
+    def train_config(self):
+        """The :class:`training.TrainConfig` (raises ValueError for invalid options)."""
+        from training.config import TrainConfig
+
+        options = dict(self.options)
+        if "data_path" in options and "system" not in options:
+            options["system"] = None
+        return getattr(TrainConfig, self.recipe)(**options)
+
+
+def _label(value) -> str:
+    text = Path(value).name if isinstance(value, str) else str(value)
+    return re.sub(r"[^\w.]+", "_", text)[:24]
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    """A grid of training runs and how each trained map is analysed.
+
+    Attributes
+    ----------
+    recipe : str
+        ``TrainConfig`` preset: ``"fast"``, ``"lorenz63"`` or ``"rossler"``.
+    base : dict
+        Training options shared by every run.
+    grid : dict of str to list
+        Training options to vary; every combination is a run.
+    max_period : int
+        Cycles of period ≤ max_period are searched in each map (exhaustive, exact).
+    free_run_steps : int
+        Length of the free run whose regions are counted.
+    tolerance : float
+        Relative tolerance of the minimal-P rule (see the module docstring).
+    """
+
+    recipe: str = "fast"
+    base: dict = field(default_factory=dict)
+    grid: dict = field(default_factory=dict)
+    max_period: int = 4
+    free_run_steps: int = 10_000
+    tolerance: float = 0.1
+
+    def __post_init__(self):
+        from training.config import TrainConfig
+
+        if self.recipe not in RECIPES:
+            raise ValueError(f"recipe must be one of {', '.join(RECIPES)}, got {self.recipe!r}")
+        known = set(TrainConfig.__dataclass_fields__)
+        unknown = sorted((set(self.base) | set(self.grid)) - known)
+        if unknown:
+            raise ValueError(f"unknown training option(s) in the sweep: {', '.join(unknown)}")
+        for axis, values in self.grid.items():
+            if not isinstance(values, list) or not values:
+                raise ValueError(f"grid.{axis} must be a non-empty list of values, got {values!r}")
+        both = sorted(set(self.base) & set(self.grid))
+        if both:
+            raise ValueError(f"option(s) both in base and grid: {', '.join(both)}")
+        if self.max_period < 1 or self.free_run_steps < 1 or self.tolerance < 0:
+            raise ValueError("need max_period ≥ 1, free_run_steps ≥ 1 and tolerance ≥ 0")
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> SweepConfig:
+        """Read a ``.toml`` or ``.json`` sweep configuration."""
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"no sweep configuration {path}")
+        if path.suffix == ".json":
+            return cls.from_dict(json.loads(path.read_text()))
+        if path.suffix != ".toml":
+            raise ValueError(f"sweep configuration must be .toml or .json, got {path.name}")
+        try:
+            import tomllib
+        except ModuleNotFoundError:  # Python 3.10
+            import tomli as tomllib
+        return cls.from_dict(tomllib.loads(path.read_text()))
+
+    @classmethod
+    def from_dict(cls, values: dict) -> SweepConfig:
+        """Inverse of :meth:`to_dict`; unknown keys are an error."""
+        unknown = sorted(set(values) - set(_SETTINGS))
+        if unknown:
+            raise ValueError(
+                f"unknown sweep setting(s): {', '.join(unknown)} (known: {', '.join(_SETTINGS)})"
+            )
+        return cls(**values)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def runs(self) -> list[Run]:
+        """Every combination of the grid's values, in the grid's order."""
+        axes = tuple(self.grid)
+        points = itertools.product(*self.grid.values())
+        return [Run(self.recipe, self.base | dict(zip(axes, p)), axes) for p in points]
+
+    def __repr__(self) -> str:
+        grid = " × ".join(f"{axis} ∈ {values}" for axis, values in self.grid.items())
+        return f"SweepConfig({self.recipe}, {grid or 'one run'}, {self.base})"
+
+
+# ---- one run (on a worker) -----------------------------------------------------------------
+
+
+def execute_run(run: Run, runs_dir: str, max_period: int, free_run_steps: int) -> dict:
+    """Train and analyse one run into ``runs_dir/<name>``; return its row, never raise.
+
+    The run is trained into a temporary folder beside its final one and renamed into place
+    after ``row.json`` is written, so an interrupted run leaves no folder under its name.
+    """
+    started = time.perf_counter()
+    final = Path(runs_dir) / run.name
+    temporary = Path(runs_dir) / f".tmp-{run.name}-{uuid.uuid4().hex[:8]}"
+    head = {"run": run.name, "run_id": run.run_id} | run.options
+    try:
+        result = _train(run, temporary)
+        summary = summarize_model(result.pwl_map(), max_period, free_run_steps)
+        row = head | {"status": "ok", "error": "", "traceback": ""}
+        row |= _metrics(result) | summary.to_dict()
+        row |= {"wall_time_s": time.perf_counter() - started, "train_time_s": result.wall_time}
+        _write_json(temporary / ROW, row)
+        return _move_into_place(temporary, final, row)
+    except Exception as error:  # recorded in the run's row; the sweep goes on
+        shutil.rmtree(temporary, ignore_errors=True)
+        text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        failed = {"status": "failed", "error": error_line(error), "traceback": text}
+        return head | failed | {"wall_time_s": time.perf_counter() - started}
+
+
+def _move_into_place(temporary: Path, final: Path, row: dict) -> dict:
+    """Rename the finished run folder to its name; if another worker got there first, keep
+    that run and discard this one."""
+    try:
+        os.rename(temporary, final)
+    except OSError:
+        if not (final / ROW).exists():
+            raise
+        shutil.rmtree(temporary)
+        return json.loads((final / ROW).read_text())
+    return row
+
+
+def _train(run: Run, folder: Path):
+    import torch
+
+    from training.loop import train
+
+    config = run.train_config()
+    torch.set_num_threads(1)
+    return train(config, folder, progress=False)
+
+
+def _metrics(result) -> dict:
+    return {name: result.metrics.get(name, {}).get("value", np.nan) for name in ("D_stsp", "D_H")}
+
+
+def _lost_run(run: Run, error: BaseException) -> dict:
+    """The row of a run whose task was lost with its worker."""
+    head = {"run": run.name, "run_id": run.run_id} | run.options
+    return head | {"status": "failed", "error": error_line(error), "traceback": repr(error)}
+
+
+# ---- bookkeeping (in the client) -----------------------------------------------------------
+
+
+def _read_row(path: Path) -> dict | None:
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _record(out: Path, run: Run, row: dict) -> dict:
+    """Keep a failure's traceback in ``failed/``, or clear an old failure after success."""
+    record, trace = (
+        out / "failed" / f"{run.name}.json",
+        out / "failed" / f"{run.name}.traceback.txt",
+    )
+    if row["status"] == "ok":
+        record.unlink(missing_ok=True)
+        trace.unlink(missing_ok=True)
+        return row
+    write_atomically(trace, row["traceback"].encode())
+    row = row | {"traceback": str(trace.relative_to(out))}
+    _write_json(record, row)
+    return row
+
+
+def _write_json(path: Path, value: dict) -> None:
+    write_atomically(path, json.dumps(value, indent=1) + "\n")
+
+
+def _remove_temporaries(runs_dir: Path) -> None:
+    """Delete unfinished run folders left by an interrupted sweep."""
+    for stale in runs_dir.glob(".tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """A sweep's rows (one per run, in grid order) and what this call did.
+
+    Attributes
+    ----------
+    out_dir : Path
+    rows : tuple of dict
+        Finished and failed runs (a run interrupted before finishing has no row).
+    executed : int
+        Runs executed in this call (the others had finished before).
+    wall_time : float
+        Seconds this call took.
+    minimal_P : dict of str to int or None
+        Minimal P of each group of runs (see :func:`minimal_P`).
+    table, figure : Path
+    """
+
+    out_dir: Path
+    rows: tuple
+    executed: int
+    wall_time: float
+    minimal_P: dict
+    table: Path
+    figure: Path
+
+    @property
+    def failed(self) -> int:
+        return sum(row["status"] != "ok" for row in self.rows)
+
+    def __repr__(self) -> str:
+        minimal = "; ".join(f"{P} ({group})" for group, P in self.minimal_P.items())
+        return "\n".join(
+            [
+                f"Sweep {self.out_dir}: {len(self.rows)} runs, {self.failed} failed; "
+                f"{self.executed} executed in this call, {self.wall_time:.1f} s",
+                f"  minimal P: {minimal or 'none (no finished run)'}",
+                f"  table:  {self.table}",
+                f"  figure: {self.figure}",
+            ]
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {k: str(getattr(self, k)) for k in ("out_dir", "table", "figure")}
+
+
+def sweep(
+    config: SweepConfig,
+    out_dir: str | Path,
+    scheduler: str | None = None,
+    workers: int = 2,
+    progress: bool = True,
+) -> SweepResult:
+    """Train and analyse every run of ``config`` not finished yet in ``out_dir``, on Dask.
+
+    Parameters
+    ----------
+    config : SweepConfig
+    out_dir : str or Path
+        The sweep folder (see the module docstring); on a cluster, a path every worker sees.
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:8786``); default: a local cluster.
+    workers : int
+        Worker processes of the local cluster.
+    progress : bool
+        A tqdm bar over finished runs.
+
+    Returns
+    -------
+    SweepResult
+        Also written as ``results.csv`` and ``summary.png``.  Ctrl-C keeps every finished run
+        and the table so far; the next call continues.
+    """
+    started = time.perf_counter()
+    out = Path(out_dir)
+    (out / "runs").mkdir(parents=True, exist_ok=True)
+    (out / "failed").mkdir(exist_ok=True)
+    _write_json(out / "sweep.json", config.to_dict())
+    runs = config.runs()
+    rows = {run.name: _read_row(out / "runs" / run.name / ROW) for run in runs}
+    todo = [run for run in runs if rows[run.name] is None]
+    rows |= {run.name: _read_row(out / "failed" / f"{run.name}.json") for run in todo}
+    if todo:
+        _remove_temporaries(out / "runs")
+        task = partial(
+            execute_run,
+            runs_dir=str(out / "runs"),
+            max_period=config.max_period,
+            free_run_steps=config.free_run_steps,
+        )
+        with dask_client(scheduler, workers) as client:
+            for run, row in map_tasks(client, task, todo, _lost_run, progress, "sweep"):
+                rows[run.name] = _record(out, run, row)
+                write_table(out / TABLE, [r for r in rows.values() if r is not None])
+        _remove_temporaries(out / "runs")
+    done = tuple(row for row in rows.values() if row is not None)
+    write_table(out / TABLE, done)
+    groups = [axis for axis in config.grid if axis not in ("P", "seed")]
+    minimal = minimal_P(done, groups, config.tolerance)
+    plot_sweep(out / FIGURE, done, groups, minimal)
+    return SweepResult(
+        out_dir=out,
+        rows=done,
+        executed=len(todo),
+        wall_time=time.perf_counter() - started,
+        minimal_P=minimal,
+        table=out / TABLE,
+        figure=out / FIGURE,
+    )
