@@ -1,7 +1,9 @@
 """pwl-analysis: trained Almost-Linear RNNs as exact piecewise-affine mathematics."""
 
+from pwl_analysis.analysis import Analysis, analyze
 from pwl_analysis.coarse import LoopRegionCoding, SectionCoding, lorenz_coding, rossler_coding
 from pwl_analysis.graph import empirical_graph, exact_graph, write_graph
+from pwl_analysis.latex import map_to_latex
 from pwl_analysis.loading import load_model
 from pwl_analysis.lyapunov import LyapunovSpectrum, cycle_lyapunov_spectrum, lyapunov_spectrum
 from pwl_analysis.orbits import Cycle, CycleSet, DegenerateCycle, VirtualFixedPoint
@@ -13,6 +15,7 @@ from pwl_analysis.topology import Topology, graph_topology
 from pwl_analysis.words import SearchTooLargeError
 
 __all__ = [
+    "Analysis",
     "CertifiedCycle",
     "Cycle",
     "CycleSet",
@@ -30,6 +33,7 @@ __all__ = [
     "Topology",
     "TrajectorySeeded",
     "VirtualFixedPoint",
+    "analyze",
     "cycle_lyapunov_spectrum",
     "empirical_graph",
     "exact_graph",
@@ -38,6 +42,7 @@ __all__ = [
     "load_model",
     "lorenz_coding",
     "lyapunov_spectrum",
+    "map_to_latex",
     "rossler_coding",
     "symbolic_sequence",
     "write_graph",

@@ -7,13 +7,17 @@ import json
 import sys
 from pathlib import Path
 
+from pwl_analysis.analysis import analyze, attractor_exact_graph, free_run
 from pwl_analysis.batch import analyze_many
+from pwl_analysis.graph import empirical_graph, graph_to_json, write_graph
+from pwl_analysis.latex import write_latex
 from pwl_analysis.loading import load_model
 from pwl_analysis.orbits import CycleSet
 from pwl_analysis.pwl_map import ModelError
 from pwl_analysis.search import Exhaustive, Scyfi
 from pwl_analysis.seeded import TrajectorySeeded
 from pwl_analysis.sweep import SweepConfig, sweep
+from pwl_analysis.topology import graph_topology
 from pwl_analysis.words import SearchTooLargeError
 from training.cli import add_train_command
 
@@ -104,6 +108,75 @@ def _add_analyze_many(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=_analyze_many_command)
 
 
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", help=".pt state_dict, .npz archive or training run folder")
+    parser.add_argument("--P", type=int, default=None, help="piecewise-linear units (for .pt)")
+    parser.add_argument("--steps", type=int, default=10_000, help="free-run length (10000)")
+    parser.add_argument("--transient", type=int, default=1_000, help="steps dropped (1000)")
+
+
+def _graph_command(args: argparse.Namespace) -> None:
+    m = load_model(args.model, P=args.P)
+    orbit = free_run(m, args.steps, args.transient)
+    cycles = m.fixed_points()
+    graph = (attractor_exact_graph if args.exact else empirical_graph)(m, orbit, cycles)
+    if args.graphml:
+        print(f"wrote {write_graph(graph, args.graphml)}")
+    elif args.json:
+        print(json.dumps(graph_to_json(graph), indent=1))
+    else:
+        print(graph_topology(graph, cycles))
+
+
+def _add_graph(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("graph", help="symbolic graph of the attractor, and its topology")
+    _add_run_options(parser)
+    parser.add_argument("--exact", action="store_true", help="LP-certified graph in the run's box")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print networkx node-link JSON")
+    output.add_argument("--graphml", metavar="FILE", help="write the graph as GraphML")
+    parser.set_defaults(run=_graph_command)
+
+
+def _latex_command(args: argparse.Namespace) -> None:
+    m = load_model(args.model, P=args.P)
+    text = m.to_latex(
+        name=Path(args.model).stem,
+        digits=args.digits,
+        exact=args.exact,
+        fragment=args.fragment,
+        cycles=m.cycles(args.max_period),
+    )
+    print(f"wrote {write_latex(args.output, text)}")
+
+
+def _add_latex(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("latex", help="the map, its regions and orbits as LaTeX")
+    parser.add_argument("model", help=".pt state_dict, .npz archive or training run folder")
+    parser.add_argument("-o", "--output", required=True, help="the .tex file to write")
+    parser.add_argument("--P", type=int, default=None, help="piecewise-linear units (for .pt)")
+    parser.add_argument("--fragment", action="store_true", help="body only, for \\input")
+    parser.add_argument("--exact", action="store_true", help="coefficients as exact rationals")
+    parser.add_argument("--digits", type=int, default=4, help="significant digits (4)")
+    parser.add_argument("--max-period", type=int, default=1, help="orbits listed up to (1)")
+    parser.set_defaults(run=_latex_command)
+
+
+def _analyze_command(args: argparse.Namespace) -> None:
+    m = load_model(args.model, P=args.P)
+    name = Path(args.model).stem
+    options = {"max_period": args.max_period, "steps": args.steps, "transient": args.transient}
+    print(analyze(m, args.out, name=name, progress=True, **options))
+
+
+def _add_analyze(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("analyze", help="full report: JSON, LaTeX, graphs, figures")
+    _add_run_options(parser)
+    parser.add_argument("--out", required=True, help="folder to write the report into")
+    parser.add_argument("--max-period", type=int, default=None, help="cycles up to (cheap K)")
+    parser.set_defaults(run=_analyze_command)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pwl-analysis",
@@ -111,6 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     _add_cycles(commands)
+    _add_graph(commands)
+    _add_latex(commands)
+    _add_analyze(commands)
     add_train_command(commands)
     _add_sweep(commands)
     _add_analyze_many(commands)

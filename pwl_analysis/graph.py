@@ -146,6 +146,27 @@ def _meets_box(m: PWLMap, index: int, box) -> bool:
     return bool(np.all(np.where(bits, upper >= 0, lower <= 0)))
 
 
+#: Random points of each source region tried before any linear program.
+_WITNESSES = 256
+
+
+def _witnessed_targets(m: PWLMap, a: int, box, rng: np.random.Generator) -> set[int]:
+    """Regions b reached by f from random points of Ω_a (in the box; in [−1, 1]^M without one).
+
+    Each such point proves the edge a → b, so its linear program can be skipped; the LP
+    decides only the pairs no sample reached.
+    """
+    lower, upper = box if box is not None else (-np.ones(m.M), np.ones(m.M))
+    pwl = slice(m.M - m.P, m.M)
+    bits = m.region_bits[a].astype(bool)
+    lower, upper = lower.copy(), upper.copy()
+    lower[pwl] = np.where(bits, np.maximum(lower[pwl], 0.0), lower[pwl])
+    upper[pwl] = np.where(bits, upper[pwl], np.minimum(upper[pwl], 0.0))
+    z = rng.uniform(lower, upper, size=(_WITNESSES, m.M))
+    inside = m.region_of(z) == a
+    return {int(b) for b in np.unique(m.region_of(m(z[inside])))}
+
+
 def exact_graph(
     m: PWLMap,
     box=None,
@@ -205,9 +226,11 @@ def exact_graph(
         box=None if box is None else [box[0].tolist(), box[1].tolist()],
     )
     _add_regions(graph, m, nodes, cycles, sequence)
+    rng = np.random.default_rng(0)
     for a in tqdm(nodes, desc="transition LPs", disable=not progress):
+        witnessed = _witnessed_targets(m, a, box, rng)
         for b in nodes:
-            if transition_possible(m, a, b, box):
+            if b in witnessed or transition_possible(m, a, b, box):
                 graph.add_edge(m.region_label(a), m.region_label(b))
     return graph
 

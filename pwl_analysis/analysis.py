@@ -1,0 +1,243 @@
+"""The ``analyze`` pipeline: one model in, a folder of mathematics out.
+
+For a map f it computes, in this order,
+
+1. a free run z_t = f^t(z_0) from z_0 = 0, of which the first ``transient`` states are dropped;
+2. every fixed point and cycle up to a period K cheap for the model (``default_max_period``),
+   exactly and completely (:class:`~pwl_analysis.search.Exhaustive`);
+3. the empirical symbolic graph of the run and the LP-certified exact graph inside the run's
+   bounding box (on all regions when 2^P ≤ 32, else on the visited ones);
+4. their topology (:func:`~pwl_analysis.topology.graph_topology`) and the Lyapunov spectrum
+   along the run (:func:`~pwl_analysis.lyapunov.lyapunov_spectrum`);
+
+and writes ``analysis.json``, ``equations.tex`` (and ``equations.pdf`` when ``pdflatex`` is
+installed), ``graph_empirical.graphml/.json``, ``graph_exact.graphml/.json``,
+``attractor.png`` and ``graph.png``.  Everything is produced in a temporary folder next to the
+output folder first and then moved in file by file with :func:`os.replace`, so a failure leaves
+the output folder as it was, and files there that the pipeline does not write are kept.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+
+from pwl_analysis._atomic import write_atomically
+from pwl_analysis.figures import attractor_figure, graph_figure, save_figure
+from pwl_analysis.graph import empirical_graph, exact_graph, write_graph
+from pwl_analysis.latex import compile_pdf, map_to_latex
+from pwl_analysis.lyapunov import LyapunovSpectrum, lyapunov_spectrum
+from pwl_analysis.orbits import CycleSet
+from pwl_analysis.pwl_map import PWLMap
+from pwl_analysis.search import Exhaustive
+from pwl_analysis.symbolic import symbolic_sequence
+from pwl_analysis.topology import Topology, graph_topology
+
+#: The default period K keeps the exhaustive search at about this many region words: n^K.
+_WORD_BUDGET = 4096
+#: ... and never beyond this period.
+_MAX_DEFAULT_PERIOD = 12
+#: The exact graph covers all regions up to this many, else only the visited ones.
+_EXACT_ALL_REGIONS_MAX = 32
+
+
+def default_max_period(m: PWLMap) -> int:
+    """Largest K with (2^P)^K ≤ 4096 (at most 12, at least 1): a search of a second or so.
+
+    >>> from pwl_analysis import PWLMap
+    >>> default_max_period(PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1))
+    12
+    """
+    if m.n_regions == 1:
+        return 1
+    return max(1, min(_MAX_DEFAULT_PERIOD, int(math.log(_WORD_BUDGET) / math.log(m.n_regions))))
+
+
+def free_run(m: PWLMap, steps: int, transient: int, z0=None) -> np.ndarray:
+    """f^t(z_0) for t = transient … transient + steps − 1, shape (steps, M); z_0 = 0 by default.
+
+    Raises
+    ------
+    ValueError
+        ``steps`` < 1, ``transient`` < 0, or a run that leaves the floats (diverges).
+    """
+    if steps < 1 or transient < 0:
+        raise ValueError(f"need steps ≥ 1 and transient ≥ 0, got {steps} and {transient}")
+    z0 = np.zeros(m.M) if z0 is None else z0
+    with np.errstate(over="ignore", invalid="ignore"):
+        orbit = m.trajectory(z0, transient + steps)[transient:]
+    if not np.all(np.isfinite(orbit)):
+        raise ValueError("the free run diverges: the model has no bounded attractor from z_0")
+    return orbit
+
+
+def attractor_exact_graph(
+    m: PWLMap, orbit: np.ndarray, cycles: CycleSet | None = None, progress: bool = False
+) -> nx.DiGraph:
+    """The exact graph inside the run's bounding box; on the visited regions when 2^P > 32."""
+    regions = None if m.n_regions <= _EXACT_ALL_REGIONS_MAX else symbolic_sequence(m, orbit).visited
+    return exact_graph(
+        m,
+        box=(orbit.min(axis=0), orbit.max(axis=0)),
+        regions=regions,
+        cycles=cycles,
+        sequence=symbolic_sequence(m, orbit),
+        progress=progress,
+    )
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What ``analyze`` computed and where it wrote it."""
+
+    name: str
+    M: int
+    P: int
+    steps: int
+    transient: int
+    cycles: CycleSet
+    lyapunov: LyapunovSpectrum
+    empirical: Topology
+    exact: Topology
+    folder: Path
+    files: tuple[str, ...]
+
+    def summary(self) -> dict[str, str]:
+        """Key numbers as text, for the report's summary table."""
+        return {
+            "model": f"{self.name}: M = {self.M}, P = {self.P}",
+            "free run": f"{self.steps} steps after a transient of {self.transient}, from z_0 = 0",
+            "orbits": f"{len(self.cycles)} of period <= {self.cycles.max_period} (complete)",
+            "Lyapunov spectrum": ", ".join(f"{x:.4f}" for x in self.lyapunov.exponents[:5])
+            + (", ..." if self.lyapunov.exponents.size > 5 else ""),
+            "attractor regions": " ".join(self.empirical.attractor_regions),
+            "entropy, empirical graph": f"{self.empirical.graph_entropy:.4f}",
+            "entropy, exact graph": f"{self.exact.graph_entropy:.4f}",
+            "entropy, periodic orbits": "n/a"
+            if self.exact.periodic_entropy is None
+            else f"{self.exact.periodic_entropy:.4f} (K = {self.cycles.max_period})",
+        }
+
+    def __repr__(self) -> str:
+        lines = [f"Analysis of {self.name} → {self.folder}"]
+        lines += [f"  {key}: {value}" for key, value in self.summary().items()]
+        lines.append(f"  files: {', '.join(self.files)}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "M": self.M,
+            "P": self.P,
+            "steps": self.steps,
+            "transient": self.transient,
+            "cycles": self.cycles.to_dict(),
+            "lyapunov": self.lyapunov.to_dict(),
+            "topology_empirical": self.empirical.to_dict(),
+            "topology_exact": self.exact.to_dict(),
+            "files": list(self.files),
+        }
+
+
+def _write_report(analysis: Analysis, m: PWLMap, graphs, orbit, folder: Path) -> list[str]:
+    empirical, exact = graphs
+    files = []
+    for kind, graph in (("empirical", empirical), ("exact", exact)):
+        for suffix in (".graphml", ".json"):
+            files.append(write_graph(graph, folder / f"graph_{kind}{suffix}").name)
+    units = tuple(range(min(3, m.M)))
+    files.append(
+        save_figure(
+            attractor_figure(m, orbit, analysis.cycles, units), folder / "attractor.png"
+        ).name
+    )
+    files.append(save_figure(graph_figure(empirical), folder / "graph.png").name)
+    tex = map_to_latex(
+        m,
+        name=f"{analysis.name}: exact analysis",
+        cycles=analysis.cycles,
+        graph=empirical,
+        figure="graph.png",
+        summary=analysis.summary(),
+    )
+    files.append(write_atomically(folder / "equations.tex", tex).name)
+    if shutil.which("pdflatex"):
+        files.append(compile_pdf(folder / "equations.tex").name)
+    return files
+
+
+def analyze(
+    m: PWLMap,
+    out: str | Path,
+    *,
+    name: str = "model",
+    max_period: int | None = None,
+    steps: int = 10_000,
+    transient: int = 1_000,
+    progress: bool = False,
+) -> Analysis:
+    """Analyse a model and write the report into the folder ``out`` (created if needed).
+
+    Parameters
+    ----------
+    m : PWLMap
+    out : path
+        Output folder; files of the same names are replaced, others are kept.
+    name : str
+        The model's name in the report.
+    max_period : int, optional
+        Largest cycle period searched; :func:`default_max_period` when omitted.
+    steps, transient : int
+        Length of the free run (from z_0 = 0) and of the discarded transient.
+    progress : bool
+        Show progress bars.
+
+    Returns
+    -------
+    Analysis
+
+    Raises
+    ------
+    ValueError
+        Bad lengths, a diverging free run, or ``out`` that is an existing file.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"output folder {out} exists and is not a folder")
+    K = default_max_period(m) if max_period is None else max_period
+    orbit = free_run(m, steps, transient)
+    cycles = m.cycles(K, method=Exhaustive(), progress=progress)
+    empirical = empirical_graph(m, orbit, cycles)
+    exact = attractor_exact_graph(m, orbit, cycles, progress)
+    spectrum = lyapunov_spectrum(m, orbit[0], steps=steps, transient=0, progress=progress)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}.") as staging:
+        staging = Path(staging)
+        draft = Analysis(
+            name=name,
+            M=m.M,
+            P=m.P,
+            steps=steps,
+            transient=transient,
+            cycles=cycles,
+            lyapunov=spectrum,
+            empirical=graph_topology(empirical, cycles),
+            exact=graph_topology(exact, cycles),
+            folder=out,
+            files=(),
+        )
+        files = _write_report(draft, m, (empirical, exact), orbit, staging)
+        files.append("analysis.json")
+        result = replace(draft, files=tuple(files))
+        write_atomically(staging / "analysis.json", json.dumps(result.to_dict(), indent=1))
+        for file in files:
+            os.replace(staging / file, out / file)
+    return result

@@ -1,0 +1,126 @@
+"""The analyze pipeline, its figures and the graph / latex / analyze commands."""
+
+import json
+import os
+import shutil
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from pwl_analysis import PWLMap, load_model
+from pwl_analysis.analysis import analyze, default_max_period, free_run
+from pwl_analysis.cli import main
+from pwl_analysis.figures import attractor_figure, graph_figure, save_figure
+from pwl_analysis.graph import empirical_graph
+from pwl_analysis.lyapunov import lyapunov_spectrum
+
+from systems import lozi_map, random_map, reference_file, tent_map
+
+PNG = b"\x89PNG\r\n\x1a\n"
+REPORT = {
+    "analysis.json",
+    "equations.tex",
+    "graph_empirical.graphml",
+    "graph_empirical.json",
+    "graph_exact.graphml",
+    "graph_exact.json",
+    "attractor.png",
+    "graph.png",
+}
+
+
+def _expected_files() -> set[str]:
+    if shutil.which("pdflatex"):
+        return REPORT | {"equations.pdf"}
+    assert not os.environ.get("CI"), "pdflatex must be installed in CI"
+    return REPORT
+
+
+@pytest.mark.parametrize(("name", "P"), [("lorenz_m20_p2", 2), ("lorenz_m30_p10", 10)])
+def test_official_models_get_a_complete_report(tmp_path, name, P):
+    m = load_model(reference_file(f"{name}.pt"), P=P)
+    (tmp_path / "notes.txt").write_text("kept")
+    result = analyze(m, tmp_path, name=name, steps=3000, transient=500)
+    assert {p.name for p in tmp_path.iterdir()} == _expected_files() | {"notes.txt"}
+    assert (tmp_path / "notes.txt").read_text() == "kept"
+    record = json.loads((tmp_path / "analysis.json").read_text())
+    assert record["M"] == m.M and record["P"] == P
+    assert len(record["lyapunov"]["exponents"]) == m.M
+    assert record["cycles"]["complete"] is True
+    # The empirical graph's nodes are exactly the regions of the run.
+    run = free_run(m, 3000, 500)
+    graph = nx.read_graphml(tmp_path / "graph_empirical.graphml")
+    assert set(graph.nodes) == {m.region_label(r) for r in m.region_of(run)}
+    assert set(result.empirical.attractor_regions) <= set(graph.nodes)
+    # The exact graph certifies every observed transition.
+    exact = nx.read_graphml(tmp_path / "graph_exact.graphml")
+    assert set(graph.edges) <= set(exact.edges)
+    for figure in ("attractor.png", "graph.png"):
+        assert (tmp_path / figure).read_bytes().startswith(PNG)
+    assert not [p for p in tmp_path.parent.iterdir() if p.name.startswith(f".{tmp_path.name}.")]
+
+
+def test_lyapunov_in_the_report_is_that_of_the_run(tmp_path):
+    m = lozi_map()
+    result = analyze(m, tmp_path, steps=2000, transient=200, max_period=4)
+    direct = lyapunov_spectrum(m, free_run(m, 1, 200)[0], steps=2000, transient=0)
+    np.testing.assert_array_equal(result.lyapunov.exponents, direct.exponents)
+    assert "Lyapunov spectrum" in repr(result)
+
+
+def test_default_period_keeps_the_search_near_4096_words():
+    # (2^P)^K ≤ 4096: K = 12 for P = 1, 6 for P = 2, 1 for P = 10 (1024^2 > 4096).
+    assert default_max_period(tent_map()) == 12
+    assert default_max_period(random_map(0, M=3, P=2)) == 6
+    assert default_max_period(random_map(0, M=10, P=10)) == 1
+    assert default_max_period(PWLMap.from_alrnn([0.5], [[0.0]], [1.0], P=0)) == 1
+
+
+def test_figures_for_one_two_and_three_units(tmp_path):
+    m = lozi_map()
+    run = free_run(m, 500, 100)
+    cycles = m.cycles(3)
+    for units in ((0,), (0, 1), (0, 1, 2)):  # unit 2 does not exist and is dropped
+        path = save_figure(attractor_figure(m, run, cycles, units), tmp_path / f"{len(units)}.png")
+        assert path.read_bytes().startswith(PNG)
+    save_figure(graph_figure(empirical_graph(m, run)), tmp_path / "g.png")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["1.png", "2.png", "3.png", "g.png"]
+
+
+def test_bad_input_is_rejected(tmp_path):
+    diverging = PWLMap.from_alrnn([1.5], [[0.0]], [1.0], P=0)
+    with pytest.raises(ValueError, match="diverges"):
+        free_run(diverging, 5000, 0)
+    with pytest.raises(ValueError, match="not a folder"):
+        analyze(lozi_map(), _a_file(tmp_path))
+    with pytest.raises(ValueError, match="empty"):
+        graph_figure(nx.DiGraph())
+    with pytest.raises(ValueError, match="no unit"):
+        attractor_figure(lozi_map(), np.zeros((3, 2)), units=(5,))
+
+
+def test_commands(tmp_path, capsys):
+    model = str(reference_file("lorenz_m20_p2.pt"))
+    assert main(["graph", model, "--P", "2", "--steps", "2000"]) == 0
+    assert "graph entropy" in capsys.readouterr().out
+    assert (
+        main(["graph", model, "--P", "2", "--exact", "--graphml", str(tmp_path / "g.graphml")]) == 0
+    )
+    assert nx.read_graphml(tmp_path / "g.graphml").graph["kind"] == "exact"
+    assert "wrote" in capsys.readouterr().out
+    assert main(["graph", model, "--P", "2", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["graph"]["kind"] == "empirical"
+    assert main(["latex", model, "--P", "2", "-o", str(tmp_path / "e.tex"), "--exact"]) == 0
+    assert (tmp_path / "e.tex").read_text().startswith("\\documentclass")
+    out = tmp_path / "report"
+    assert main(["analyze", model, "--P", "2", "--out", str(out), "--steps", "2000"]) == 0
+    assert {p.name for p in out.iterdir()} == _expected_files()
+    assert main(["analyze", model, "--P", "2", "--out", str(tmp_path / "e.tex")]) == 2
+    assert "not a folder" in capsys.readouterr().err
+
+
+def _a_file(folder):
+    path = folder / "file.txt"
+    path.write_text("")
+    return path
