@@ -112,10 +112,17 @@ def graph_figure(graph: nx.DiGraph) -> Figure:
     position = nx.circular_layout(nodes)
     weights = np.array([w if w is not None else 1.0 for *_, w in graph.edges(data="weight")])
     widths = 0.5 + 4.5 * weights / weights.max() if weights.size else []
-    nx.draw_networkx_nodes(graph, position, ax=axes, node_color="white", edgecolors="black")
-    nx.draw_networkx_labels(graph, position, ax=axes, font_size=6)
+    size = 120 + 45 * max(len(str(n)) for n in nodes)  # arrows stop short of the labels
+    box = {"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": "black"}
+    nx.draw_networkx_labels(graph, position, ax=axes, font_size=6, bbox=box)
     nx.draw_networkx_edges(
-        graph, position, ax=axes, width=widths, arrows=True, connectionstyle="arc3,rad=0.1"
+        graph,
+        position,
+        ax=axes,
+        width=widths,
+        node_size=size,
+        arrows=True,
+        connectionstyle="arc3,rad=0.1",
     )
     axes.set_title(f"{graph.graph.get('kind', '')} symbolic graph".strip(), fontsize="medium")
     axes.set_axis_off()

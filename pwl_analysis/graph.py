@@ -193,6 +193,9 @@ def exact_graph(
     progress : bool
         Show a tqdm progress bar over source regions.
 
+    Each pair costs one linear program, except where one of 256 random points of Ω_a (in the
+    box) already lands in Ω_b: such a point proves the edge.
+
     Returns
     -------
     networkx.DiGraph
