@@ -9,7 +9,13 @@ decision (``certify_cycle``).
 
     python benchmarks/bench_long_cycles.py                   # official model in ../shared
     python benchmarks/bench_long_cycles.py MODEL.pt --P 2 --max-period 450
-    python benchmarks/bench_long_cycles.py --rossler RUN_DIR   # also a Rössler model, P = 1
+    python benchmarks/bench_long_cycles.py --rossler benchmarks/models/rossler_m20_p1.npz
+
+``benchmarks/models/rossler_m20_p1.npz`` was trained by this project (M = 20, P = 1, fast
+recipe, 150 epochs, test D_stsp = 1.23, D_H = 0.028):
+
+    pwl-analysis train --data ../shared/reference/alrnn-dsr/rossler.npy --P 1 --seq-len 300 \
+        --tau 8 --out runs/rossler     # then runs/rossler/model.npz
 
 For a Rössler model the 0/1 loop words are listed too, and the cycles named ``1`` (one turn
 through the fold) are compared with the flow's period-1 orbit, Floquet multiplier −2.403

@@ -4,10 +4,12 @@ A cycle of a model trained on a flow has a region word hundreds of letters long;
 periodic orbits are named by much shorter words, one letter per loop.  A
 :class:`SectionCoding` compresses a cycle's points into such a word:
 
-- **loops** are returns to a Poincaré section Σ = {z : ⟨S z − o, n⟩ = 0}, where S selects the
-  observed coordinates (``dims``): a return is an *upward* crossing, s_j ≤ 0 < s_{j+1} with
-  s_j = ⟨S z_j − o, n⟩, read cyclically along the orbit;
-- each return is named by the letter of the **anchor** point nearest to S z_{j+1}.
+- **loops** are returns to a Poincaré section Σ = {z : ⟨B z − o, n⟩ = 0}, where B (d × M,
+  ``observation``) maps the latent state to the observed coordinates (the first d latent
+  units for the official models, the trained observation matrix for this project's runs): a
+  return is an *upward* crossing, s_j ≤ 0 < s_{j+1} with s_j = ⟨B z_j − o, n⟩, read
+  cyclically along the orbit;
+- each return is named by the letter of the **anchor** point nearest to B z_{j+1}.
 
 The word is read around the cycle and reported as its least rotation, so a cycle has one
 name whatever point it starts from.  A cycle that never crosses Σ gets the empty word.
@@ -58,20 +60,18 @@ class SectionCoding:
         Points naming the loops (e.g. wing fixed points), in the observed coordinates.
     letters : str
         One letter per anchor.
-    dims : tuple of int
-        The observed coordinates S z = z[dims] of the latent state.
+    observation : ndarray, shape (d, M)
+        B, the observed coordinates B z of a latent state z.
     """
 
     origin: np.ndarray
     normal: np.ndarray
     anchors: np.ndarray
     letters: str
-    dims: tuple[int, ...]
+    observation: np.ndarray
 
     def __post_init__(self):
-        d = len(self.dims)
-        if np.shape(self.origin) != (d,) or np.shape(self.normal) != (d,):
-            raise ValueError(f"origin and normal must have shape ({d},) to match dims")
+        d = _check_section(self.origin, self.normal, self.observation)
         if np.shape(self.anchors) != (len(self.letters), d):
             raise ValueError(
                 f"anchors must have shape ({len(self.letters)}, {d}), one row per letter, "
@@ -80,12 +80,11 @@ class SectionCoding:
 
     def returns(self, points: np.ndarray) -> np.ndarray:
         """Indices j+1 of the upward crossings s_j ≤ 0 < s_{j+1} of a cyclic orbit (k, M)."""
-        return _returns(points, self.dims, self.origin, self.normal)
+        return _returns(points, self.observation, self.origin, self.normal)
 
     def word(self, points: np.ndarray) -> str:
         """Coarse word of a cyclic orbit with points of shape (k, M), as its least rotation."""
-        observed = np.asarray(points)[:, list(self.dims)]
-        crossings = observed[self.returns(points)]
+        crossings = np.asarray(points)[self.returns(points)] @ self.observation.T
         distance = np.linalg.norm(crossings[:, None, :] - self.anchors[None, :, :], axis=2)
         return _least_rotation("".join(self.letters[a] for a in distance.argmin(axis=1)))
 
@@ -96,13 +95,23 @@ class SectionCoding:
     def __repr__(self) -> str:
         return (
             f"SectionCoding({len(self.letters)} letters {self.letters!r}, "
-            f"observed dims {self.dims})"
+            f"{self.observation.shape[0]} observed coordinates)"
         )
 
 
-def _returns(points, dims, origin, normal) -> np.ndarray:
-    """Sorted indices j+1 (mod k) of upward crossings of ⟨S z − o, n⟩ = 0, read cyclically."""
-    s = (np.asarray(points)[:, list(dims)] - origin) @ normal
+def _check_section(origin, normal, observation) -> int:
+    """The observed dimension d, after checking the shapes of o, n (d,) and B (d, M)."""
+    if np.ndim(observation) != 2:
+        raise ValueError(f"observation must be a (d, M) matrix, got shape {np.shape(observation)}")
+    d = np.shape(observation)[0]
+    if np.shape(origin) != (d,) or np.shape(normal) != (d,):
+        raise ValueError(f"origin and normal must have shape ({d},) to match the observation")
+    return d
+
+
+def _returns(points, observation, origin, normal) -> np.ndarray:
+    """Sorted indices j+1 (mod k) of upward crossings of ⟨B z − o, n⟩ = 0, read cyclically."""
+    s = (np.asarray(points) @ np.asarray(observation).T - origin) @ normal
     following = np.roll(s, -1)
     return np.sort((np.nonzero((s <= 0) & (following > 0))[0] + 1) % len(s))
 
@@ -123,8 +132,8 @@ class LoopRegionCoding:
     ----------
     origin, normal : ndarray, shape (d,)
         The section, in the observed coordinates.
-    dims : tuple of int
-        The observed coordinates S z = z[dims].
+    observation : ndarray, shape (d, M)
+        B, the observed coordinates B z of a latent state z.
     marked : frozenset of int
         Region indices whose visit makes a loop a ``1``.
     pwl_map : PWLMap
@@ -133,13 +142,16 @@ class LoopRegionCoding:
 
     origin: np.ndarray
     normal: np.ndarray
-    dims: tuple[int, ...]
+    observation: np.ndarray
     marked: frozenset[int]
     pwl_map: PWLMap
 
+    def __post_init__(self):
+        _check_section(self.origin, self.normal, self.observation)
+
     def returns(self, points: np.ndarray) -> np.ndarray:
         """Indices j+1 of the upward crossings s_j ≤ 0 < s_{j+1} of a cyclic orbit (k, M)."""
-        return _returns(points, self.dims, self.origin, self.normal)
+        return _returns(points, self.observation, self.origin, self.normal)
 
     def word(self, points: np.ndarray) -> str:
         """Coarse 0/1 word of a cyclic orbit with points (k, M), as its least rotation."""
@@ -155,31 +167,48 @@ class LoopRegionCoding:
         return self.word(cycle.points)
 
     def __repr__(self) -> str:
-        return f"LoopRegionCoding(marked regions {sorted(self.marked)}, dims {self.dims})"
+        return (
+            f"LoopRegionCoding(marked regions {sorted(self.marked)}, "
+            f"{self.observation.shape[0]} observed coordinates)"
+        )
 
 
-def wing_fixed_points(m: PWLMap, dims: tuple[int, ...] = (0, 1, 2)) -> tuple[Cycle, Cycle]:
-    """The two wing fixed points (C−, C+) of a model of Lorenz-63, ordered by first dim.
+def _observation(m: PWLMap, observation) -> np.ndarray:
+    """B of shape (3, M); None means the first three latent units (the official models)."""
+    if observation is None:
+        return np.eye(3, m.M)
+    observation = np.asarray(observation, dtype=np.float64)
+    if observation.shape != (3, m.M):
+        raise ValueError(
+            f"observation must map the M = {m.M} latent units to (x, y, z): shape (3, {m.M}), "
+            f"got {observation.shape}"
+        )
+    return observation
+
+
+def wing_fixed_points(m: PWLMap, observation=None) -> tuple[Cycle, Cycle]:
+    """The two wing fixed points (C−, C+) of a model of Lorenz-63, ordered by observed x.
 
     Rule: among the exact fixed points, those whose leading multipliers are a complex pair of
     modulus > 1 (an unstable spiral, as C± of Lorenz-63 are for the flow) are candidates;
-    the two whose observed coordinates z[dims] lie nearest to the origin (the data are
-    z-scored, so the attractor is centred there) are the wings.  C− is the one with the
-    smaller first observed coordinate (x < 0).
+    the two whose observed coordinates B z lie nearest to the origin (the data are z-scored,
+    so the attractor is centred there) are the wings.  C− is the one with the smaller
+    observed x.  ``observation`` is B (3, M), by default the first three latent units.
 
     Raises
     ------
     ValueError
         Fewer than two such fixed points.
     """
+    B = _observation(m, observation)
     spirals = [c for c in m.fixed_points() if _unstable_spiral(c.multipliers)]
     if len(spirals) < 2:
         raise ValueError(
             f"the model has {len(spirals)} fixed point(s) with an unstable complex multiplier "
             "pair; a Lorenz coding needs two wing fixed points"
         )
-    spirals.sort(key=lambda c: float(np.linalg.norm(c.points[0][list(dims)])))
-    left, right = sorted(spirals[:2], key=lambda c: c.points[0][dims[0]])
+    spirals.sort(key=lambda c: float(np.linalg.norm(B @ c.points[0])))
+    left, right = sorted(spirals[:2], key=lambda c: float(B[0] @ c.points[0]))
     return left, right
 
 
@@ -188,58 +217,51 @@ def _unstable_spiral(multipliers: np.ndarray) -> bool:
     return bool(abs(leading) > 1 and leading.imag != 0)
 
 
-def lorenz_coding(m: PWLMap, dims: tuple[int, ...] = (0, 1, 2)) -> SectionCoding:
-    """L/R coding of a model of Lorenz-63 with observed (x, y, z) = z[dims].
+def lorenz_coding(m: PWLMap, observation=None) -> SectionCoding:
+    """L/R coding of a model of Lorenz-63 with observed (x, y, z) = B z.
 
     The anchors are the wing fixed points C− (L) and C+ (R) of :func:`wing_fixed_points`
     (for ``lorenz_m20_p2`` they lie in regions ``10`` and ``01``); the section is the plane
     z = (z_{C−} + z_{C+}) / 2 through them, crossed upward — the model's counterpart of the
-    classical Lorenz section z = r − 1, which contains C±.
-
-    Examples
-    --------
-    >>> coding = lorenz_coding(m)  # doctest: +SKIP
-    >>> coding.name(cycle)  # doctest: +SKIP
-    'LRR'
+    classical Lorenz section z = r − 1, which contains C±.  ``observation`` is B (3, M), by
+    default the first three latent units.
     """
-    if len(dims) != 3:
-        raise ValueError(f"dims must name the observed x, y, z units, got {dims!r}")
-    wings = wing_fixed_points(m, dims)
-    anchors = np.array([c.points[0][list(dims)] for c in wings])
+    B = _observation(m, observation)
+    anchors = np.array([B @ c.points[0] for c in wing_fixed_points(m, B)])
     return SectionCoding(
         origin=anchors.mean(axis=0),
         normal=np.array([0.0, 0.0, 1.0]),
         anchors=anchors,
         letters="LR",
-        dims=tuple(dims),
+        observation=B,
     )
 
 
-def rossler_coding(m: PWLMap, dims: tuple[int, ...] = (0, 1, 2)) -> LoopRegionCoding:
-    """0/1 loop coding of a model of the Rössler system with observed (x, y, z) = z[dims].
+def rossler_coding(m: PWLMap, observation=None) -> LoopRegionCoding:
+    """0/1 loop coding of a model of the Rössler system with observed (x, y, z) = B z.
 
     Rule: the centre x* is the fixed point whose observed coordinates lie nearest to the
     origin (the data are z-scored, so the attractor is centred there); the section is the
     plane x = x*_x crossed with x increasing (once per turn around x*, as ẋ = −y − z > 0
     there); a loop is ``1`` when it visits a region other than x*'s — where the model's
-    ReLU units switch on for the fold of the attractor.
+    ReLU units switch on for the fold of the attractor.  ``observation`` is B (3, M), by
+    default the first three latent units.
 
     Raises
     ------
     ValueError
         The model has no fixed point.
     """
-    if len(dims) != 3:
-        raise ValueError(f"dims must name the observed x, y, z units, got {dims!r}")
+    B = _observation(m, observation)
     fixed = list(m.fixed_points())
     if not fixed:
         raise ValueError("the model has no fixed point to centre a Rössler coding on")
-    centre = min(fixed, key=lambda c: float(np.linalg.norm(c.points[0][list(dims)])))
+    centre = min(fixed, key=lambda c: float(np.linalg.norm(B @ c.points[0])))
     home = m.region_index(centre.regions[0])
     return LoopRegionCoding(
-        origin=centre.points[0][list(dims)],
+        origin=B @ centre.points[0],
         normal=np.array([1.0, 0.0, 0.0]),
-        dims=tuple(dims),
+        observation=B,
         marked=frozenset(range(m.n_regions)) - {home},
         pwl_map=m,
     )

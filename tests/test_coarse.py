@@ -17,7 +17,7 @@ FLOW_CODING = SectionCoding(
     normal=np.array([0.0, 0.0, 1.0]),
     anchors=np.array([[-WING, -WING, RHO - 1], [WING, WING, RHO - 1]]),
     letters="LR",
-    dims=(0, 1, 2),
+    observation=np.eye(3),
 )
 
 
@@ -63,9 +63,11 @@ def test_orbit_without_returns_has_the_empty_word():
 
 def test_anchor_shapes_are_checked():
     with pytest.raises(ValueError, match="one row per letter"):
-        SectionCoding(np.zeros(3), np.ones(3), np.zeros((3, 3)), "LR", (0, 1, 2))
-    with pytest.raises(ValueError, match="dims"):
-        SectionCoding(np.zeros(2), np.ones(3), np.zeros((2, 3)), "LR", (0, 1, 2))
+        SectionCoding(np.zeros(3), np.ones(3), np.zeros((3, 3)), "LR", np.eye(3))
+    with pytest.raises(ValueError, match="observation"):
+        SectionCoding(np.zeros(2), np.ones(3), np.zeros((2, 3)), "LR", np.eye(3))
+    with pytest.raises(ValueError, match="observation"):
+        SectionCoding(np.zeros(3), np.ones(3), np.zeros((2, 3)), "LR", np.eye(3)[0])
 
 
 def test_official_model_wings_are_its_spiral_fixed_points():
@@ -94,7 +96,7 @@ def test_loops_are_named_by_the_marked_region_they_visit(marks, name):
     coding = LoopRegionCoding(
         origin=np.zeros(3),
         normal=np.array([1.0, 0.0, 0.0]),
-        dims=(0, 1, 2),
+        observation=np.eye(3, 4),
         marked=frozenset({1}),
         pwl_map=m,
     )
@@ -102,3 +104,15 @@ def test_loops_are_named_by_the_marked_region_they_visit(marks, name):
     assert len(coding.returns(points)) == len(marks)
     for shift in (0, 7, 31):
         assert coding.word(np.roll(points, shift, axis=0)) == name
+
+
+def test_coding_does_not_depend_on_the_order_of_linear_units():
+    # Relabel the M − P linear units: the same map in other coordinates, observed through
+    # the correspondingly permuted B, has the same wing anchors.
+    m = load_model(reference_file("lorenz_m20_p2.pt"), P=2)
+    perm = np.r_[np.random.default_rng(0).permutation(m.M - m.P), m.M - m.P : m.M]
+    relabelled = PWLMap.from_alrnn(m.A[perm][:, perm], m.W[perm][:, perm], m.h[perm], m.P)
+    B = np.eye(m.M)[:3][:, perm]
+    np.testing.assert_allclose(
+        lorenz_coding(relabelled, B).anchors, lorenz_coding(m).anchors, rtol=1e-9
+    )
