@@ -59,8 +59,8 @@ def test_run_folder_model_is_the_trained_map(lorenz_file, tmp_path):
     train(_config(lorenz_file, epochs=2), tmp_path, progress=False)
     state = checkpoint.load_state(tmp_path)
     m = load_model(tmp_path)
-    np.testing.assert_array_equal(np.diag(m.A), state.weights["A"])
-    np.testing.assert_array_equal(m.W, state.weights["W"])
+    np.testing.assert_array_equal(np.diag(m.A), state.exported_weights["A"])
+    np.testing.assert_array_equal(m.W, state.exported_weights["W"])
     stored = checkpoint.read_npz(tmp_path / "model.npz")
     assert (int(stored["M"]), int(stored["P"]), int(stored["N"])) == (8, 2, 3)
     series = load_series(lorenz_file)
@@ -76,10 +76,13 @@ def test_checkpoint_round_trips_exactly(tmp_path):
         optimizer={"A.exp_avg": rng.normal(size=4).astype(np.float32), "A.step": np.array(3.0)},
         epoch=7, step=70, rng_state=np.random.default_rng(5).bit_generator.state,
         losses=rng.random(7), wall_time=1.25, history=({"epoch": 5, "D_stsp": 1.5, "D_H": 0.1},),
+        best_weights={"A": rng.normal(size=4), "W": rng.normal(size=(4, 4)),
+                      "h": rng.normal(size=4), "B": rng.normal(size=(2, 4))},
+        best_epoch=5, best_score=1.5,
     )  # fmt: skip
     checkpoint.save_state(tmp_path, state, P=1, data_mean=np.zeros(2), data_std=np.ones(2))
     loaded = checkpoint.load_state(tmp_path)
-    for group in ("weights", "optimizer"):
+    for group in ("weights", "optimizer", "best_weights"):
         original, back = getattr(state, group), getattr(loaded, group)
         assert original.keys() == back.keys()
         for key in original:
@@ -88,6 +91,9 @@ def test_checkpoint_round_trips_exactly(tmp_path):
     np.testing.assert_array_equal(loaded.losses, state.losses)
     assert (loaded.epoch, loaded.step, loaded.wall_time) == (7, 70, 1.25)
     assert loaded.rng_state == state.rng_state and loaded.history == state.history
+    assert (loaded.best_epoch, loaded.best_score) == (5, 1.5)
+    exported = checkpoint.read_npz(tmp_path / "model.npz")
+    np.testing.assert_array_equal(exported["W"], state.best_weights["W"])  # the selected epoch
 
 
 def test_interrupt_keeps_checkpoint_and_resume_continues_exactly(

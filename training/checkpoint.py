@@ -21,7 +21,7 @@ import io
 import json
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -93,6 +93,12 @@ class TrainingState:
         Seconds spent training so far.
     history : tuple of dict
         Progress metrics ``{"epoch", "D_stsp", "D_H"}`` computed so far.
+    best_weights : dict of str to ndarray
+        The weights of the epoch with the lowest progress D_stsp (empty if none selected).
+    best_epoch : int
+        That epoch (0 if none).
+    best_score : float
+        Its D_stsp (inf if none).
     """
 
     weights: dict
@@ -103,6 +109,14 @@ class TrainingState:
     losses: np.ndarray
     wall_time: float
     history: tuple = ()
+    best_weights: dict = field(default_factory=dict)
+    best_epoch: int = 0
+    best_score: float = float("inf")
+
+    @property
+    def exported_weights(self) -> dict:
+        """The weights written to ``model.npz``: the selected epoch's, else the latest."""
+        return self.best_weights or self.weights
 
     def __repr__(self) -> str:
         return (
@@ -118,9 +132,12 @@ def save_state(run_dir: Path, state: TrainingState, P: int, data_mean, data_std)
         "rng_state": state.rng_state,
         "wall_time": state.wall_time,
         "history": list(state.history),
+        "best_epoch": state.best_epoch,
+        "best_score": state.best_score,
     }
     arrays = {f"weights.{k}": v for k, v in state.weights.items()}
     arrays |= {f"optimizer.{k}": v for k, v in state.optimizer.items()}
+    arrays |= {f"best.{k}": v for k, v in state.best_weights.items()}
     arrays |= {"losses": np.asarray(state.losses, dtype=np.float64)}
     arrays |= {"counters": np.array(json.dumps(counters))}
     write_atomically(Path(run_dir) / TRAINING_STATE, _npz_bytes(arrays))
@@ -131,7 +148,7 @@ def save_state(run_dir: Path, state: TrainingState, P: int, data_mean, data_std)
 
 def model_arrays(state: TrainingState, P: int, data_mean, data_std) -> dict[str, np.ndarray]:
     """The ``model.npz`` contents: weights, sizes and data normalisation."""
-    weights = state.weights
+    weights = state.exported_weights
     return {
         **weights,
         "P": np.array(P),
@@ -158,6 +175,9 @@ def load_state(run_dir: Path) -> TrainingState:
         losses=arrays["losses"],
         wall_time=counters["wall_time"],
         history=tuple(counters["history"]),
+        best_weights={k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith("best.")},
+        best_epoch=counters["best_epoch"],
+        best_score=counters["best_score"],
     )
 
 

@@ -28,10 +28,11 @@ class TrainConfig:
     ``forcing_interval`` steps with GTF weight ``alpha`` (1 = sparse TF); Gaussian noise of
     standard deviation ``noise`` on the forcing inputs; gradient norm clipped at
     ``grad_clip`` (0 = off); ``seed`` of weights, batches and noise.
-    Bookkeeping: checkpoint every ``checkpoint_every`` epochs, progress metrics every
-    ``eval_every`` epochs (0 = only at the end) from a free run of ``eval_steps``; final
-    metrics from ``test_steps`` held-out points with ``n_bins`` D_stsp bins and D_H
-    smoothing ``sigma``.
+    Bookkeeping: checkpoint every ``checkpoint_every`` epochs; every ``eval_every`` epochs
+    (0 = never) D_stsp and D_H of an ``eval_steps`` free run against the end of the
+    *training* data, and with ``select_best`` the exported model is the epoch with the lowest
+    such D_stsp (model selection that never looks at the held-out part); final metrics from
+    ``test_steps`` held-out points with ``n_bins`` D_stsp bins and D_H smoothing ``sigma``.
     """
 
     system: str | None = "lorenz63"
@@ -53,6 +54,7 @@ class TrainConfig:
     noise: float = 0.05
     grad_clip: float = 0.0
     seed: int = 0
+    select_best: bool = True
     checkpoint_every: int = 5
     eval_every: int = 25
     eval_steps: int = 5000

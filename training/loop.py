@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +51,8 @@ class TrainResult:
         Seconds spent in optimisation (data generation and final metrics excluded).
     losses : ndarray, shape (epochs,)
         Mean training loss per epoch.
+    selected_epoch : int
+        The epoch whose weights were exported (lowest training-data D_stsp), or ``epochs``.
     metrics : dict
         Held-out DSR metrics with their settings (empty without held-out data).
     """
@@ -61,6 +63,7 @@ class TrainResult:
     steps: int
     wall_time: float
     losses: np.ndarray = field(repr=False)
+    selected_epoch: int
     metrics: dict = field(repr=False)
 
     def pwl_map(self) -> PWLMap:
@@ -71,7 +74,8 @@ class TrainResult:
         summary = ", ".join(f"{k}={v['value']:.4g}" for k, v in self.metrics.items())
         return (
             f"TrainResult({self.run_dir}: {self.epochs} epochs, {self.steps} steps, "
-            f"{self.wall_time:.1f} s, final loss {self.losses[-1]:.4g}; {summary})"
+            f"{self.wall_time:.1f} s, final loss {self.losses[-1]:.4g}, "
+            f"selected epoch {self.selected_epoch}; {summary})"
         )
 
     def to_dict(self) -> dict:
@@ -82,6 +86,7 @@ class TrainResult:
             "steps": self.steps,
             "wall_time_s": self.wall_time,
             "final_loss": float(self.losses[-1]),
+            "selected_epoch": self.selected_epoch,
             "metrics": self.metrics,
         }
 
@@ -123,18 +128,14 @@ def _load_optimizer(model: ALRNN, optimizer: torch.optim.Optimizer, arrays: dict
             optimizer.state[p] = {k: torch.from_numpy(arrays[f"{name}.{k}"].copy()) for k in keys}
 
 
-def _snapshot(
-    model, optimizer, epoch, step, rng, losses, wall_time, history
-) -> checkpoint.TrainingState:
-    return checkpoint.TrainingState(
+def _snapshot(model, optimizer, rng, previous: checkpoint.TrainingState, **changes):
+    """The state after an epoch: current weights, optimizer and generator, plus ``changes``."""
+    return replace(
+        previous,
         weights=model.arrays(),
         optimizer=_optimizer_arrays(model, optimizer),
-        epoch=epoch,
-        step=step,
         rng_state=rng.bit_generator.state,
-        losses=np.asarray(losses, dtype=np.float64),
-        wall_time=wall_time,
-        history=tuple(history),
+        **changes,
     )
 
 
@@ -160,16 +161,22 @@ def _run_epoch(model, optimizer, series, rng, config, step) -> tuple[float, int]
 
 
 def _progress_metrics(model: ALRNN, series: Series, config: TrainConfig) -> dict[str, float]:
-    """D_stsp and D_H of a short free run against the start of the held-out data."""
-    steps = min(config.eval_steps, len(series.test))
-    if steps < 2:
-        return {}
-    reference = series.test[:steps]
-    generated = free_run(model.to_pwl_map(), reference[0], steps, model.arrays()["B"])
+    """D_stsp and D_H of a free run against the end of the *training* data.
+
+    Used for the progress bar and to select the best epoch, so the held-out part stays unseen.
+    """
+    steps = min(config.eval_steps, len(series.train))
+    reference = series.train[-steps:]
+    generated = free_run(model.to_pwl_map(), series.train[0], steps, model.arrays()["B"])
     return {
         "D_stsp": state_space_divergence(reference, generated, config.n_bins).value,
         "D_H": power_spectrum_distance(reference, generated, config.sigma).value,
     }
+
+
+def _is_better(metrics: dict, state: checkpoint.TrainingState) -> bool:
+    score = metrics.get("D_stsp", np.nan)
+    return np.isfinite(score) and score < state.best_score
 
 
 def _formatted(metrics: dict) -> dict[str, str]:
@@ -191,21 +198,25 @@ def _final_metrics(model: ALRNN, series: Series, config: TrainConfig) -> dict:
     return evaluation.to_dict()
 
 
+def _fresh_state(model: ALRNN) -> checkpoint.TrainingState:
+    return checkpoint.TrainingState(
+        weights=model.arrays(), optimizer={}, epoch=0, step=0, rng_state={},
+        losses=np.zeros(0), wall_time=0.0,
+    )  # fmt: skip
+
+
 def _start(run_dir: Path, config: TrainConfig, N: int, resume: bool):
-    """Model, optimizer, generator and starting state, fresh or from the run folder."""
+    """Model, optimizer, generator and state, fresh or restored from the run folder."""
     model = ALRNN(config.M, config.P, N, seed=config.seed)
     optimizer = torch.optim.RAdam(model.parameters(), lr=config.lr_start)
     rng = np.random.default_rng(config.seed)
     if not resume:
-        return model, optimizer, rng, 0, 0, [], 0.0, []
+        return model, optimizer, rng, _snapshot(model, optimizer, rng, _fresh_state(model))
     state = checkpoint.load_state(run_dir)
     model.load_arrays(state.weights)
     _load_optimizer(model, optimizer, state.optimizer)
     rng.bit_generator.state = state.rng_state
-    return (
-        model, optimizer, rng, state.epoch, state.step,
-        list(state.losses), state.wall_time, list(state.history),
-    )  # fmt: skip
+    return model, optimizer, rng, state
 
 
 def _prepare_folder(run_dir: Path, config: TrainConfig) -> None:
@@ -252,37 +263,17 @@ def train(
     if not resume:
         _prepare_folder(run_dir, config)
     torch.set_num_threads(2)
-    model, optimizer, rng, epoch, step, losses, wall_time, history = _start(
-        run_dir, config, series.N, resume
-    )
-    state = _snapshot(model, optimizer, epoch, step, rng, losses, wall_time, history)
+    model, optimizer, rng, state = _start(run_dir, config, series.N, resume)
     save = lambda s: checkpoint.save_state(run_dir, s, config.P, series.mean, series.std)  # noqa: E731
     if not resume:
         save(state)
-    bar = tqdm(total=config.epochs, initial=epoch, disable=not progress, unit="epoch")
-    shown = history[-1] if history else {}
+    bar = tqdm(total=config.epochs, initial=state.epoch, disable=not progress, unit="epoch")
     try:
         with threadpool_limits(limits=1, user_api="blas"):
-            while epoch < config.epochs:
-                started = time.perf_counter()
-                loss, step = _run_epoch(model, optimizer, series, rng, config, step)
-                if not np.isfinite(loss):
-                    save(state)
-                    raise DivergenceError(
-                        f"the training loss became {loss} in epoch {epoch + 1}; stopped and "
-                        f"kept the checkpoint of epoch {state.epoch} in {run_dir} "
-                        "(try a smaller lr_start or grad_clip > 0)"
-                    )
-                wall_time += time.perf_counter() - started
-                epoch += 1
-                losses.append(loss)
-                if config.eval_every and epoch % config.eval_every == 0:
-                    shown = {"epoch": epoch, **_progress_metrics(model, series, config)}
-                    history.append(shown)
-                state = _snapshot(model, optimizer, epoch, step, rng, losses, wall_time, history)
-                if epoch % config.checkpoint_every == 0 or epoch == config.epochs:
-                    save(state)
-                bar.set_postfix(loss=f"{loss:.4f}", **_formatted(shown))
+            while state.epoch < config.epochs:
+                state = _next_epoch(model, optimizer, rng, series, config, state, save)
+                shown = state.history[-1] if state.history else {}
+                bar.set_postfix(loss=f"{state.losses[-1]:.4f}", **_formatted(shown))
                 bar.update()
     except KeyboardInterrupt:
         save(state)
@@ -292,7 +283,37 @@ def train(
     return _finish(run_dir, config, model, series, state)
 
 
+def _next_epoch(model, optimizer, rng, series, config, state, save) -> checkpoint.TrainingState:
+    """One epoch, its bookkeeping and checkpoint; raises DivergenceError on a non-finite loss."""
+    started = time.perf_counter()
+    loss, step = _run_epoch(model, optimizer, series, rng, config, state.step)
+    if not np.isfinite(loss):
+        save(state)
+        raise DivergenceError(
+            f"the training loss became {loss} in epoch {state.epoch + 1}; stopped and kept the "
+            f"checkpoint of epoch {state.epoch} (try a smaller lr_start or grad_clip > 0)"
+        )
+    epoch = state.epoch + 1
+    changes = {
+        "epoch": epoch,
+        "step": step,
+        "losses": np.append(state.losses, loss),
+        "wall_time": state.wall_time + time.perf_counter() - started,
+    }
+    if config.eval_every and epoch % config.eval_every == 0:
+        metrics = _progress_metrics(model, series, config)
+        changes["history"] = (*state.history, {"epoch": epoch, **metrics})
+        if config.select_best and _is_better(metrics, state):
+            changes |= {"best_weights": model.arrays(), "best_epoch": epoch}
+            changes["best_score"] = metrics["D_stsp"]
+    state = _snapshot(model, optimizer, rng, state, **changes)
+    if epoch % config.checkpoint_every == 0 or epoch == config.epochs:
+        save(state)
+    return state
+
+
 def _finish(run_dir, config, model, series, state) -> TrainResult:
+    model.load_arrays(state.exported_weights)
     metrics = _final_metrics(model, series, config)
     result = TrainResult(
         run_dir=run_dir,
@@ -301,6 +322,7 @@ def _finish(run_dir, config, model, series, state) -> TrainResult:
         steps=state.step,
         wall_time=state.wall_time,
         losses=state.losses,
+        selected_epoch=state.best_epoch or state.epoch,
         metrics=metrics,
     )
     summary = result.to_dict() | {"progress": list(state.history), "data": series.to_dict()}
