@@ -7,7 +7,8 @@
   rest.
 - :func:`summarize_model`  what a table records about one map: regions visited by a free run
   and the entropy of its symbolic graph, fixed points and cycles found exactly.
-- :func:`analyze_many`  that summary for every checkpoint in a folder, as a CSV table.
+- :func:`analyze_many`  the single-model report of :func:`pwl_analysis.analysis.analyze` for
+  every checkpoint in a folder, and one CSV table of their key numbers.
 
 Dask is imported inside the functions, so ``import pwl_analysis`` does not need it.
 """
@@ -29,6 +30,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from pwl_analysis._atomic import write_atomically
+from pwl_analysis.analysis import Analysis, analyze
 from pwl_analysis.graph import empirical_graph
 from pwl_analysis.loading import RUN_CHECKPOINT, load_model
 from pwl_analysis.pwl_map import PWLMap
@@ -236,15 +238,45 @@ def find_checkpoints(folder: str | Path) -> list[Path]:
     return found
 
 
-def analyze_checkpoint(path: Path, P: int | None = None, max_period: int = 2) -> dict:
-    """One table row: the :class:`ModelSummary` of a checkpoint, or the error it raised."""
+def report_name(path: Path, folder: Path) -> str:
+    """The report folder's name: the checkpoint's path inside ``folder``, ``/`` → ``__``."""
+    return path.relative_to(folder).as_posix().replace("/", "__")
+
+
+def _analysis_row(analysis: Analysis) -> dict:
+    fixed = len(analysis.cycles.of_period(1))
+    return {
+        "M": analysis.M,
+        "P": analysis.P,
+        "regions_visited": analysis.empirical.n_nodes,
+        "attractor_regions": " ".join(analysis.empirical.attractor_regions),
+        "fixed_points": fixed,
+        "cycles": len(analysis.cycles) - fixed,
+        "max_period": analysis.cycles.max_period,
+        "entropy_empirical": analysis.empirical.graph_entropy,
+        "entropy_exact": analysis.exact.graph_entropy,
+        "lambda_max": float(analysis.lyapunov.exponents[0]),
+    }
+
+
+def analyze_checkpoint(
+    path: Path, folder: Path, out: Path, P: int | None = None, max_period: int | None = None
+) -> dict:
+    """Run :func:`~pwl_analysis.analysis.analyze` on one checkpoint; its row, never an error.
+
+    The report goes to ``out / report_name(path, folder)``; an error (unreadable file,
+    diverging free run, …) is recorded in the row as one line.
+    """
     started = time.perf_counter()
+    report = out / report_name(path, folder)
+    head = {"model": str(path), "report": str(report)}
     try:
-        summary = summarize_model(load_model(path, P=P), max_period=max_period).to_dict()
-        row = {"status": "ok", "error": ""} | summary
+        m = load_model(path, P=P if path.suffix in (".pt", ".pth") else None)
+        analysis = analyze(m, report, name=report.name, max_period=max_period)
+        row = head | {"status": "ok", "error": ""} | _analysis_row(analysis)
     except Exception as error:  # recorded in the row; the other models go on
-        row = {"status": "failed", "error": error_line(error)}
-    return {"model": str(path)} | row | {"wall_time_s": time.perf_counter() - started}
+        row = head | {"status": "failed", "error": error_line(error)}
+    return row | {"wall_time_s": time.perf_counter() - started}
 
 
 def _lost_checkpoint(path: Path, error: BaseException) -> dict:
@@ -263,7 +295,10 @@ class BatchAnalysis:
         return sum(row["status"] != "ok" for row in self.rows)
 
     def __repr__(self) -> str:
-        return f"BatchAnalysis({len(self.rows)} models, {self.failed} failed, table {self.table})"
+        return (
+            f"Analysed {len(self.rows)} models ({self.failed} failed); reports and table in "
+            f"{self.table.parent}"
+        )
 
     def to_dict(self) -> dict:
         return {"table": str(self.table), "rows": list(self.rows)}
@@ -271,37 +306,48 @@ class BatchAnalysis:
 
 def analyze_many(
     folder: str | Path,
+    out: str | Path | None = None,
     P: int | None = None,
-    max_period: int = 2,
-    table: str | Path | None = None,
+    max_period: int | None = None,
     scheduler: str | None = None,
     workers: int = 2,
     progress: bool = True,
 ) -> BatchAnalysis:
-    """Summarise every checkpoint in ``folder`` in parallel and write a CSV table.
+    """Analyse every checkpoint in ``folder`` in parallel: a report each and one CSV table.
 
     Parameters
     ----------
     folder : str or Path
         Searched recursively by :func:`find_checkpoints`.
+    out : str or Path, optional
+        Receives ``<name>/`` (the :func:`~pwl_analysis.analysis.analyze` report of each
+        model, see :func:`report_name`) and ``analysis.csv``; default ``folder/analysis``.
     P : int, optional
-        Piecewise-linear units of ``.pt`` files (which do not store it).
-    max_period : int
-        Largest cycle period searched in each model.
-    table : str or Path, optional
-        The CSV file; default ``folder/analysis.csv``.
+        Piecewise-linear units of the ``.pt`` files (which do not store it; the other formats
+        do).
+    max_period : int, optional
+        Largest cycle period searched; by default a cheap one for each model
+        (:func:`~pwl_analysis.analysis.default_max_period`).
     scheduler, workers
         See :func:`dask_client`.
+
+    Returns
+    -------
+    BatchAnalysis
+        One row per checkpoint: M, P, regions visited, attractor regions, fixed points,
+        cycles, graph entropies of the empirical and exact graphs, λ_max, or the error.
     """
+    folder = Path(folder)
     paths = find_checkpoints(folder)
     if not paths:
         raise FileNotFoundError(f"no run folders, .npz or .pt files in {folder}")
-    table = Path(table) if table is not None else Path(folder) / "analysis.csv"
-    task = partial(analyze_checkpoint, P=P, max_period=max_period)
+    out = Path(out) if out is not None else folder / "analysis"
+    out.mkdir(parents=True, exist_ok=True)
+    task = partial(analyze_checkpoint, folder=folder, out=out, P=P, max_period=max_period)
     rows = {}
     with dask_client(scheduler, workers) as client:
         for path, row in map_tasks(client, task, paths, _lost_checkpoint, progress, "analyze"):
             rows[path] = row
     ordered = tuple(rows[path] for path in paths)
-    write_table(table, ordered)
-    return BatchAnalysis(table=table, rows=ordered)
+    write_table(out / "analysis.csv", ordered)
+    return BatchAnalysis(table=out / "analysis.csv", rows=ordered)

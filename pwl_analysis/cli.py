@@ -93,7 +93,7 @@ def _add_sweep(commands: argparse._SubParsersAction) -> None:
 
 
 def _analyze_many_command(args: argparse.Namespace) -> None:
-    options = dict(P=args.P, max_period=args.max_period, table=args.out)
+    options = dict(out=args.out, P=args.P, max_period=args.max_period)
     engine = dict(scheduler=args.scheduler, workers=args.workers, progress=not args.no_progress)
     print(analyze_many(args.folder, **options, **engine))
 
@@ -102,8 +102,8 @@ def _add_analyze_many(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("analyze-many", help="analyse every checkpoint in a folder")
     parser.add_argument("folder", help="folder of run folders, .npz and .pt files")
     parser.add_argument("--P", type=int, default=None, help="piecewise-linear units (for .pt)")
-    parser.add_argument("--max-period", type=int, default=2, help="largest cycle period")
-    parser.add_argument("--out", help="CSV table (default: FOLDER/analysis.csv)")
+    parser.add_argument("--max-period", type=int, help="largest cycle period (default: cheap)")
+    parser.add_argument("--out", help="reports and analysis.csv (default: FOLDER/analysis)")
     _add_dask_options(parser)
     parser.set_defaults(run=_analyze_many_command)
 

@@ -209,15 +209,17 @@ def test_cli_sweep_and_analyze_many(tmp_path, scheduler, lorenz, capsys):
     assert main(argv) == 0
     assert "minimal P: 1 (all)" in capsys.readouterr().out
     models = tmp_path / "models"
-    shutil.copytree(out / "runs", models)
+    shutil.copytree(out / "runs", models / "runs")
     np.savez(models / "tent.npz", A=[2.0], W=[[-4.0]], h=[0.5], P=1)
     (models / "broken.npz").write_bytes(b"not an archive")
-    argv = ["analyze-many", str(models), "--scheduler", scheduler, "--no-progress"]
-    assert main(argv) == 0
-    rows = {r["model"].rsplit("/", 1)[-1]: r for r in read_table(models / "analysis.csv")}
-    assert rows["tent.npz"]["fixed_points"] == "2" and rows["tent.npz"]["cycles"] == "1"
-    assert rows["broken.npz"]["status"] == "failed" and "ModelError" in rows["broken.npz"]["error"]
+    argv = ["analyze-many", str(models), "--max-period", "2", "--scheduler", scheduler]
+    assert main([*argv, "--no-progress"]) == 0
+    rows = {r["model"].rsplit("/", 1)[-1]: r for r in read_table(models / "analysis/analysis.csv")}
     assert len(rows) == 3
+    tent = rows["tent.npz"]  # fixed points −1/2 and 1/6, the 2-cycle {−1/10, 3/10}
+    assert (tent["fixed_points"], tent["cycles"], tent["status"]) == ("2", "1", "ok")
+    assert (models / "analysis/tent.npz/analysis.json").exists()
+    assert rows["broken.npz"]["status"] == "failed" and "ModelError" in rows["broken.npz"]["error"]
 
 
 def test_analyze_many_reads_official_checkpoints(tmp_path, scheduler):
@@ -228,3 +230,5 @@ def test_analyze_many_reads_official_checkpoints(tmp_path, scheduler):
     (row,) = result.rows
     # the cycles CLI test finds 4 fixed points in this model (tests/test_cli.py)
     assert row["status"] == "ok" and row["fixed_points"] == 4 and row["M"] == 20
+    record = json.loads((tmp_path / "analysis/lorenz_m20_p2.pt/analysis.json").read_text())
+    assert len(record["cycles"]["cycles"]) == 4
