@@ -21,11 +21,13 @@ starts where the attractor already is:
      rational, held exactly in a ball of radius 0; Π, c, z_0 = (I − Π)^{-1} c and the k
      images are computed in balls that provably contain the exact rational values, at a
      working precision of 128 + 2 k log₂ ρ(|J|) bits (ρ(|J|) bounds how fast radii grow per
-     step).  The word is accepted when the ball of every switching coordinate S z_j lies
-     strictly on its region's side of 0: then the exact rational cycle exists and is
-     self-consistent.  Its exact points have ~10⁵ digits each (the denominator det(I − Π)
-     grows like k · bits-per-weight · M), so the record is a :class:`CertifiedCycle` without
-     them; ``m.cycle_of_word(cycle.regions)`` computes them on demand.  When some ball
+     step).  The word is accepted when the ball of every switching coordinate
+     (z_j)_{M−P+i} lies on its region's side of 0 (> 0 for d_i = 1, ≤ 0 for d_i = 0): then
+     the exact rational cycle exists and is self-consistent.  Its exact points are too big
+     to keep: their common denominator det(I − Π) has about k · M · (bits per weight) bits,
+     ~2·10⁵ bits for k ≈ 350 on ``lorenz_m20_p2``, so the record is a
+     :class:`CertifiedCycle` without them; ``m.cycle_of_word(cycle.regions)`` computes them
+     on demand (minutes for such k).  When some ball
      contains 0 (an orbit on a switching boundary, or too little precision) the precision
      is doubled, twice at most, and then the word goes to the exact solve.
 
@@ -44,6 +46,7 @@ IEEE Transactions on Computers 66(8), 1281–1292.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import groupby
 
 import flint
 import numpy as np
@@ -138,10 +141,24 @@ class CertifiedCycle(Cycle):
     radius: float = 0.0
     precision: int = 0
 
+    def __repr__(self) -> str:
+        word = " ".join(f"{label}^{n}" if n > 1 else label for label, n in self.runs)
+        return (
+            f"CertifiedCycle({self.period}-cycle in {word}: {self.stability}, "
+            f"max|λ| = {self.spectral_radius:.4g}, ball radius {self.radius:.1e})"
+        )
+
+    @property
+    def runs(self) -> list[tuple[str, int]]:
+        """The region word run-length encoded: [(label, repetitions), …]."""
+        return [(label, len(list(group))) for label, group in groupby(self.regions)]
+
     def _latex(self, printer=None) -> str:
-        word = r"\to ".join(rf"\Omega_{{{r}}}" for r in self.regions[:8])
-        more = r"\to \cdots" if self.period > 8 else ""
-        return rf"{word}{more}:\; \text{{{self.period}-cycle, certified}}"
+        word = r"\,".join(
+            rf"\Omega_{{{label}}}^{{{n}}}" if n > 1 else rf"\Omega_{{{label}}}"
+            for label, n in self.runs
+        )
+        return rf"{word}:\; \text{{{self.period}-cycle, certified}}"
 
     def to_dict(self) -> dict:
         """JSON-ready dict; ``exact_points`` is None and ``certificate`` says why."""

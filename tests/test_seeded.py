@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import sympy
 from hypothesis import given
 from hypothesis import strategies as st
 from sympy import QQ
@@ -85,6 +86,8 @@ def test_certified_long_cycles_are_the_exact_cycles():
         exact = exact_cycle(m, [m.region_index(r) for r in cycle.regions])
         assert isinstance(exact, Cycle) and exact.regions == cycle.regions
         assert cycle.to_dict()["exact_points"] is None
+        assert [label for label, n in cycle.runs for _ in range(n)] == list(cycle.regions)
+        assert "certified" in sympy.latex(cycle)
 
 
 @given(st.lists(st.integers(0, 3), min_size=1, max_size=30), st.integers(0, 29))
