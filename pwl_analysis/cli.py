@@ -20,9 +20,17 @@ from pwl_analysis.sweep import SweepConfig, sweep
 from pwl_analysis.topology import graph_topology
 from pwl_analysis.words import SearchTooLargeError
 from training.cli import add_train_command
+from training.run import add_run_command
 
 #: Exceptions that are the user's input, reported as one sentence instead of a traceback.
-USER_ERRORS = (FileNotFoundError, ModelError, SearchTooLargeError, ValueError)
+USER_ERRORS = (
+    FileNotFoundError,
+    FileExistsError,
+    ImportError,
+    ModelError,
+    SearchTooLargeError,
+    ValueError,
+)
 
 
 def _cycle_table(result: CycleSet) -> str:
@@ -188,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_latex(commands)
     _add_analyze(commands)
     add_train_command(commands)
+    add_run_command(commands)
     _add_sweep(commands)
     _add_analyze_many(commands)
     return parser
