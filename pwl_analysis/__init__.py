@@ -1,6 +1,7 @@
 """pwl-analysis: trained Almost-Linear RNNs as exact piecewise-affine mathematics."""
 
 from pwl_analysis.analysis import Analysis, analyze
+from pwl_analysis.batch import BatchAnalysis, ModelSummary, analyze_many, summarize_model
 from pwl_analysis.coarse import LoopRegionCoding, SectionCoding, lorenz_coding, rossler_coding
 from pwl_analysis.graph import empirical_graph, exact_graph, write_graph
 from pwl_analysis.latex import map_to_latex
@@ -10,12 +11,14 @@ from pwl_analysis.orbits import Cycle, CycleSet, DegenerateCycle, VirtualFixedPo
 from pwl_analysis.pwl_map import ModelError, PWLMap, Region
 from pwl_analysis.search import Exhaustive, Scyfi, find_cycles
 from pwl_analysis.seeded import CertifiedCycle, TrajectorySeeded
+from pwl_analysis.sweep import SweepConfig, SweepResult
 from pwl_analysis.symbolic import SymbolicSequence, symbolic_sequence
 from pwl_analysis.topology import Topology, graph_topology
 from pwl_analysis.words import SearchTooLargeError
 
 __all__ = [
     "Analysis",
+    "BatchAnalysis",
     "CertifiedCycle",
     "Cycle",
     "CycleSet",
@@ -24,16 +27,20 @@ __all__ = [
     "LoopRegionCoding",
     "LyapunovSpectrum",
     "ModelError",
+    "ModelSummary",
     "PWLMap",
     "Region",
     "Scyfi",
     "SearchTooLargeError",
     "SectionCoding",
+    "SweepConfig",
+    "SweepResult",
     "SymbolicSequence",
     "Topology",
     "TrajectorySeeded",
     "VirtualFixedPoint",
     "analyze",
+    "analyze_many",
     "cycle_lyapunov_spectrum",
     "empirical_graph",
     "exact_graph",
@@ -44,6 +51,7 @@ __all__ = [
     "lyapunov_spectrum",
     "map_to_latex",
     "rossler_coding",
+    "summarize_model",
     "symbolic_sequence",
     "write_graph",
 ]

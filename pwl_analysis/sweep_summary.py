@@ -87,6 +87,7 @@ def plot_sweep(path: Path, rows, groups: list[str], minimal: dict[str, int | Non
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     figure = Figure(figsize=(10, 4))
     FigureCanvasAgg(figure)
@@ -108,6 +109,7 @@ def plot_sweep(path: Path, rows, groups: list[str], minimal: dict[str, int | Non
     d_axes.set(xlabel="P (piecewise-linear units)", ylabel="D_stsp (held-out free run)")
     r_axes.set(xlabel="P (piecewise-linear units)", ylabel="linear regions visited")
     r_axes.set_yscale("log", base=2)
+    d_axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)

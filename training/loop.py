@@ -262,7 +262,7 @@ def train(
     series = series_for(config)
     if not resume:
         _prepare_folder(run_dir, config)
-    torch.set_num_threads(2)
+    torch.set_num_threads(min(2, torch.get_num_threads()))  # fewer if the caller set fewer
     model, optimizer, rng, state = _start(run_dir, config, series.N, resume)
     save = lambda s: checkpoint.save_state(run_dir, s, config.P, series.mean, series.std)  # noqa: E731
     if not resume:
