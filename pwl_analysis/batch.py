@@ -62,7 +62,7 @@ def dask_client(scheduler: str | None = None, workers: int = 2) -> Iterator[Any]
         n_workers=workers,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",  # any free port: never clash with another cluster
         env=_SINGLE_THREAD_ENV,
     )
     with cluster, Client(cluster) as client:
@@ -192,8 +192,8 @@ def summarize_model(
     return ModelSummary(
         M=m.M,
         P=m.P,
-        regions_visited=graph.number_of_nodes() if graph else 0,
-        topological_entropy=graph_entropy(graph) if graph else float("nan"),
+        regions_visited=0 if graph is None else graph.number_of_nodes(),
+        topological_entropy=float("nan") if graph is None else graph_entropy(graph),
         fixed_points=fixed,
         cycles=len(orbits) - fixed,
         max_period=max_period,
@@ -230,7 +230,7 @@ def find_checkpoints(folder: str | Path) -> list[Path]:
     found = []
     for root, subfolders, files in os.walk(folder):
         subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-        if RUN_CHECKPOINT in files and Path(root) != folder:
+        if RUN_CHECKPOINT in files:
             found.append(Path(root))
             subfolders.clear()
             continue
@@ -240,7 +240,8 @@ def find_checkpoints(folder: str | Path) -> list[Path]:
 
 def report_name(path: Path, folder: Path) -> str:
     """The report folder's name: the checkpoint's path inside ``folder``, ``/`` → ``__``."""
-    return path.relative_to(folder).as_posix().replace("/", "__")
+    inside = path.relative_to(folder).as_posix()
+    return path.name if inside == "." else inside.replace("/", "__")
 
 
 def _analysis_row(analysis: Analysis) -> dict:

@@ -56,6 +56,7 @@ def test_find_checkpoints_skips_hidden_folders_and_run_internals(tmp_path):
         (tmp_path / name).write_bytes(b"")
     found = [p.relative_to(tmp_path).as_posix() for p in find_checkpoints(tmp_path)]
     assert found == ["official.pt", "weights.npz", "runs/a"]
+    assert find_checkpoints(run) == [run]  # a run folder on its own
     with pytest.raises(FileNotFoundError, match="no folder"):
         find_checkpoints(tmp_path / "missing")
 
@@ -85,3 +86,10 @@ def test_minimal_P_per_group_with_medians_and_diverged_runs():
         "system=rossler": None,
     }
     assert minimal_P(rows, ["system"], tolerance=0.0)["system=lorenz63"] == 3
+
+
+def test_local_cluster_needs_a_worker():
+    from pwl_analysis.batch import dask_client
+
+    with pytest.raises(ValueError, match="workers must be at least 1"), dask_client(workers=0):
+        pass

@@ -232,3 +232,12 @@ def test_analyze_many_reads_official_checkpoints(tmp_path, scheduler):
     assert row["status"] == "ok" and row["fixed_points"] == 4 and row["M"] == 20
     record = json.loads((tmp_path / "analysis/lorenz_m20_p2.pt/analysis.json").read_text())
     assert len(record["cycles"]["cycles"]) == 4
+
+
+def test_cli_reports_bad_sweep_input_in_one_sentence(tmp_path, capsys):
+    assert main(["sweep", str(tmp_path / "missing.toml")]) == 2
+    (tmp_path / "typo.toml").write_text("[grid]\nPP = [1, 2]\n")
+    assert main(["sweep", str(tmp_path / "typo.toml")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("pwl-analysis sweep: error: no sweep configuration")
+    assert err[1] == "pwl-analysis sweep: error: unknown training option(s) in the sweep: PP"
