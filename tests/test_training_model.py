@@ -39,8 +39,9 @@ def _sparse_tf_by_replacement(model: ALRNN, x, interval: int):
 
 
 @pytest.mark.parametrize("forcing", [Forcing(16, 1.0), Forcing(5, 0.3), Forcing(1, 0.8)])
-def test_fast_recurrence_equals_autograd(forcing):
-    model = _model()
+@pytest.mark.parametrize(("M", "P"), [(6, 2), (4, 3)])  # (4, 3): an observed unit is a ReLU
+def test_fast_recurrence_equals_autograd(forcing, M, P):
+    model = _model(M, P)
     generator = torch.Generator().manual_seed(1)
     x = torch.randn(41, 5, 2, dtype=torch.float64, generator=generator)
     targets = torch.randn(40, 5, 2, dtype=torch.float64, generator=generator)

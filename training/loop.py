@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -198,6 +199,22 @@ def _final_metrics(model: ALRNN, series: Series, config: TrainConfig) -> dict:
     return evaluation.to_dict()
 
 
+@contextmanager
+def _one_thread():
+    """Run numpy's BLAS and torch on one thread each.
+
+    Every operation of a step is tiny; thread hand-offs cost more than they save, and on a
+    busy machine torch's OpenMP pool can slow a step by orders of magnitude.
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(limits=1, user_api="blas"):
+            yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def _fresh_state(model: ALRNN) -> checkpoint.TrainingState:
     return checkpoint.TrainingState(
         weights=model.arrays(), optimizer={}, epoch=0, step=0, rng_state={},
@@ -269,7 +286,7 @@ def train(
         save(state)
     bar = tqdm(total=config.epochs, initial=state.epoch, disable=not progress, unit="epoch")
     try:
-        with threadpool_limits(limits=1, user_api="blas"):
+        with _one_thread():
             while state.epoch < config.epochs:
                 state = _next_epoch(model, optimizer, rng, series, config, state, save)
                 shown = state.history[-1] if state.history else {}

@@ -119,30 +119,38 @@ def _iterate(features, theta, x, forced: dict, P: int, forcing: Forcing) -> None
 def backward(A, W, grad_predictions: np.ndarray, trace: Trace, P: int, forcing: Forcing):
     """Gradients (∂L/∂A, ∂L/∂W, ∂L/∂h, ∂L/∂Binit) from ∂L/∂x̂, shape (T, B, N).
 
-    The data x are constants: no gradient flows into them.
+    The data x are constants: no gradient flows into them.  Each step is one masking and one
+    matrix product on the row u_s = (∂L/∂z̃_s^{lin}, ∂L/∂max(0, z̃_s^{relu}) ⊙ d_s, ∂L/∂x̂_s):
+
+        ∂L/∂features_{s−1} = u_s Θ_big,   Θ_big = [Θᵀ; Θᵀ_{K+1:M}; Θᵀ_{1:N}],
+
+    where Θᵀ (M, M + P) is the transpose of the first M + P rows of :func:`fused_weights`, so
+    the three blocks route the linear, the ReLU and the prediction gradients back to z_s.
     """
     T, B, N = grad_predictions.shape
     M = A.shape[0]
-    K = M - P
-    theta_T = np.ascontiguousarray(fused_weights(A, W, np.zeros_like(A), P)[: M + P].T)
+    K, width = M - P, M + P
+    theta_T = fused_weights(A, W, np.zeros_like(A), P)[:width].T
+    theta_big = np.ascontiguousarray(np.concatenate([theta_T, theta_T[K:], theta_T[:N]]))
     active = trace.features[:, :, K:M] > 0
-    grads = np.zeros((T + 1, B, M), dtype=A.dtype)  # ∂L/∂z_t, z_t before forcing
-    grads[1:, :, :N] = grad_predictions
-    back = np.empty((B, M + P), dtype=A.dtype)
+    rows = np.zeros((T + 1, B, width + N), dtype=A.dtype)
+    rows[1:, :, width:] = grad_predictions
+    observed = np.r_[np.arange(N), M + np.arange(max(N - K, 0))]  # z^{1:N} in the row
     keep = 1.0 - forcing.alpha
-    for t in range(T - 1, -1, -1):
-        np.matmul(grads[t + 1], theta_T, out=back)
-        relu = back[:, M:]
-        relu *= active[t]
-        back[:, K:M] += relu
-        if t and t % forcing.interval == 0:
-            back[:, :N] *= keep
-        grads[t] += back[:, :M]
-    outputs = grads[1:].reshape(-1, M)
-    grad_theta = trace.features.reshape(-1, M + P + 1).T @ outputs
+    for s in range(T, 0, -1):
+        if s < T:
+            rows[s, :, M:width] *= active[s]
+            if s % forcing.interval == 0:
+                rows[s, :, observed] *= keep
+        np.matmul(rows[s], theta_big, out=rows[s - 1, :, :width])
+    rows[0, :, M:width] *= active[0]
+    grads = rows[:, :, :M].copy()  # ∂L/∂z_s (s ≥ 1, before forcing) and ∂L/∂z̃_0 (s = 0)
+    grads[:, :, K:] += rows[:, :, M:width]
+    grads[1:, :, :N] += grad_predictions
+    grad_theta = trace.features.reshape(-1, width + 1).T @ grads[1:].reshape(-1, M)
     grad_A = np.diagonal(grad_theta).copy()
-    grad_W = np.concatenate([grad_theta[:K], grad_theta[M : M + P]]).T
-    grad_h = grad_theta[M + P].copy()
+    grad_W = np.concatenate([grad_theta[:K], grad_theta[M:width]]).T
+    grad_h = grad_theta[width].copy()
     grad_Binit = np.zeros((N, M), dtype=A.dtype)
     grad_Binit[:, N:] = trace.inputs.T @ grads[0][:, N:]
     return grad_A, np.ascontiguousarray(grad_W), grad_h, grad_Binit
