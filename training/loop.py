@@ -164,11 +164,14 @@ def _run_epoch(model, optimizer, series, rng, config, step) -> tuple[float, int]
 def _progress_metrics(model: ALRNN, series: Series, config: TrainConfig) -> dict[str, float]:
     """D_stsp and D_H of a free run against the end of the *training* data.
 
-    Used for the progress bar and to select the best epoch, so the held-out part stays unseen.
+    The free run has 2 · ``eval_steps`` steps from the first training point and only its
+    second half is compared, so chaos that dies out after a transient does not count.  Used
+    for the progress bar and to select the best epoch; the held-out part stays unseen.
     """
     steps = min(config.eval_steps, len(series.train))
     reference = series.train[-steps:]
-    generated = free_run(model.to_pwl_map(), series.train[0], steps, model.arrays()["B"])
+    B = model.arrays()["B"]
+    generated = free_run(model.to_pwl_map(), series.train[0], 2 * steps, B)[steps:]
     return {
         "D_stsp": state_space_divergence(reference, generated, config.n_bins).value,
         "D_H": power_spectrum_distance(reference, generated, config.sigma).value,
