@@ -182,3 +182,5 @@ def test_cli_trains_and_reports_bad_input(lorenz_file, tmp_path, capsys):
     assert main(["train", "--data", str(lorenz_file), "--out", str(tmp_path / "r2"), "--P", "30",
                  "--no-progress"]) == 2  # fmt: skip
     assert "P = 30" in capsys.readouterr().err
+    assert main(["train", "--resume", str(run), "--epochs", "5", "--no-progress"]) == 2
+    assert "stored options" in capsys.readouterr().err

@@ -78,6 +78,12 @@ def _train_command(args: argparse.Namespace) -> None:
     if args.resume is None and args.out is None:
         raise ValueError("--out RUN_DIR is required (or --resume RUN_DIR)")
     run_dir = args.resume or args.out
+    given = [name for name in _OPTIONS if getattr(args, name) is not None]
+    if args.resume and (given or args.out):
+        raise ValueError(
+            "--resume continues with the run's stored options; do not combine it with "
+            + ", ".join(["--out"] * bool(args.out) + [f"--{name}" for name in given])
+        )
     try:
         if args.resume:
             result = resume(args.resume, progress=progress)
