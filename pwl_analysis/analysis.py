@@ -113,7 +113,7 @@ class Analysis:
     def summary(self) -> dict[str, str]:
         """Key numbers as text, for the report's summary table."""
         return {
-            "model": f"{self.name}: M = {self.M}, P = {self.P}",
+            "model": f"{self.name} (M = {self.M}, P = {self.P})",
             "free run": f"{self.steps} steps after a transient of {self.transient}, from z_0 = 0",
             "orbits": f"{len(self.cycles)} of period <= {self.cycles.max_period} (complete)",
             "Lyapunov spectrum": ", ".join(f"{x:.4f}" for x in self.lyapunov.exponents[:5])

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pwl_analysis.analysis import analyze, attractor_exact_graph, free_run
 from pwl_analysis.batch import analyze_many
+from pwl_analysis.coarse import lorenz_coding, rossler_coding
 from pwl_analysis.graph import empirical_graph, graph_to_json, write_graph
 from pwl_analysis.latex import write_latex
 from pwl_analysis.loading import load_model
@@ -33,15 +34,22 @@ USER_ERRORS = (
 )
 
 
-def _cycle_table(result: CycleSet) -> str:
+#: Coarse symbolic codings of long cycles, by the flow the model was trained on.
+CODINGS = {"lorenz": lorenz_coding, "rossler": rossler_coding}
+
+
+def _cycle_table(result: CycleSet, coarse: list[str] | None) -> str:
     lines = [f"{'period':>6}  {'regions':<32} {'stability':<16} {'max|λ|':>10}  point z_0"]
-    for cycle in result:
+    if coarse is not None:
+        lines[0] = f"{'coarse':<12} {lines[0]}"
+    for i, cycle in enumerate(result):
         word = " ".join(cycle.regions)
         word = word if len(word) <= 32 else word[:29] + "..."
         head = ", ".join(f"{x:.4g}" for x in cycle.points[0][:4])
         more = ", …" if cycle.points.shape[1] > 4 else ""
+        name = "" if coarse is None else f"{coarse[i] or '-':<12} "
         lines.append(
-            f"{cycle.period:>6}  {word:<32} {cycle.stability:<16} "
+            f"{name}{cycle.period:>6}  {word:<32} {cycle.stability:<16} "
             f"{cycle.spectral_radius:>10.5g}  ({head}{more})"
         )
     for degenerate in result.degenerate:
@@ -54,15 +62,28 @@ def _cycle_table(result: CycleSet) -> str:
     return "\n".join(lines)
 
 
+def _search_method(args: argparse.Namespace):
+    seeded = dict(n_steps=args.steps, radius=args.radius, max_seeds=args.max_seeds)
+    seeded = {key: value for key, value in seeded.items() if value is not None}
+    if seeded and not args.seeded:
+        raise ValueError("--steps, --radius and --max-seeds are options of --seeded")
+    if args.seeded:
+        return TrajectorySeeded(seed=args.seed, **seeded)
+    return Scyfi(n_starts=args.starts, seed=args.seed) if args.scyfi else Exhaustive()
+
+
 def _cycles_command(args: argparse.Namespace) -> None:
     m = load_model(args.model, P=args.P)
-    method = Scyfi(n_starts=args.starts, seed=args.seed) if args.scyfi else Exhaustive()
-    method = TrajectorySeeded(seed=args.seed) if args.seeded else method
-    result = m.cycles(args.max_period, method=method, progress=not args.json)
+    coding = None if args.coding is None else CODINGS[args.coding](m)
+    result = m.cycles(args.max_period, method=_search_method(args), progress=not args.json)
+    coarse = None if coding is None else [coding.name(cycle) for cycle in result]
     if args.json:
-        print(json.dumps([cycle.to_dict() for cycle in result], indent=1))
+        records = [cycle.to_dict() for cycle in result]
+        for record, word in zip(records, coarse or []):
+            record["coarse_word"] = word
+        print(json.dumps(records, indent=1))
     else:
-        print(f"{m}\n" + _cycle_table(result))
+        print(f"{m}\n" + _cycle_table(result, coarse))
 
 
 def _add_cycles(commands: argparse._SubParsersAction) -> None:
@@ -76,7 +97,13 @@ def _add_cycles(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--seeded", action="store_true", help="long cycles seeded by a free run's near-returns"
     )
+    parser.add_argument("--steps", type=int, help="--seeded: free-run length (60000)")
+    parser.add_argument("--radius", type=float, help="--seeded: near-return radius (0.02)")
+    parser.add_argument("--max-seeds", type=int, help="--seeded: candidate words (600)")
     parser.add_argument("--seed", type=int, default=0, help="SCYFI / free-run seed")
+    parser.add_argument(
+        "--coding", choices=sorted(CODINGS), help="name each cycle by its coarse L/R or 0/1 word"
+    )
     parser.set_defaults(run=_cycles_command)
 
 

@@ -1,5 +1,7 @@
 """Trajectory-seeded search: against exhaustive search, exact self-maps and exact solves."""
 
+import json
+
 import numpy as np
 import pytest
 import sympy
@@ -132,3 +134,23 @@ def test_official_lorenz_model_has_long_coarse_cycles():
     assert "LRR" in names
     for cycle in result:
         assert (m.region_of(cycle.points) == [m.region_index(r) for r in cycle.regions]).all()
+
+
+def test_cli_names_long_cycles_by_their_coarse_words(capsys):
+    path = str(reference_file("lorenz_m20_p2.pt"))
+    options = ["--seeded", "--max-seeds", "120", "--max-period", "260", "--coding", "lorenz"]
+    assert main(["cycles", path, "--P", "2", *options, "--json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    m = load_model(path, P=2)
+    coding = lorenz_coding(m)
+    assert "LRR" in {record["coarse_word"] for record in records}
+    for record in records:
+        assert record["coarse_word"] == coding.word(np.array(record["points"]))
+
+
+def test_cli_seeded_options_need_seeded(tmp_path, capsys):
+    m = lozi_map()
+    path = tmp_path / "lozi.npz"
+    np.savez(path, A=m.A, W=m.W, h=m.h, P=m.P)
+    assert main(["cycles", str(path), "--radius", "0.1"]) != 0
+    assert "options of --seeded" in capsys.readouterr().err
