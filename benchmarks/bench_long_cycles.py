@@ -19,7 +19,10 @@ recipe, 150 epochs, test D_stsp = 1.23, D_H = 0.028):
 
 For a Rössler model the 0/1 loop words are listed too, and the cycles named ``1`` (one turn
 through the fold) are compared with the flow's period-1 orbit, Floquet multiplier −2.403
-(ChaosBook).
+(ChaosBook).  Where the map has no such cycle (its Δt-map need not lock to a periodic orbit
+there, see :mod:`pwl_analysis.return_map`), the orbit's multiplier is read off the return
+map of a free run on the section through the centre, next to the same estimate for the true
+flow (section x = 0, as in ChaosBook).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import numpy as np
 
 from pwl_analysis import TrajectorySeeded, _exact, load_model, lorenz_coding, rossler_coding
 from pwl_analysis.cycle_equation import _exact_cycle_equation
+from pwl_analysis.return_map import return_map_fixed_point, section_crossings
 from pwl_analysis.seeded import certify_cycle
 from pwl_analysis.words import lyndon_words
 
@@ -131,6 +135,20 @@ def _rossler(m, max_period: int) -> None:
         )
     if "1" not in by_name:
         print("  the model has no cycle found with one turn through the fold ('1')")
+    _rossler_return_maps(m)
+
+
+def _rossler_return_maps(m, steps: int = 200_000) -> None:
+    """Λ of the period-1 orbit from return maps on y: the true flow and the model's free run."""
+    from training.data import simulate
+
+    flow = section_crossings(simulate("rossler", steps), coordinate=0, level=0.0)
+    coding = rossler_coding(m)
+    run = m.trajectory(np.zeros(m.M), steps + 1000)[1000:] @ coding.observation.T
+    model = section_crossings(run, coordinate=0, level=coding.origin[0])
+    print("return map u_n ↦ u_{n+1} of y on the section x = x* (upward crossings):")
+    print(f"  Rössler flow, {steps} samples: {return_map_fixed_point(flow[:, 1])}")
+    print(f"  model free run, {steps} steps: {return_map_fixed_point(model[:, 1])}")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from pwl_analysis.loading import load_model
 from pwl_analysis.lyapunov import LyapunovSpectrum, cycle_lyapunov_spectrum, lyapunov_spectrum
 from pwl_analysis.orbits import Cycle, CycleSet, DegenerateCycle, VirtualFixedPoint
 from pwl_analysis.pwl_map import ModelError, PWLMap, Region
+from pwl_analysis.return_map import ReturnMapFixedPoint, return_map_fixed_point, section_crossings
 from pwl_analysis.search import Exhaustive, Scyfi, find_cycles
 from pwl_analysis.seeded import CertifiedCycle, TrajectorySeeded
 from pwl_analysis.sweep import SweepConfig, SweepResult
@@ -30,6 +31,7 @@ __all__ = [
     "ModelSummary",
     "PWLMap",
     "Region",
+    "ReturnMapFixedPoint",
     "Scyfi",
     "SearchTooLargeError",
     "SectionCoding",
@@ -50,7 +52,9 @@ __all__ = [
     "lorenz_coding",
     "lyapunov_spectrum",
     "map_to_latex",
+    "return_map_fixed_point",
     "rossler_coding",
+    "section_crossings",
     "summarize_model",
     "symbolic_sequence",
     "write_graph",
