@@ -84,11 +84,14 @@ def _check_pair(x_true, x_gen) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _bin_indices(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_bins: int) -> np.ndarray:
-    """Flat bin index of every row of x inside the box [lo, hi); rows outside are dropped."""
-    x = x[np.all(np.isfinite(x), axis=1)]
+    """Flat bin index of every row of x inside the box [lo, hi); rows outside are dropped.
+
+    Rows are selected before binning, so huge values of a diverging run never overflow.
+    """
+    x = x[np.all((x >= lo) & (x < hi), axis=1)]
     coordinates = np.floor(n_bins * (x - lo) / (hi - lo)).astype(np.int64)
-    inside = np.all((coordinates >= 0) & (coordinates < n_bins), axis=1)
-    return np.ravel_multi_index(tuple(coordinates[inside].T), (n_bins,) * x.shape[1])
+    coordinates = np.minimum(coordinates, n_bins - 1)  # rounding at the upper edge
+    return np.ravel_multi_index(tuple(coordinates.T), (n_bins,) * x.shape[1])
 
 
 def _binned_kl(x_true: np.ndarray, x_gen: np.ndarray, n_bins: int, alpha: float) -> float:
@@ -217,7 +220,8 @@ def power_spectrum_distance(x_true, x_gen, sigma: float = 20.0) -> Metric:
     Returns
     -------
     Metric
-        ``value`` in [0, 1]; NaN if x_gen is not finite or has a constant dimension.
+        ``value`` in [0, 1]; NaN if x_gen is not finite (or so large that its spread
+        overflows) or has a constant dimension.
 
     Examples
     --------
@@ -229,7 +233,9 @@ def power_spectrum_distance(x_true, x_gen, sigma: float = 20.0) -> Metric:
     if x_true.shape != x_gen.shape:
         raise ValueError(f"D_H needs equal shapes, got {x_true.shape} and {x_gen.shape}")
     settings = {"sigma": sigma, "T": x_true.shape[0]}
-    if not np.all(np.isfinite(x_gen)) or np.any(x_gen.std(axis=0) == 0):
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run: std is inf or NaN
+        spread = x_gen.std(axis=0)
+    if not np.all(np.isfinite(spread)) or np.any(spread == 0):
         return Metric("D_H", float("nan"), settings)
     overlap = np.sum(np.sqrt(_smoothed_spectra(x_true, sigma) * _smoothed_spectra(x_gen, sigma)), 0)
     value = float(np.mean(np.sqrt(np.clip(1.0 - overlap, 0.0, None))))

@@ -40,3 +40,12 @@ def test_rossler_two_symbols(tmp_path):
 def test_custom_data(tmp_path):
     out = _run("custom_data.py", "--epochs", "1", tmp_path=tmp_path / "report")
     assert (tmp_path / "report" / "report.md").is_file() and "report written" in out
+
+
+@pytest.mark.slow
+def test_minimal_p_sweep(tmp_path):
+    out = _run(
+        "minimal_p_sweep.py", "--epochs", "1", "--seeds", "1", "--max-P", "1", tmp_path=tmp_path
+    )
+    assert "minimal P" in out
+    assert (tmp_path / "results.csv").is_file() and (tmp_path / "summary.png").is_file()

@@ -1,5 +1,7 @@
 """DSR metrics against closed forms and independent direct computations."""
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
@@ -116,3 +118,18 @@ def test_evaluate_carries_settings_and_free_run_starts_at_data():
 def test_unequal_dimensions_rejected():
     with pytest.raises(ValueError, match="dimensions"):
         state_space_divergence(np.zeros((10, 2)), np.zeros((10, 3)))
+
+
+def test_diverging_run_is_scored_without_overflow(lorenz):
+    x = lorenz[:2000]
+    diverging = x.copy()
+    diverging[1000:] *= np.geomspace(1.0, 1e300, 1000)[:, None]  # grows past every bin
+    diverging[-1] = np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an overflow warning would fail the test
+        d_stsp = state_space_divergence(x, diverging)
+        d_h = power_spectrum_distance(x, diverging)
+    # Only the first half stays in the data's box: the divergence is that of half the
+    # points, finite and above the same series against itself (0).
+    assert 0 < d_stsp.value < np.inf
+    assert np.isnan(d_h.value)

