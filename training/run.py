@@ -19,8 +19,6 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
-
 #: Built-in sources: the simulated systems and the real ECG (a delay embedding).
 SOURCES = ("lorenz63", "rossler", "ecg")
 RUN_FOLDER, ANALYSIS_FOLDER = "run", "analysis"
@@ -39,9 +37,8 @@ class PipelineResult:
         return f"PipelineResult(report at {self.report})\n{self.analysis!r}"
 
 
-def _config(source: str | None, data: str | None, staging: Path, overrides: dict):
+def _config(source: str | None, data: str | None, overrides: dict):
     from training.config import TrainConfig
-    from training.ecg import toy_ecg_embedding
 
     if data is not None:
         path = Path(data)
@@ -50,10 +47,6 @@ def _config(source: str | None, data: str | None, staging: Path, overrides: dict
         return TrainConfig.fast().replace(system=None, data_path=str(path.resolve()), **overrides)
     if source not in SOURCES:
         raise ValueError(f"unknown system {source!r}: choose one of {', '.join(SOURCES)}")
-    if source == "ecg":
-        embedded = staging / "ecg_embedding.npy"
-        np.save(embedded, toy_ecg_embedding())
-        return TrainConfig.fast().replace(system=None, data_path=str(embedded), **overrides)
     return TrainConfig.fast(source, **overrides)
 
 
@@ -113,7 +106,7 @@ def run_pipeline(
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.new."))
     try:
-        config = _config(source, data, staging, overrides)
+        config = _config(source, data, overrides)
         name = source or Path(data).stem
         if progress:
             print(f"[1/3] training {config!r}")
