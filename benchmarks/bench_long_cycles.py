@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from pwl_analysis import TrajectorySeeded, _exact, load_model, lorenz_coding, rossler_coding
+from pwl_analysis.analysis import free_run
 from pwl_analysis.cycle_equation import _exact_cycle_equation
 from pwl_analysis.return_map import return_map_fixed_point, section_crossings
 from pwl_analysis.seeded import certify_cycle
@@ -144,7 +145,7 @@ def _rossler_return_maps(m, steps: int = 200_000) -> None:
 
     flow = section_crossings(simulate("rossler", steps), coordinate=0, level=0.0)
     coding = rossler_coding(m)
-    run = m.trajectory(np.zeros(m.M), steps + 1000)[1000:] @ coding.observation.T
+    run = free_run(m, steps, transient=1000) @ coding.observation.T
     model = section_crossings(run, coordinate=0, level=coding.origin[0])
     print("return map u_n ↦ u_{n+1} of y on the section x = x* (upward crossings):")
     print(f"  Rössler flow, {steps} samples: {return_map_fixed_point(flow[:, 1])}")

@@ -147,15 +147,14 @@ def return_map_fixed_point(u, window: float | None = None) -> ReturnMapFixedPoin
     window = 0.02 * float(np.ptp(u)) if window is None else float(window)
     position = _coarse_fixed_point(before, after)
     for _ in range(_REFINEMENTS):
-        c2, c1, c0 = _local_fit(before, after, position, window)
+        (c2, c1, c0), _ = _local_fit(before, after, position, window)
         roots = np.roots([c2, c1 - 1.0, c0 - position])
         steps = roots[np.isreal(roots)].real
         if steps.size == 0:
             break
         position += float(steps[np.argmin(np.abs(steps))])
-    c2, c1, c0 = _local_fit(before, after, position, window)
-    inside = int(np.count_nonzero(np.abs(before - position) < window))
-    return ReturnMapFixedPoint(float(position), float(c1), inside, window)
+    (_, slope, _), inside = _local_fit(before, after, position, window)
+    return ReturnMapFixedPoint(float(position), float(slope), inside, window)
 
 
 def _coarse_fixed_point(before: np.ndarray, after: np.ndarray) -> float:
@@ -176,11 +175,13 @@ def _coarse_fixed_point(before: np.ndarray, after: np.ndarray) -> float:
     return centres[i] + w * (centres[i + 1] - centres[i])
 
 
-def _local_fit(before, after, position: float, window: float) -> np.ndarray:
+def _local_fit(before, after, position: float, window: float) -> tuple[np.ndarray, int]:
+    """Coefficients (c_2, c_1, c_0) of the quadratic fit around u*, and the returns it used."""
     inside = np.abs(before - position) < window
-    if np.count_nonzero(inside) < 3:
+    count = int(np.count_nonzero(inside))
+    if count < 3:
         raise ValueError(
             f"fewer than 3 returns within ±{window:.3g} of the fixed point {position:.5g}: "
             "give a longer run or a wider window"
         )
-    return np.polyfit(before[inside] - position, after[inside], 2)
+    return np.polyfit(before[inside] - position, after[inside], 2), count

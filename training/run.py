@@ -19,8 +19,10 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-#: Built-in sources: the simulated systems and the real ECG (a delay embedding).
-SOURCES = ("lorenz63", "rossler", "ecg")
+from training.data import RECORDINGS, SYSTEMS
+
+#: Built-in sources: the simulated systems and the recorded series (the ECG delay embedding).
+SOURCES = (*SYSTEMS, *RECORDINGS)
 RUN_FOLDER, ANALYSIS_FOLDER = "run", "analysis"
 
 
