@@ -30,10 +30,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linprog
+from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
 from pwl_analysis import _exact
+from pwl_analysis.feasibility import certified_empty
 from pwl_analysis.orbits import Cycle, DegenerateCycle, exact_points_matrix
 from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.stability import classify
@@ -272,6 +273,80 @@ def exact_cycle(m: PWLMap, word) -> Cycle | DegenerateCycle | None:
     return _make_cycle(m, word, labels, points, product)
 
 
+def may_have_singular_power(m: PWLMap, words: np.ndarray, repeats: int) -> np.ndarray:
+    """Mask of primitive words w for which I − Π_w^r may be singular (r = ``repeats``).
+
+    Π_w^r is the product of the L = r·k Jacobians along the power word w^r.  Its float value F
+    differs from the exact one by at most γ ‖|J_L|⋯|J_1|‖_F with γ = L(M+2)u/(1 − L(M+2)u)
+    (products of matrices, Higham 2002, §3.5; the extra 2 covers rounding J_d = A + W D and
+    the subtraction from I).  A word is cleared when σ_min(I − F) exceeds ten times that bound
+    plus the SVD's own error: then I − Π_w^r is certainly invertible and w^r carries no
+    solutions but w's own cycle.  Every other word goes to the exact decision.
+
+    Returns
+    -------
+    ndarray of bool, shape (n,)
+    """
+    n, k = words.shape
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    product = np.broadcast_to(np.eye(m.M), (n, m.M, m.M)).copy()
+    absolute = product.copy()
+    for j in range(k):
+        J = m.jacobians[words[:, j]]
+        product = J @ product
+        absolute = np.abs(J) @ absolute
+    with np.errstate(over="ignore", invalid="ignore"):
+        power = np.linalg.matrix_power(product, repeats)
+        bound_factors = np.linalg.matrix_power(absolute, repeats)
+        lhs = np.eye(m.M) - power
+        u = np.finfo(np.float64).eps / 2
+        steps = repeats * k * (m.M + 2) * u
+        gamma = steps / (1 - steps)
+        error = gamma * np.linalg.norm(bound_factors, axis=(1, 2))
+        error += (m.M + 2) * u * np.linalg.norm(lhs, axis=(1, 2))
+        finite = np.isfinite(error) & np.isfinite(lhs).all(axis=(1, 2))
+        sigma_min = np.zeros(n)
+        sigma_min[finite] = np.linalg.svd(lhs[finite], compute_uv=False)[:, -1]
+    return ~(finite & (sigma_min > 10 * error))
+
+
+def power_word_family(m: PWLMap, word, repeats: int) -> DegenerateCycle | None:
+    """Periodic points along the power word w^r that w's own cycle equation does not give.
+
+    With (Π, c) the cycle equation of the primitive word w (length k), the points of period
+    dividing r·k that follow w^r solve (I − Π^r) z = (I + Π + ⋯ + Π^{r−1}) c.  When I − Π^r is
+    invertible that solution is w's own cycle (if any); when it is singular the solutions form
+    an affine set, which is new unless the same set already solves I − Π^s for a proper
+    divisor s of r (the sets are nested, so equal dimension means equal sets).  Example: the
+    map z ↦ −z + 1 has the whole line as 2-periodic points along the word "00".
+
+    Returns
+    -------
+    DegenerateCycle of period r·k, or None when w^r adds no periodic points.
+    """
+    word = tuple(int(r) for r in word)
+    product, offset = _exact_cycle_equation(m, word)
+    identity = _exact.identity(m.M)
+    sets = {}
+    power, accumulated = identity, offset * 0
+    for s in range(1, repeats + 1):
+        accumulated = accumulated + power * offset
+        power = product * power
+        if repeats % s == 0:
+            sets[s] = (identity - power, accumulated)
+    lhs, rhs = sets[repeats]
+    rank = lhs.rank()
+    if rank == m.M or lhs.hstack(rhs).rank() > rank:
+        return None
+    for s, (lhs_s, rhs_s) in sets.items():
+        if s < repeats and lhs_s.hstack(rhs_s).rank() == lhs_s.rank() == rank:
+            return None
+    long_word = word * repeats
+    labels = tuple(m.region_label(r) for r in long_word)
+    return _degenerate(m, long_word, labels, lhs, rhs)
+
+
 def region_bits_tuple(m: PWLMap, region: int) -> tuple[int, ...]:
     return tuple(int(b) for b in m.region_bits[region])
 
@@ -325,21 +400,22 @@ def _degenerate(m: PWLMap, word, labels, lhs, offset) -> DegenerateCycle:
 
 
 def _affine_set_meets_regions(m: PWLMap, word, z_p, directions) -> bool:
-    """LP: is there t with every iterate of z_p + N t in its region of the word?"""
-    z = _exact.to_float(z_p)[:, 0]
-    N = _exact.to_float(directions)
-    rows, bounds = [], []
+    """Is there t with every iterate of z_p + N t in its (closed) region of the word?
+
+    False only when an exact Farkas certificate proves that no such t exists.
+    """
+    rows, rhs = [], []
+    z, N = z_p, directions
     for region in word:
-        sign = np.where(m.region_bits[region] == 1, 1.0, -1.0)
-        rows.append(-sign[:, None] * N[m.M - m.P :])
-        bounds.append(sign * z[m.M - m.P :])
-        J = m.jacobians[region]
-        z, N = J @ z + m.h, J @ N
-    result = linprog(
-        np.zeros(N.shape[1]),
-        A_ub=np.vstack(rows),
-        b_ub=np.concatenate(bounds),
-        bounds=[(None, None)] * N.shape[1],
-        method="highs",
-    )
-    return result.status != 2
+        J = m.exact_region_jacobian(int(region))
+        z_list, N_list = _exact.column_entries(z), N.to_list()
+        for i, bit in enumerate(m.region_bits[region]):
+            sign = QQ(1 if bit == 1 else -1)
+            rows.append([-sign * x for x in N_list[m.M - m.P + i]])
+            rhs.append([sign * z_list[m.M - m.P + i]])
+        z, N = J * z + m.exact_weights[2], J * N
+    n = directions.shape[1]
+    exact_G = DomainMatrix(rows, (len(rows), n), QQ)
+    exact_g = DomainMatrix(rhs, (len(rhs), 1), QQ)
+    G, g = _exact.to_float(exact_G), _exact.to_float(exact_g)[:, 0]
+    return not certified_empty(G, g, exact_G, exact_g)

@@ -141,8 +141,9 @@ class DegenerateCycle:
     The solutions form the affine set {z_p + N t} (``particular`` + span of ``directions``) —
     a line or plane of periodic points, or a centre — or are empty (``nonempty`` False).
     ``meets_regions`` says whether some point of that set has all its iterates in the word's
-    regions (decided by linear programming in floats, so within solver tolerance); it is
-    None for an empty set.
+    closed regions: False only when an exact Farkas certificate proves it impossible
+    (:mod:`pwl_analysis.feasibility`), so True may also mean "only on a switching boundary";
+    it is None for an empty set.
     """
 
     period: int

@@ -3,8 +3,11 @@
 The method is a value passed to :func:`find_cycles` (and :meth:`PWLMap.cycles`):
 
 - :class:`Exhaustive` — every Lyndon region word of each period up to K, pruned by the LP
-  transition graph, screened by batched float solves, decided exactly.  *Complete*: every
-  orbit of minimal period ≤ K (inside the box, if one is given) is listed.
+  transition graph (a transition is dropped only with an exact infeasibility certificate),
+  screened by batched float solves, decided exactly; powers w^r of shorter words are decided
+  too where I − Π_w^r may be singular, so families of cycles (a multiplier that is a root of
+  unity) are reported as :class:`DegenerateCycle` records.  *Complete*: every orbit of
+  minimal period ≤ K (inside the box, if one is given) is listed.
 - :class:`Scyfi` — the heuristic of Eisenmann et al. (2023) for models where 2^{P·K} words are
   too many: from random region words, solve the cycle equation, jump to the word the solution
   actually visits, repeat until self-consistent.  Orbits it returns are exact and certain;
@@ -27,6 +30,8 @@ from pwl_analysis import _exact
 from pwl_analysis.cycle_equation import (
     direct_float_solve,
     exact_cycle,
+    may_have_singular_power,
+    power_word_family,
     reduced_systems,
     screen_words,
 )
@@ -139,10 +144,12 @@ def find_cycles(
     found, tried = [], 0
     if isinstance(method, Exhaustive):
         allowed = transition_matrix(m, method.box) if method._prunes(m) else None
+        by_period = {}
         for k in periods:
-            words = lyndon_words(m.n_regions, k, allowed, method.max_words)
-            tried += len(words)
+            words = by_period[k] = lyndon_words(m.n_regions, k, allowed, method.max_words)
+            tried += len(words) + sum(len(by_period[d]) for d in range(1, k) if k % d == 0)
             found.extend(_decide(m, words, _candidates(m, words)))
+            found.extend(_power_families(m, by_period, k))
     else:
         rng = np.random.default_rng(method.seed)
         for k in periods:
@@ -171,6 +178,22 @@ def _candidates(m: PWLMap, words: np.ndarray) -> np.ndarray:
         consistent = (m.region_of(points) == words).all(axis=1)
         return consistent | ~solvable
     return screen_words(m, words, systems)
+
+
+def _power_families(m: PWLMap, by_period: dict, k: int) -> list:
+    """Families of k-periodic points along powers w^{k/d} of shorter Lyndon words w.
+
+    A power word has the same unique solution as w unless I − Π_w^{k/d} is singular (e.g. a
+    multiplier −1 gives a line of 2-cycles); only such words are decided exactly.
+    """
+    families = []
+    for d in range(1, k):
+        if k % d or len(by_period[d]) == 0:
+            continue
+        words = by_period[d]
+        flagged = words[may_have_singular_power(m, words, k // d)]
+        families.extend(power_word_family(m, word, k // d) for word in flagged)
+    return [f for f in families if f is not None]
 
 
 def _decide(m: PWLMap, words: np.ndarray, candidates: np.ndarray) -> list:

@@ -183,3 +183,34 @@ def test_direct_path_equals_reduced_path(monkeypatch):
     direct = m.cycles(5)
     assert [c.regions for c in direct] == [c.regions for c in reduced]
     assert len(reduced) == 6  # the comparison is not vacuous
+
+
+@pytest.mark.parametrize("h", [0.5, 5e19, 5e20, 5e100])
+def test_transition_pruning_survives_huge_offsets(h):
+    # the tent map scaled by h (u = h v): the same 2 + 1 + 2 orbits of period ≤ 3 for every h;
+    # HiGHS reads |b| ≥ 1e20 as infinite, which once dropped real transitions (1 orbit left)
+    result = PWLMap.from_alrnn([2.0], [[-4.0]], [h], P=1).cycles(3)
+    assert [len(result.of_period(k)) for k in (1, 2, 3)] == NECKLACES[:3]
+    assert result.complete
+
+
+@pytest.mark.parametrize("P", [0, 1])
+def test_power_word_yields_family_of_two_cycles(P):
+    # z ↦ −z + 1: every z ≠ 1/2 lies on the 2-cycle {z, 1 − z}; along the power word "00"
+    # (P = 0) or "11" (P = 1, both points positive) the cycle equation is 0 · z = 0
+    result = PWLMap.from_alrnn([-1.0], [[0.0]], [1.0], P=P).cycles(2)
+    assert [c.exact_points[0, 0] for c in result] == [sympy.Rational(1, 2)]
+    families = [d for d in result.degenerate if d.period == 2 and d.meets_regions]
+    assert families and all(d.directions.shape[1] == 1 for d in families)
+    if P == 1:
+        assert ("1", "1") in {d.regions for d in families}
+
+
+def test_rotation_family_reported_at_its_minimal_period_only():
+    # z ↦ R z + (1, 0) with R the rotation by π/2: R^4 = I, so every point has period 4 (the
+    # fixed point aside); I − R^2 = 2I is invertible (no 2-cycles), and the period-8 set
+    # equals the period-4 set, so it is not reported again
+    rotation = [[0.0, -1.0], [1.0, 0.0]]
+    result = PWLMap.from_alrnn(rotation, np.zeros((2, 2)), [1.0, 0.0], P=0).cycles(8)
+    assert len(result) == 1
+    assert [(d.period, d.directions.shape[1]) for d in result.degenerate] == [(4, 2)]
