@@ -282,29 +282,36 @@ def prediction_error(m: PWLMap, x, n_steps: int = 20, B=None) -> Metric:
     return Metric("prediction_error", value, {"n_steps": n_steps, "T": x.shape[0]})
 
 
-def maximal_lyapunov_exponent(m: PWLMap, z0, steps: int = 10_000, transient: int = 1000) -> Metric:
-    """λ_max = lim (1/n) log ‖J_{n−1} ⋯ J_0 v‖ along the orbit of z0, per map iteration.
+def lyapunov_runs(m: PWLMap, z0, steps: int, transient: int = 1000) -> np.ndarray:
+    """λ_max of several orbits at once, per map step: z0 of shape (R, M) gives shape (R,).
 
-    A tangent vector is pushed through the exact region Jacobians Df(z_t) = J_{d(z_t)} and
-    renormalised every step (Benettin et al. 1980); the first ``transient`` steps are
-    skipped.  NaN if the orbit leaves the finite numbers.
+    One tangent vector per orbit is pushed through the exact region Jacobians and
+    renormalised every step (Benettin et al. 1980); NaN for an orbit that diverges.
     """
-    z = np.asarray(z0, dtype=np.float64)
-    settings = {"steps": steps, "transient": transient}
+    z = np.array(z0, dtype=np.float64, ndmin=2)
+    runs = z.shape[0]
+    growth = np.zeros(runs)
+    v = np.ones((runs, m.M)) / np.sqrt(m.M)
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(transient):
             z = m(z)
-        v = np.ones(m.M) / np.sqrt(m.M)
-        log_growth = 0.0
         for _ in range(steps):
-            v = m.jacobian(z) @ v
+            v = np.einsum("rij,rj->ri", m.jacobian(z), v)
             z = m(z)
-            norm = np.linalg.norm(v)
-            if not np.isfinite(norm) or norm == 0 or not np.all(np.isfinite(z)):
-                return Metric("lambda_max", float("nan"), settings)
-            log_growth += np.log(norm)
-            v = v / norm
-    return Metric("lambda_max", log_growth / steps, settings)
+            norm = np.linalg.norm(v, axis=1)
+            growth += np.log(norm)
+            v /= norm[:, None]
+    growth[~np.isfinite(growth) | ~np.all(np.isfinite(z), axis=1)] = np.nan
+    return growth / steps
+
+
+def maximal_lyapunov_exponent(m: PWLMap, z0, steps: int = 10_000, transient: int = 1000) -> Metric:
+    """λ_max = lim (1/n) log ‖J_{n−1} ⋯ J_0 v‖ along the orbit of z0, per map iteration.
+
+    One orbit of :func:`lyapunov_runs`; NaN if the orbit leaves the finite numbers.
+    """
+    value = lyapunov_runs(m, np.asarray(z0, dtype=np.float64)[None, :], steps, transient)[0]
+    return Metric("lambda_max", float(value), {"steps": steps, "transient": transient})
 
 
 @dataclass(frozen=True)
