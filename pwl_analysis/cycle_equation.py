@@ -18,9 +18,24 @@ words of one size are solved in one batched numpy call.
 
 **Exact solve.**  Candidates are decided in Rationals from the full cycle equation
 (I − Π) z_0 = c, the points z_j are the exact iterates, and consistency is checked exactly.
-The float solve only screens: a word is dropped when its float solution leaves its regions by
-more than a tolerance scaled by the condition numbers involved, and words whose systems are
-ill-conditioned or singular in floats always go to the exact path.
+
+**The screen is verified, not trusted.**  T and c are computed once per (k, base) in ball
+arithmetic (Arb) from the exact weights, giving float values with rigorous radii.  For each
+word the float solution û of the reduced system gets a rigorous error bound (Rump's
+verification of interval linear systems: with X ≈ A⁻¹ and ρ = ‖|I − X A| + |X| ΔA‖∞ < 1,
+‖u* − û‖∞ ≤ ‖|X| (|b − A û| + Δb + ΔA |û|)‖∞ / (1 − ρ), every float product inflated by
+its rounding bound γ_n = n u / (1 − n u), Higham 2002, §3.5), carried through y = T u + c.
+A word is dropped only when some coordinate of y lies on the wrong side of its switching
+boundary by more than that bound; every other word, and every word whose bound cannot be
+established (ρ ≥ 1), goes to the exact path.  So the float screen never loses an orbit.
+
+References
+----------
+Rump, S. M. (2010). Verification methods: rigorous results using floating-point arithmetic.
+Acta Numerica 19, 287–449 (Theorem 10.2).
+Higham, N. J. (2002). Accuracy and Stability of Numerical Algorithms, 2nd ed. SIAM.
+Johansson, F. (2017). Arb: efficient arbitrary-precision midpoint-radius interval arithmetic.
+IEEE Trans. Computers 66, 1281–1292.
 """
 
 from __future__ import annotations
@@ -29,6 +44,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import flint
 import numpy as np
 from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
@@ -40,30 +56,28 @@ from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.stability import classify
 from pwl_analysis.words import least_rotation
 
-#: Relative float error allowed before a region violation is believed; multiplied by the
-#: condition numbers of the base and reduced systems (float solves lose about cond·2^-52).
-_EPS = 1e-13
-#: Floor on the screening tolerance, relative to the size of the solution.
-_TOL_FLOOR = 1e-9
 #: Words per batched solve (bounds memory, and lets chunks run on several cores).
 _CHUNK = 8192
-#: Systems with a larger (1-norm) condition number go straight to the exact path.
+#: Base regions with a larger (1-norm) condition number of I − J_b^k are not used as bases.
 _COND_LIMIT = 1e10
+#: Working precision (bits) of the ball-arithmetic T and c.
+_BALL_PRECISION = 128
+#: Unit roundoff of float64.
+_U = np.finfo(np.float64).eps / 2
 
 
 @dataclass(frozen=True)
 class _ReducedCycleSystem:
-    """T, c (y = T u + c) and the base region for one period k."""
+    """T, c (y = T u + c) for one period k around a base region, with rigorous radii.
+
+    The exact T*, c* satisfy |T* − T| ≤ T_radius and |c* − c| ≤ c_radius entrywise.
+    """
 
     base: int
     T: np.ndarray  # (Pk, Pk)
     c: np.ndarray  # (Pk,)
-    base_condition: float
-
-    @property
-    def T_norm_bound(self) -> float:
-        """1 + ‖T‖₁, bounding the 1-norm of every reduced matrix I − E_a T_aa."""
-        return 1.0 + float(np.abs(self.T).sum(axis=0).max(initial=0.0))
+    T_radius: np.ndarray  # (Pk, Pk)
+    c_radius: np.ndarray  # (Pk,)
 
 
 def _matrix_powers(L: np.ndarray, k: int) -> np.ndarray:
@@ -83,32 +97,92 @@ def _condition(matrix: np.ndarray) -> float:
         return np.inf
 
 
-def reduced_system(m: PWLMap, k: int, base: int) -> _ReducedCycleSystem:
-    """Build T and c of the reduced k-cycle equation around region ``base``.
+def _balls(array: np.ndarray) -> flint.arb_mat:
+    """The exact arb matrix of a 2-D float array (floats are dyadic rationals)."""
+    return flint.arb_mat(array.shape[0], array.shape[1], array.ravel().tolist())
+
+
+def _stacked(blocks: list, columns: int) -> flint.arb_mat:
+    """Blocks of equal width stacked vertically into one arb matrix."""
+    entries = [x for block in blocks for x in block.entries()]
+    return flint.arb_mat(len(entries) // columns, columns, entries)
+
+
+def _midpoints_and_radii(matrix: flint.arb_mat) -> tuple[np.ndarray, np.ndarray]:
+    """Float midpoints f and radii r with |x − f| ≤ r for every x in the balls.
+
+    f is the midpoint rounded to nearest (error ≤ u |f| / (1 − u) ≤ 2u |f|) and the ball's
+    radius is rounded up by a factor 1 + 2u.
+    """
+    entries = matrix.entries()
+    mid = np.array([float(x.mid()) for x in entries])
+    radius = np.array([float(x.rad()) for x in entries]) * (1 + 2 * _U) + 2 * _U * np.abs(mid)
+    shape = (matrix.nrows(), matrix.ncols())
+    return mid.reshape(shape), radius.reshape(shape)
+
+
+def ball_jacobian(m: PWLMap, region: int) -> flint.arb_mat:
+    """J_d = A + W diag(1, …, 1, d): balls around the exact sums A_ij + W_ij d_j.
+
+    (The float Jacobian ``m.jacobians[d]`` rounds those sums; a ball computation built on it
+    would be about a slightly different map.)  Computed at flint's current precision.
+    """
+    mask = np.ones(m.M)
+    mask[m.M - m.P :] = m.region_bits[region]
+    return _balls(m.A) + _balls(m.W * mask[None, :])  # W_ij · 0 or 1 is exact
+
+
+def reduced_system(m: PWLMap, k: int, base: int) -> _ReducedCycleSystem | None:
+    """Build T and c of the reduced k-cycle equation around region ``base``, with radii.
 
     With R_i = S L^i (I − L^k)^{-1}, V_n = L^n U and g_n = L^n h, the blocks are
     T_ij = R_i V_{k−1−j} + [j < i] S V_{i−1−j} and c_i = R_i Σ_n g_n + Σ_{n<i} S g_n.
+    Everything is computed in ball arithmetic (Arb, ``_BALL_PRECISION`` bits) from the exact
+    weights, so the float T, c come with rigorous radii.  Returns None when I − L^k is not
+    provably invertible.
     """
     M, P = m.M, m.P
-    pwl = slice(M - P, M)
-    powers = _matrix_powers(m.jacobians[base], k)
-    I_minus = np.eye(M) - powers[k]
-    G = np.linalg.inv(I_minus)
-    R = powers[:k, pwl, :] @ G  # (k, P, M)
-    V = powers[:k] @ m.W[:, pwl]  # (k, M, P)
-    g = powers[:k] @ m.h  # (k, M)
-    T = R.reshape(k * P, M) @ V[::-1].transpose(1, 0, 2).reshape(M, k * P)
-    T = T.reshape(k, P, k, P)
-    i, j = np.nonzero(np.tri(k, k, -1))  # j < i
-    T[i, :, j, :] += V[i - 1 - j][:, pwl, :]
-    prefix = np.vstack([np.zeros((1, P)), np.cumsum(g[:, pwl], axis=0)[:-1]])
-    c = R @ g.sum(axis=0) + prefix
-    return _ReducedCycleSystem(
-        base=base,
-        T=T.reshape(k * P, k * P),
-        c=c.reshape(k * P),
-        base_condition=_condition(I_minus),
-    )
+    old_precision = flint.ctx.prec
+    flint.ctx.prec = _BALL_PRECISION
+    try:
+        L = ball_jacobian(m, base)
+        U, h = _balls(m.W[:, M - P :]), _balls(m.h[:, None])
+        select = _balls(np.eye(M)[M - P :])  # S, (P, M)
+        identity = _balls(np.eye(M))
+        rows, columns, offsets = [select], [U], [h]  # S L^i, L^n U, L^n h
+        power = identity
+        for n in range(1, k + 1):
+            power = L * power
+            if n < k:
+                rows.append(rows[-1] * L)
+                columns.append(L * columns[-1])
+                offsets.append(L * offsets[-1])
+        try:
+            G = (identity - power).inv()
+        except ZeroDivisionError:
+            return None
+        R = _stacked(rows, M) * G  # (kP, M): R_i stacked
+        V_reversed = _stacked([v.transpose() for v in columns[::-1]], M).transpose()
+        lower = [[flint.arb(0)] * (k * P) for _ in range(k * P)]
+        for i in range(k):
+            for j in range(i):
+                block = (select * columns[i - 1 - j]).entries()
+                for a in range(P):
+                    lower[i * P + a][j * P : (j + 1) * P] = block[a * P : (a + 1) * P]
+        T = R * V_reversed + flint.arb_mat(lower)
+        g_sum = offsets[0]
+        for offset in offsets[1:]:
+            g_sum = g_sum + offset
+        prefix, prefixes = select * (h * 0), []
+        for offset in offsets:
+            prefixes.append(prefix)
+            prefix = prefix + select * offset
+        c = R * g_sum + _stacked(prefixes, 1)
+        T_mid, T_radius = _midpoints_and_radii(T)
+        c_mid, c_radius = _midpoints_and_radii(c)
+    finally:
+        flint.ctx.prec = old_precision
+    return _ReducedCycleSystem(base, T_mid, c_mid[:, 0], T_radius, c_radius[:, 0])
 
 
 def reduced_systems(m: PWLMap, k: int) -> list[_ReducedCycleSystem]:
@@ -120,11 +194,12 @@ def reduced_systems(m: PWLMap, k: int) -> list[_ReducedCycleSystem]:
     q = m.n_regions
     bases = range(q) if q <= 16 else sorted({0, q - 1, *range(0, q, max(1, q // 8))})
     identity = np.eye(m.M)
-    return [
+    systems = [
         reduced_system(m, k, base)
         for base in bases
         if _condition(identity - np.linalg.matrix_power(m.jacobians[base], k)) <= _COND_LIMIT
     ]
+    return [system for system in systems if system is not None]
 
 
 def screen_words(m: PWLMap, words: np.ndarray, systems: list[_ReducedCycleSystem]) -> np.ndarray:
@@ -171,30 +246,69 @@ def screen_words(m: PWLMap, words: np.ndarray, systems: list[_ReducedCycleSystem
     return keep
 
 
+def _gamma(n: int) -> float:
+    """γ_n = n u / (1 − n u): relative error bound of an n-term float dot product."""
+    return n * _U / (1 - n * _U)
+
+
 def _screen_group(system, E: np.ndarray, sign: np.ndarray, size: int) -> np.ndarray:
-    T, c = system.T, system.c
-    n = E.shape[0]
+    """Keep every word whose region constraints are not provably violated (see module doc)."""
+    T, c, T_r, c_r = system.T, system.c, system.T_radius, system.c_radius
+    n, width = E.shape
     u = np.zeros(E.shape)
-    condition = np.ones(n)
+    u_error = np.zeros(n)  # rigorous bound on ‖u* − û‖∞ over the active entries
+    verified = np.ones(n, dtype=bool)
+    T_rows, T_r_rows = np.abs(T).sum(axis=1), T_r.sum(axis=1)  # row sums, (width,)
     if size > 0:
         active = np.nonzero(E)[1].reshape(n, size)
         e = np.take_along_axis(E, active, axis=1).astype(np.float64)
         lhs = np.eye(size) - e[:, :, None] * T[active[:, :, None], active[:, None, :]]
+        rhs = e * c[active]
         inverse, solvable = _batched_inverse(lhs)
-        u_active = (inverse @ (e * c[active])[:, :, None])[:, :, 0]
+        u_active = np.einsum("nij,nj->ni", inverse, rhs)
+        bound = _verified_error(lhs, T_r_rows.max(), rhs, c_r[active], inverse, u_active)
+        u_error, verified = bound
+        verified &= solvable
         np.put_along_axis(u, active, u_active, axis=1)
-        # ‖I − E_a T_aa‖₁ ≤ 1 + ‖T‖₁ since |E| ≤ 1: an upper bound on the condition number
-        condition = np.where(solvable, system.T_norm_bound * _norm1(inverse), np.inf)
     y = u @ T.T + c
-    scale = 1.0 + np.abs(y).max(axis=1, initial=0.0)
-    tolerance = np.maximum(_TOL_FLOOR, _EPS * condition * system.base_condition) * scale
-    consistent = (sign * y).min(axis=1, initial=np.inf) >= -tolerance
-    return consistent | (condition * system.base_condition > _COND_LIMIT)
+    # |y* − ŷ|_i ≤ Σ_j |T_ij| δ + Σ_j T_r,ij (|û|_max + δ) + c_r,i + γ (Σ_j |T_ij| |û|_max + |c_i|)
+    size_u = np.abs(u).max(axis=1, initial=0.0)[:, None]
+    delta = u_error[:, None]
+    g = _gamma(width + 2)
+    y_error = (T_rows * delta + T_r_rows * (size_u + delta)) * (1 + g) + c_r
+    y_error += g * (T_rows * size_u + np.abs(c))
+    violated = (sign * y + y_error < 0).any(axis=1)
+    return ~(verified & violated)
 
 
-def _norm1(matrices: np.ndarray) -> np.ndarray:
-    """Matrix 1-norms (max column sum) of a stack, shape (n,)."""
-    return np.abs(matrices).sum(axis=1).max(axis=1)
+def _verified_error(A, T_radius, b, b_radius, X, x) -> tuple[np.ndarray, np.ndarray]:
+    """Rigorous ‖x* − x‖∞ for every exact solution of A* x* = b* given X ≈ A⁻¹ (Rump 2010,
+    Thm 10.2), and a mask of the words where it is established (ρ < 1).
+
+    A = I − E T_aa was formed in floats from T, so ‖A* − A‖∞ ≤ ``T_radius`` + u ‖A‖∞ (the
+    ±1 factors are exact, the subtraction rounds once); |b* − b| ≤ ``b_radius``.  ρ bounds
+    ‖I − X A*‖∞ by ‖I − fl(X A)‖∞ + γ ‖X‖∞ ‖A‖∞ + ‖X‖∞ ‖A* − A‖∞; norms are row sums, so
+    only X A costs s³.  Shapes: A, X (n, s, s); b, b_radius, x (n, s).
+    """
+    s = A.shape[1]
+    g = _gamma(s + 2)
+    X_norm, A_norm = _norm_inf(X), _norm_inf(A)
+    A_radius = T_radius + _U * A_norm
+    product = X @ A
+    product[:, np.arange(s), np.arange(s)] -= 1.0
+    rho = (_norm_inf(product) + g * (X_norm * A_norm + 1) + X_norm * A_radius) * (1 + g)
+    size_x = np.abs(x).max(axis=1)
+    residual = np.abs(b - np.einsum("nij,nj->ni", A, x)).max(axis=1)
+    slack = residual + b_radius.max(axis=1) + g * (np.abs(b).max(axis=1) + A_norm * size_x)
+    numerator = X_norm * (slack + A_radius * size_x) * (1 + g)
+    ok = np.isfinite(rho) & (rho < 1) & np.isfinite(numerator)
+    error = np.where(ok, numerator / np.where(ok, 1 - rho, 1.0), np.inf) * (1 + 2 * _U)
+    return error, ok
+
+
+def _norm_inf(matrices: np.ndarray) -> np.ndarray:
+    """Matrix ∞-norms (max row sum) of a stack, shape (n,)."""
+    return np.abs(matrices).sum(axis=2).max(axis=1)
 
 
 def _batched_inverse(matrices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -277,11 +391,11 @@ def may_have_singular_power(m: PWLMap, words: np.ndarray, repeats: int) -> np.nd
     """Mask of primitive words w for which I − Π_w^r may be singular (r = ``repeats``).
 
     Π_w^r is the product of the L = r·k Jacobians along the power word w^r.  Its float value F
-    differs from the exact one by at most γ ‖|J_L|⋯|J_1|‖_F with γ = L(M+2)u/(1 − L(M+2)u)
-    (products of matrices, Higham 2002, §3.5; the extra 2 covers rounding J_d = A + W D and
-    the subtraction from I).  A word is cleared when σ_min(I − F) exceeds ten times that bound
-    plus the SVD's own error: then I − Π_w^r is certainly invertible and w^r carries no
-    solutions but w's own cycle.  Every other word goes to the exact decision.
+    differs from the exact one by at most e = γ_{L(M+2)} ‖|J_L| ⋯ |J_1|‖∞ (products of
+    matrices, Higham 2002, §3.5; the extra 2 per factor covers the rounding of J_d = A + W D
+    and of the subtraction from I).  With X ≈ (I − F)⁻¹, ρ = ‖I − X (I − F)‖∞ + γ_{M+1} ‖X‖
+    ‖I − F‖ + ‖X‖ e < 1 proves I − Π_w^r invertible (Rump 2010): then w^r carries no
+    solution but w's own cycle.  Every other word goes to the exact decision.
 
     Returns
     -------
@@ -298,17 +412,18 @@ def may_have_singular_power(m: PWLMap, words: np.ndarray, repeats: int) -> np.nd
         absolute = np.abs(J) @ absolute
     with np.errstate(over="ignore", invalid="ignore"):
         power = np.linalg.matrix_power(product, repeats)
-        bound_factors = np.linalg.matrix_power(absolute, repeats)
+        growth = _norm_inf(np.linalg.matrix_power(absolute, repeats))
         lhs = np.eye(m.M) - power
-        u = np.finfo(np.float64).eps / 2
-        steps = repeats * k * (m.M + 2) * u
-        gamma = steps / (1 - steps)
-        error = gamma * np.linalg.norm(bound_factors, axis=(1, 2))
-        error += (m.M + 2) * u * np.linalg.norm(lhs, axis=(1, 2))
-        finite = np.isfinite(error) & np.isfinite(lhs).all(axis=(1, 2))
-        sigma_min = np.zeros(n)
-        sigma_min[finite] = np.linalg.svd(lhs[finite], compute_uv=False)[:, -1]
-    return ~(finite & (sigma_min > 10 * error))
+        g = _gamma(repeats * k * (m.M + 2))
+        error = g * growth * (1 + 2 * g) + 2 * _U * _norm_inf(lhs)
+        ok = np.isfinite(error) & np.isfinite(lhs).all(axis=(1, 2))
+        inverse, solvable = _batched_inverse(np.where(ok[:, None, None], lhs, np.eye(m.M)))
+        X_norm = _norm_inf(inverse)
+        residual = inverse @ lhs
+        residual[:, np.arange(m.M), np.arange(m.M)] -= 1.0
+        gm = _gamma(m.M + 2)
+        rho = (_norm_inf(residual) + gm * X_norm * (_norm_inf(lhs) + 1) + X_norm * error) * (1 + gm)
+    return ~(ok & solvable & (rho < 1))
 
 
 def power_word_family(m: PWLMap, word, repeats: int) -> DegenerateCycle | None:

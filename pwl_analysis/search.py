@@ -4,7 +4,8 @@ The method is a value passed to :func:`find_cycles` (and :meth:`PWLMap.cycles`):
 
 - :class:`Exhaustive` — every Lyndon region word of each period up to K, pruned by the LP
   transition graph (a transition is dropped only with an exact infeasibility certificate),
-  screened by batched float solves, decided exactly; powers w^r of shorter words are decided
+  screened by batched float solves with rigorous error bounds (a word is dropped only when
+  its cycle provably leaves its regions), decided exactly; powers w^r of shorter words are decided
   too where I − Π_w^r may be singular, so families of cycles (a multiplier that is a root of
   unity) are reported as :class:`DegenerateCycle` records.  *Complete*: every orbit of
   minimal period ≤ K (inside the box, if one is given) is listed.
@@ -169,14 +170,13 @@ def find_cycles(
 
 
 def _candidates(m: PWLMap, words: np.ndarray) -> np.ndarray:
-    """Float screen of one period's words; all words pass when no reduced system exists."""
+    """Verified float screen of one period's words; all words pass (to the exact decision)
+    when no base region gives a provably invertible reduced system."""
     if len(words) == 0:
         return np.zeros(0, dtype=bool)
     systems = reduced_systems(m, words.shape[1])
     if not systems:
-        points, solvable = direct_float_solve(m, words)
-        consistent = (m.region_of(points) == words).all(axis=1)
-        return consistent | ~solvable
+        return np.ones(len(words), dtype=bool)
     return screen_words(m, words, systems)
 
 

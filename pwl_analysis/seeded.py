@@ -53,7 +53,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 from tqdm.auto import tqdm
 
-from pwl_analysis.cycle_equation import _exact_cycle_equation, exact_cycle
+from pwl_analysis.cycle_equation import _exact_cycle_equation, ball_jacobian, exact_cycle
 from pwl_analysis.orbits import Cycle, CycleSet, DegenerateCycle
 from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.stability import classify
@@ -406,7 +406,7 @@ def _ball_cycle_at(m: PWLMap, word: np.ndarray, precision: int):
 def _ball_cycle(m: PWLMap, word: np.ndarray):
     """(float points (k, M), float Π, max radius) if proven, False if disproven, else None."""
     M, P = m.M, m.P
-    jacobians = [flint.arb_mat(J.tolist()) for J in m.jacobians]
+    jacobians = [ball_jacobian(m, region) for region in range(m.n_regions)]
     h = flint.arb_mat([[float(x)] for x in m.h])
     identity = flint.arb_mat(np.eye(M).tolist())
     product, offset = identity, flint.arb_mat(M, 1)

@@ -175,8 +175,8 @@ def test_bad_arguments():
 
 
 def test_direct_path_equals_reduced_path(monkeypatch):
-    # Without a well-conditioned base region the search falls back to full M-dimensional
-    # solves; both float screens must lead to the same exact orbits.
+    # Without a well-conditioned base region every word goes to the exact decision; the
+    # verified screen must not have lost any of those orbits.
     m = random_map(12, M=3, P=2, scale=1.8)
     reduced = m.cycles(5)
     monkeypatch.setattr("pwl_analysis.search.reduced_systems", lambda m, k: [])
