@@ -1,4 +1,5 @@
-"""Atomic file writes: a temporary file in the target folder, then :func:`os.replace`."""
+"""Atomic file writes: a temporary file in the target folder, flushed to disk, then
+:func:`os.replace`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from pathlib import Path
 def write_atomically(path: str | Path, data: bytes | str) -> Path:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
 
-    Text is encoded as UTF-8.  Returns the path written.
+    The bytes reach the disk (``fsync``) before the rename, so a crash or power loss leaves the
+    old file or the complete new one.  Text is encoded as UTF-8.  Returns the path written.
     """
     path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
@@ -18,11 +20,17 @@ def write_atomically(path: str | Path, data: bytes | str) -> Path:
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(payload)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -11,49 +11,27 @@ A run folder holds
 - ``metrics.json`` and ``loss.png``.
 
 Everything is npz or JSON: readable without torch and free of pickled code.  Each file is
-written to a temporary name in the same folder and moved into place with :func:`os.replace`,
-so a crash or Ctrl-C never leaves a half-written file and never loses the previous version.
+written by :func:`pwl_analysis._atomic.write_atomically` (a temporary name in the same folder,
+flushed to disk, then :func:`os.replace`), so a crash or Ctrl-C never leaves a half-written
+file and never loses the previous version.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from pwl_analysis._atomic import write_atomically
 from pwl_analysis.loading import RUN_CHECKPOINT
 
 TRAINING_STATE = "checkpoint.npz"
 CONFIG = "config.json"
 METRICS = "metrics.json"
 LOSS_PLOT = "loss.png"
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write bytes to ``path`` through a temporary file and :func:`os.replace`."""
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
