@@ -13,8 +13,19 @@ def write_atomically(path: str | Path, data: bytes | str) -> Path:
 
     The bytes reach the disk (``fsync``) before the rename, so a crash or power loss leaves the
     old file or the complete new one.  Text is encoded as UTF-8.  Returns the path written.
+
+    Raises
+    ------
+    IsADirectoryError
+        ``path`` is a folder.
+    FileNotFoundError
+        The folder ``path`` should be written into does not exist.
     """
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder: give the name of the file to write")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"no folder {path.parent} to write {path.name} into")
     payload = data.encode("utf-8") if isinstance(data, str) else data
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -19,6 +19,7 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from pwl_analysis.errors import UserInputError
 from training.data import RECORDINGS, SYSTEMS
 
 #: Built-in sources: the simulated systems and the recorded series (the ECG delay embedding).
@@ -48,13 +49,13 @@ def _config(source: str | None, data: str | None, overrides: dict):
             raise FileNotFoundError(f"no data file at {path}")
         return TrainConfig.fast().replace(system=None, data_path=str(path.resolve()), **overrides)
     if source not in SOURCES:
-        raise ValueError(f"unknown system {source!r}: choose one of {', '.join(SOURCES)}")
+        raise UserInputError(f"unknown system {source!r}: choose one of {', '.join(SOURCES)}")
     return TrainConfig.fast(source, **overrides)
 
 
 def _check_output(out: Path, overwrite: bool) -> None:
     if out.exists() and not out.is_dir():
-        raise ValueError(f"{out} exists and is not a folder")
+        raise UserInputError(f"{out} exists and is not a folder")
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise FileExistsError(f"{out} already holds files: pass --overwrite to replace them")
 
@@ -154,7 +155,7 @@ def add_run_command(commands: argparse._SubParsersAction) -> None:
 
 def _run_command(args: argparse.Namespace) -> None:
     if (args.system is None) == (args.data is None):
-        raise ValueError("give exactly one of a system name and --data FILE")
+        raise UserInputError("give exactly one of a system name and --data FILE")
     options = {"epochs": args.epochs, "M": args.M, "P": args.P, "seed": args.seed}
     out = args.out or f"report_{args.system or Path(args.data).stem}"
     result = run_pipeline(
