@@ -140,14 +140,9 @@ def lock_path(out: Path) -> Path:
 
 @contextmanager
 def output_lock(out: Path) -> Iterator[None]:
-    """Hold the lock of the output folder ``out`` (see :func:`lock_path`) or fail at once.
-
-    Also creates the folder that will hold ``out``.
-    """
+    """Hold the lock of the output folder ``out`` (see :func:`lock_path`) or fail at once."""
     from filelock import FileLock, Timeout
 
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(lock_path(out), timeout=0)
     try:
         lock.acquire()

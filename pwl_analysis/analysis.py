@@ -31,6 +31,7 @@ import networkx as nx
 import numpy as np
 
 from pwl_analysis._atomic import write_atomically
+from pwl_analysis._folders import output_lock
 from pwl_analysis.errors import UserInputError
 from pwl_analysis.figures import attractor_figure, graph_figure, save_figure
 from pwl_analysis.graph import empirical_graph, exact_graph, write_graph
@@ -207,12 +208,18 @@ def analyze(
 
     Raises
     ------
-    ValueError
-        Bad lengths, a diverging free run, or ``out`` that is an existing file.
+    UserInputError
+        Bad lengths, a diverging free run, ``out`` that is an existing file, or ``out`` being
+        written by another process at the same time (a lock).
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise UserInputError(f"output folder {out} exists and is not a folder")
+    with output_lock(out):
+        return _analyze(m, out, name, max_period, steps, transient, progress)
+
+
+def _analyze(m, out: Path, name, max_period, steps, transient, progress) -> Analysis:
     K = default_max_period(m) if max_period is None else max_period
     orbit = free_run(m, steps, transient)
     cycles = m.cycles(K, method=Exhaustive(), progress=progress)

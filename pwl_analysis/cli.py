@@ -266,6 +266,9 @@ def main(argv: list[str] | None = None) -> int:
     except USER_ERRORS as error:
         print(f"pwl-analysis {args.command}: error: {_sentence(error)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"\npwl-analysis {args.command}: interrupted", file=sys.stderr)
+        return 130
     return status or 0
 
 

@@ -88,3 +88,23 @@ def test_a_bug_keeps_its_traceback(tent, monkeypatch):
     monkeypatch.setattr(pwl_analysis.cli, "load_model", broken)
     with pytest.raises(ValueError, match="internal error"):
         main(["cycles", tent])
+
+
+def test_a_second_analyze_into_the_same_folder_fails_at_once(tent, tmp_path, capsys):
+    from pwl_analysis._folders import output_lock
+
+    with output_lock(tmp_path / "a"):
+        assert main(["analyze", tent, "--out", str(tmp_path / "a")]) == 2
+    assert "another pwl-analysis process is writing" in one_sentence(capsys, "analyze")
+    assert not (tmp_path / "a").exists()
+
+
+def test_ctrl_c_in_any_command_exits_130_without_traceback(tent, monkeypatch, capsys):
+    import pwl_analysis.cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pwl_analysis.cli, "load_model", interrupted)
+    assert main(["cycles", tent]) == 130
+    assert capsys.readouterr().err == "\npwl-analysis cycles: interrupted\n"

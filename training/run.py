@@ -24,7 +24,13 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pwl_analysis._folders import check_output, output_lock, swap_into_place, write_marker
+from pwl_analysis._folders import (
+    OutputChangedError,
+    check_output,
+    output_lock,
+    swap_into_place,
+    write_marker,
+)
 from pwl_analysis.errors import UserInputError
 from pwl_analysis.words import SearchTooLargeError
 from training.data import RECORDINGS, SYSTEMS
@@ -182,6 +188,7 @@ def run_pipeline(
     pending = training_folder(out)
     with output_lock(out):
         checked = check_output(out, overwrite, REPORT_KIND)
+        out.parent.mkdir(parents=True, exist_ok=True)
         if resume:
             config = _stored_config(pending, source, data, overrides)
         else:
@@ -204,7 +211,15 @@ def run_pipeline(
             shutil.rmtree(staging, ignore_errors=True)
             raise
         pending.rename(staging / RUN_FOLDER)
-        swap_into_place(staging, out, checked)
+        try:
+            swap_into_place(staging, out, checked)
+        except OutputChangedError:
+            raise
+        except BaseException:  # Ctrl-C in the swap: the training run goes back to OUT.run
+            if (staging / RUN_FOLDER).is_dir():
+                (staging / RUN_FOLDER).rename(pending)
+                shutil.rmtree(staging)
+            raise
     analysis = replace(analysis, folder=out / ANALYSIS_FOLDER)
     return PipelineResult(out, out / "report.md", summary, analysis)
 
