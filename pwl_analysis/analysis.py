@@ -31,6 +31,8 @@ import networkx as nx
 import numpy as np
 
 from pwl_analysis._atomic import write_atomically
+from pwl_analysis._folders import output_lock
+from pwl_analysis.errors import UserInputError
 from pwl_analysis.figures import attractor_figure, graph_figure, save_figure
 from pwl_analysis.graph import empirical_graph, exact_graph, write_graph
 from pwl_analysis.latex import compile_pdf, map_to_latex
@@ -70,12 +72,12 @@ def free_run(m: PWLMap, steps: int, transient: int, z0=None) -> np.ndarray:
         ``steps`` < 1, ``transient`` < 0, or a run that leaves the floats (diverges).
     """
     if steps < 1 or transient < 0:
-        raise ValueError(f"need steps ≥ 1 and transient ≥ 0, got {steps} and {transient}")
+        raise UserInputError(f"need steps ≥ 1 and transient ≥ 0, got {steps} and {transient}")
     z0 = np.zeros(m.M) if z0 is None else z0
     with np.errstate(over="ignore", invalid="ignore"):
         orbit = m.trajectory(z0, transient + steps)[transient:]
     if not np.all(np.isfinite(orbit)):
-        raise ValueError("the free run diverges: the model has no bounded attractor from z_0")
+        raise UserInputError("the free run diverges: the model has no bounded attractor from z_0")
     return orbit
 
 
@@ -206,12 +208,18 @@ def analyze(
 
     Raises
     ------
-    ValueError
-        Bad lengths, a diverging free run, or ``out`` that is an existing file.
+    UserInputError
+        Bad lengths, a diverging free run, ``out`` that is an existing file, or ``out`` being
+        written by another process at the same time (a lock).
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
-        raise ValueError(f"output folder {out} exists and is not a folder")
+        raise UserInputError(f"output folder {out} exists and is not a folder")
+    with output_lock(out):
+        return _analyze(m, out, name, max_period, steps, transient, progress)
+
+
+def _analyze(m, out: Path, name, max_period, steps, transient, progress) -> Analysis:
     K = default_max_period(m) if max_period is None else max_period
     orbit = free_run(m, steps, transient)
     cycles = m.cycles(K, method=Exhaustive(), progress=progress)

@@ -31,6 +31,7 @@ from tqdm.auto import tqdm
 
 from pwl_analysis._atomic import write_atomically
 from pwl_analysis.analysis import Analysis, analyze
+from pwl_analysis.errors import UserInputError
 from pwl_analysis.graph import empirical_graph
 from pwl_analysis.loading import RUN_CHECKPOINT, load_model
 from pwl_analysis.pwl_map import PWLMap
@@ -57,7 +58,7 @@ def dask_client(scheduler: str | None = None, workers: int = 2) -> Iterator[Any]
             yield client
         return
     if workers < 1:
-        raise ValueError(f"workers must be at least 1, got {workers}")
+        raise UserInputError(f"workers must be at least 1, got {workers}")
     cluster = LocalCluster(
         n_workers=workers,
         threads_per_worker=1,
@@ -179,7 +180,7 @@ def summarize_model(
     (2, 0.693147, 2, 1)
     """
     if max_period < 1 or steps < 1 or transient < 0:
-        raise ValueError(
+        raise UserInputError(
             f"need max_period ≥ 1, steps ≥ 1, transient ≥ 0; got {max_period}, {steps}, {transient}"
         )
     z0 = np.zeros(m.M) if z0 is None else z0

@@ -5,16 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import zipfile
 from pathlib import Path
 
 from pwl_analysis.analysis import analyze, attractor_exact_graph, free_run
 from pwl_analysis.batch import analyze_many
 from pwl_analysis.coarse import lorenz_coding, rossler_coding
+from pwl_analysis.errors import UserInputError
 from pwl_analysis.graph import empirical_graph, graph_to_json, write_graph
 from pwl_analysis.latex import write_latex
 from pwl_analysis.loading import load_model
 from pwl_analysis.orbits import CycleSet
-from pwl_analysis.pwl_map import ModelError
 from pwl_analysis.search import Exhaustive, Scyfi
 from pwl_analysis.seeded import TrajectorySeeded
 from pwl_analysis.sweep import SweepConfig, sweep
@@ -23,15 +24,34 @@ from pwl_analysis.words import SearchTooLargeError
 from training.cli import add_train_command
 from training.run import add_run_command
 
-#: Exceptions that are the user's input, reported as one sentence instead of a traceback.
+#: Anticipated failures, reported as one sentence and exit status 2 instead of a traceback:
+#: bad input raised where it enters (UserInputError, the word budget of the exhaustive
+#: search), file-system errors on the user's paths, a missing optional dependency, and
+#: requests too large for memory or for machine integers.  Anything else is a bug and keeps
+#: its traceback.
 USER_ERRORS = (
+    UserInputError,
+    SearchTooLargeError,
     FileNotFoundError,
     FileExistsError,
+    IsADirectoryError,
+    NotADirectoryError,
+    PermissionError,
+    zipfile.BadZipFile,
     ImportError,
-    ModelError,
-    SearchTooLargeError,
-    ValueError,
+    MemoryError,
+    OverflowError,
 )
+
+
+def _sentence(error: BaseException) -> str:
+    """The one-line message of an anticipated failure."""
+    message = " ".join(str(error).split())
+    if isinstance(error, MemoryError):
+        return f"not enough memory ({message or 'MemoryError'}): lower the size options"
+    if isinstance(error, OverflowError):
+        return f"a number is too large for this computation ({message})"
+    return message
 
 
 #: Coarse symbolic codings of long cycles, by the flow the model was trained on.
@@ -66,7 +86,7 @@ def _search_method(args: argparse.Namespace):
     seeded = dict(n_steps=args.steps, radius=args.radius, max_seeds=args.max_seeds)
     seeded = {key: value for key, value in seeded.items() if value is not None}
     if seeded and not args.seeded:
-        raise ValueError("--steps, --radius and --max-seeds are options of --seeded")
+        raise UserInputError("--steps, --radius and --max-seeds are options of --seeded")
     if args.seeded:
         return TrajectorySeeded(seed=args.seed, **seeded)
     return Scyfi(n_starts=args.starts, seed=args.seed) if args.scyfi else Exhaustive()
@@ -113,10 +133,19 @@ def _add_dask_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-def _sweep_command(args: argparse.Namespace) -> None:
+def _sweep_command(args: argparse.Namespace) -> int:
     out = args.out or Path(args.config).stem
     config = SweepConfig.from_file(args.config)
-    print(sweep(config, out, args.scheduler, args.workers, progress=not args.no_progress))
+    result = sweep(config, out, args.scheduler, args.workers, progress=not args.no_progress)
+    print(result)
+    if result.failed:
+        print(
+            f"pwl-analysis sweep: {result.failed} of {len(result.rows)} runs failed; "
+            f"their errors are in {result.table} and {Path(out) / 'failed'}",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
 
 
 def _add_sweep(commands: argparse._SubParsersAction) -> None:
@@ -233,11 +262,14 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``pwl-analysis`` console script; returns the exit status."""
     args = build_parser().parse_args(argv)
     try:
-        args.run(args)
+        status = args.run(args)
     except USER_ERRORS as error:
-        print(f"pwl-analysis {args.command}: error: {error}", file=sys.stderr)
+        print(f"pwl-analysis {args.command}: error: {_sentence(error)}", file=sys.stderr)
         return 2
-    return 0
+    except KeyboardInterrupt:
+        print(f"\npwl-analysis {args.command}: interrupted", file=sys.stderr)
+        return 130
+    return status or 0
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pwl_analysis.errors import UserInputError
 from pwl_analysis.orbits import Cycle
 from pwl_analysis.pwl_map import PWLMap
 
@@ -73,7 +74,7 @@ class SectionCoding:
     def __post_init__(self):
         d = _check_section(self.origin, self.normal, self.observation)
         if np.shape(self.anchors) != (len(self.letters), d):
-            raise ValueError(
+            raise UserInputError(
                 f"anchors must have shape ({len(self.letters)}, {d}), one row per letter, "
                 f"got {np.shape(self.anchors)}"
             )
@@ -102,10 +103,12 @@ class SectionCoding:
 def _check_section(origin, normal, observation) -> int:
     """The observed dimension d, after checking the shapes of o, n (d,) and B (d, M)."""
     if np.ndim(observation) != 2:
-        raise ValueError(f"observation must be a (d, M) matrix, got shape {np.shape(observation)}")
+        raise UserInputError(
+            f"observation must be a (d, M) matrix, got shape {np.shape(observation)}"
+        )
     d = np.shape(observation)[0]
     if np.shape(origin) != (d,) or np.shape(normal) != (d,):
-        raise ValueError(f"origin and normal must have shape ({d},) to match the observation")
+        raise UserInputError(f"origin and normal must have shape ({d},) to match the observation")
     return d
 
 
@@ -179,7 +182,7 @@ def _observation(m: PWLMap, observation) -> np.ndarray:
         return np.eye(3, m.M)
     observation = np.asarray(observation, dtype=np.float64)
     if observation.shape != (3, m.M):
-        raise ValueError(
+        raise UserInputError(
             f"observation must map the M = {m.M} latent units to (x, y, z): shape (3, {m.M}), "
             f"got {observation.shape}"
         )
@@ -203,7 +206,7 @@ def wing_fixed_points(m: PWLMap, observation=None) -> tuple[Cycle, Cycle]:
     B = _observation(m, observation)
     spirals = [c for c in m.fixed_points() if _unstable_spiral(c.multipliers)]
     if len(spirals) < 2:
-        raise ValueError(
+        raise UserInputError(
             f"the model has {len(spirals)} fixed point(s) with an unstable complex multiplier "
             "pair; a Lorenz coding needs two wing fixed points"
         )
@@ -255,7 +258,7 @@ def rossler_coding(m: PWLMap, observation=None) -> LoopRegionCoding:
     B = _observation(m, observation)
     fixed = list(m.fixed_points())
     if not fixed:
-        raise ValueError("the model has no fixed point to centre a Rössler coding on")
+        raise UserInputError("the model has no fixed point to centre a Rössler coding on")
     centre = min(fixed, key=lambda c: float(np.linalg.norm(B @ c.points[0])))
     home = m.region_index(centre.regions[0])
     return LoopRegionCoding(

@@ -15,6 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from pwl_analysis._atomic import write_atomically
+from pwl_analysis.errors import UserInputError
 from pwl_analysis.orbits import CycleSet
 from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.symbolic import check_trajectory
@@ -55,7 +56,7 @@ def attractor_figure(
     z = check_trajectory(m, orbit)
     units = tuple(u for u in units if 0 <= u < m.M)
     if not units:
-        raise ValueError(f"no unit of {units} lies in 0…{m.M - 1}")
+        raise UserInputError(f"no unit of {units} lies in 0…{m.M - 1}")
     regions = m.region_of(z)
     colours = _region_colours(regions)
 
@@ -105,7 +106,7 @@ def attractor_figure(
 def graph_figure(graph: nx.DiGraph) -> Figure:
     """The symbolic graph, nodes on a circle, edge widths by ``weight`` (1 when absent)."""
     if graph.number_of_nodes() == 0:
-        raise ValueError("the graph is empty: nothing to draw")
+        raise UserInputError("the graph is empty: nothing to draw")
     figure = Figure(figsize=(6, 6), layout="constrained")
     axes = figure.add_subplot()
     nodes = sorted(graph.nodes, key=lambda n: (graph.nodes[n].get("index", 0), str(n)))

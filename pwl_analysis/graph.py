@@ -32,6 +32,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from pwl_analysis._atomic import write_atomically
+from pwl_analysis.errors import UserInputError
 from pwl_analysis.orbits import Cycle, CycleSet
 from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.stability import classify
@@ -221,7 +222,7 @@ def exact_graph(
     )
     nodes = [a for a in indices if _meets_box(m, a, box)]
     if not nodes:
-        raise ValueError("no region of the graph meets the box: the graph would be empty")
+        raise UserInputError("no region of the graph meets the box: the graph would be empty")
     graph = nx.DiGraph(
         kind="exact",
         M=m.M,
@@ -271,5 +272,5 @@ def write_graph(graph: nx.DiGraph, path: str | Path) -> Path:
     elif path.suffix == ".json":
         text = json.dumps(graph_to_json(graph), indent=1)
     else:
-        raise ValueError(f"graph file {path.name} must end in .graphml or .json")
+        raise UserInputError(f"graph file {path.name} must end in .graphml or .json")
     return write_atomically(path, text + "\n")

@@ -31,6 +31,7 @@ import numpy as np
 import sympy
 
 from pwl_analysis._atomic import write_atomically
+from pwl_analysis.errors import UserInputError
 from pwl_analysis.orbits import Cycle, CycleSet
 from pwl_analysis.pwl_map import PWLMap
 
@@ -387,7 +388,7 @@ def map_to_latex(
     True
     """
     if not 1 <= digits <= 17:
-        raise ValueError(f"digits must be between 1 and 17, got {digits}")
+        raise UserInputError(f"digits must be between 1 and 17, got {digits}")
     cycles = m.fixed_points() if cycles is None else cycles
     body = [
         _summary(summary),

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm.auto import tqdm
 
+from pwl_analysis.errors import UserInputError
 from pwl_analysis.orbits import Cycle
 from pwl_analysis.pwl_map import PWLMap
 
@@ -79,9 +80,9 @@ class LyapunovSpectrum:
 def _check_start(m: PWLMap, z0) -> np.ndarray:
     z = np.asarray(z0, dtype=np.float64)
     if z.shape != (m.M,):
-        raise ValueError(f"initial state must have shape ({m.M},), got {z.shape}")
+        raise UserInputError(f"initial state must have shape ({m.M},), got {z.shape}")
     if not np.all(np.isfinite(z)):
-        raise ValueError("initial state contains NaN or infinite values")
+        raise UserInputError("initial state contains NaN or infinite values")
     return z
 
 
@@ -93,7 +94,7 @@ def _orbit(m: PWLMap, z: np.ndarray, steps: int, progress: bool) -> np.ndarray:
         with np.errstate(over="ignore", invalid="ignore"):
             out[t] = m(out[t - 1])
         if not np.all(np.isfinite(out[t])):
-            raise ValueError(f"the orbit diverged to infinity after {t} steps")
+            raise UserInputError(f"the orbit diverged to infinity after {t} steps")
     return out
 
 
@@ -179,7 +180,7 @@ def lyapunov_spectrum(
         ("transient", transient, 0),
     ):
         if value < least:
-            raise ValueError(f"{name} must be at least {least}, got {value}")
+            raise UserInputError(f"{name} must be at least {least}, got {value}")
     orbit = _orbit(m, z, transient + steps, progress)[transient:]
     exponents = _qr_growth(m, orbit, block) / steps
     spread = np.max(exponents) - np.min(exponents)

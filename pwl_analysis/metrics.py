@@ -30,6 +30,7 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d
 from scipy.special import logsumexp
 
+from pwl_analysis.errors import UserInputError
 from pwl_analysis.pwl_map import PWLMap
 
 #: Above this many observed dimensions D_stsp uses the Gaussian-mixture estimate.
@@ -67,16 +68,18 @@ def _as_series(name: str, x) -> np.ndarray:
     if x.ndim == 1:
         x = x[:, None]
     if x.ndim != 2 or x.shape[0] < 2:
-        raise ValueError(f"{name} must be a (T, N) time series with T ≥ 2, got shape {x.shape}")
+        raise UserInputError(f"{name} must be a (T, N) time series with T ≥ 2, got shape {x.shape}")
     return x
 
 
 def _check_pair(x_true, x_gen) -> tuple[np.ndarray, np.ndarray]:
     x_true, x_gen = _as_series("x_true", x_true), _as_series("x_gen", x_gen)
     if x_true.shape[1] != x_gen.shape[1]:
-        raise ValueError(f"x_true has {x_true.shape[1]} dimensions but x_gen has {x_gen.shape[1]}")
+        raise UserInputError(
+            f"x_true has {x_true.shape[1]} dimensions but x_gen has {x_gen.shape[1]}"
+        )
     if not np.all(np.isfinite(x_true)):
-        raise ValueError("x_true contains NaN or infinite values")
+        raise UserInputError("x_true contains NaN or infinite values")
     return x_true, x_gen
 
 
@@ -231,7 +234,7 @@ def power_spectrum_distance(x_true, x_gen, sigma: float = 20.0) -> Metric:
     """
     x_true, x_gen = _check_pair(x_true, x_gen)
     if x_true.shape != x_gen.shape:
-        raise ValueError(f"D_H needs equal shapes, got {x_true.shape} and {x_gen.shape}")
+        raise UserInputError(f"D_H needs equal shapes, got {x_true.shape} and {x_gen.shape}")
     settings = {"sigma": sigma, "T": x_true.shape[0]}
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run: std is inf or NaN
         spread = x_gen.std(axis=0)
@@ -273,7 +276,7 @@ def prediction_error(m: PWLMap, x, n_steps: int = 20, B=None) -> Metric:
     """
     x = _as_series("x", x)
     if not 1 <= n_steps < x.shape[0]:
-        raise ValueError(f"n_steps must be in 1…{x.shape[0] - 1}, got {n_steps}")
+        raise UserInputError(f"n_steps must be in 1…{x.shape[0] - 1}, got {n_steps}")
     z = latent_states(x[:-n_steps], m.M, B)
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(n_steps):
@@ -363,7 +366,7 @@ def evaluate(
     """
     x_test = _as_series("x_test", x_test)
     if x_test.shape[0] < steps:
-        raise ValueError(f"x_test has {x_test.shape[0]} points, fewer than steps = {steps}")
+        raise UserInputError(f"x_test has {x_test.shape[0]} points, fewer than steps = {steps}")
     reference = x_test[:steps]
     generated = free_run(m, reference[0], steps, B)
     z0 = latent_states(reference[:1], m.M, B)[0]

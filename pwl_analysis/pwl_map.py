@@ -33,9 +33,14 @@ from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
 from pwl_analysis import _exact
+from pwl_analysis.errors import BudgetError, UserInputError
+
+#: A free run holds at most this many floats (800 MB): beyond, ``trajectory`` raises
+#: :class:`~pwl_analysis.errors.BudgetError` instead of exhausting memory.
+MAX_TRAJECTORY_VALUES = 10**8
 
 
-class ModelError(ValueError):
+class ModelError(UserInputError):
     """Weights or a model file that do not describe a valid AL-RNN."""
 
 
@@ -192,9 +197,9 @@ class PWLMap:
         elif isinstance(label, str) and len(label) == self.P and set(label) <= {"0", "1"}:
             index = int(label, 2) if self.P else 0
         else:
-            raise ValueError(f"{label!r} is not a region of this map (P = {self.P})")
+            raise UserInputError(f"{label!r} is not a region of this map (P = {self.P})")
         if not 0 <= index < self.n_regions:
-            raise ValueError(f"region index {index} out of range 0…{self.n_regions - 1}")
+            raise UserInputError(f"region index {index} out of range 0…{self.n_regions - 1}")
         return index
 
     @cached_property
@@ -242,7 +247,9 @@ class PWLMap:
     def _check_states(self, z) -> np.ndarray:
         z = np.asarray(z, dtype=np.float64)
         if z.ndim == 0 or z.shape[-1] != self.M:
-            raise ValueError(f"states must have last dimension M = {self.M}, got shape {z.shape}")
+            raise UserInputError(
+                f"states must have last dimension M = {self.M}, got shape {z.shape}"
+            )
         return z
 
     def region_of(self, z) -> np.ndarray:
@@ -275,10 +282,20 @@ class PWLMap:
         Returns
         -------
         ndarray, shape (steps, M) or (steps, B, M)
+
+        Raises
+        ------
+        BudgetError
+            steps × z0.size > ``MAX_TRAJECTORY_VALUES``.
         """
         z = self._check_states(z0)
         if steps < 1:
-            raise ValueError(f"steps must be at least 1, got {steps}")
+            raise UserInputError(f"steps must be at least 1, got {steps}")
+        if steps * z.size > MAX_TRAJECTORY_VALUES:
+            raise BudgetError(
+                f"a free run of {steps} steps × {z.size} values exceeds the budget of "
+                f"{MAX_TRAJECTORY_VALUES:.0e} floats in memory: lower the number of steps (--steps)"
+            )
         out = np.empty((steps, *z.shape))
         out[0] = z
         for t in range(1, steps):
@@ -329,7 +346,7 @@ class PWLMap:
 
         word = tuple(self.region_index(r) for r in regions)
         if not word or primitive_period(word) != len(word):
-            raise ValueError(f"region word {regions!r} is empty or a power of a shorter word")
+            raise UserInputError(f"region word {regions!r} is empty or a power of a shorter word")
         return exact_cycle(self, word)
 
     def to_latex(self, **options) -> str:

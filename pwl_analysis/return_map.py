@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pwl_analysis.errors import UserInputError
+
 #: Quantile bins of the coarse scan for a sign change of R(u) − u.
 _SCAN_BINS = 40
 #: Fixed-point refinements of the local quadratic fit.
@@ -94,12 +96,12 @@ def section_crossings(points, coordinate: int = 0, level: float = 0.0) -> np.nda
     """
     points = np.asarray(points, dtype=np.float64)
     if points.ndim != 2 or not 0 <= coordinate < points.shape[1]:
-        raise ValueError(
+        raise UserInputError(
             f"need a (T, d) trajectory and 0 ≤ coordinate < d, got shape {points.shape} "
             f"and coordinate {coordinate}"
         )
     if not np.all(np.isfinite(points)):
-        raise ValueError("the trajectory has NaN or infinite values")
+        raise UserInputError("the trajectory has NaN or infinite values")
     s = points[:, coordinate] - level
     before = np.nonzero((s[:-1] <= 0) & (s[1:] > 0))[0]
     w = -s[before] / (s[before + 1] - s[before])
@@ -140,7 +142,7 @@ def return_map_fixed_point(u, window: float | None = None) -> ReturnMapFixedPoin
     """
     u = np.asarray(u, dtype=np.float64)
     if u.ndim != 1 or u.size < 4 * _SCAN_BINS or not np.all(np.isfinite(u)):
-        raise ValueError(
+        raise UserInputError(
             f"need a finite sequence of at least {4 * _SCAN_BINS} returns, got shape {u.shape}"
         )
     before, after = u[:-1], u[1:]
@@ -169,7 +171,7 @@ def _coarse_fixed_point(before: np.ndarray, after: np.ndarray) -> float:
     gaps = np.array(gaps)
     down = np.nonzero((gaps[:-1] > 0) & (gaps[1:] <= 0))[0]
     if down.size == 0:
-        raise ValueError("the return map never crosses the diagonal from above")
+        raise UserInputError("the return map never crosses the diagonal from above")
     i = down[0]
     w = gaps[i] / (gaps[i] - gaps[i + 1])
     return centres[i] + w * (centres[i + 1] - centres[i])
@@ -180,7 +182,7 @@ def _local_fit(before, after, position: float, window: float) -> tuple[np.ndarra
     inside = np.abs(before - position) < window
     count = int(np.count_nonzero(inside))
     if count < 3:
-        raise ValueError(
+        raise UserInputError(
             f"fewer than 3 returns within ±{window:.3g} of the fixed point {position:.5g}: "
             "give a longer run or a wider window"
         )

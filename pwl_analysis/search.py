@@ -36,12 +36,22 @@ from pwl_analysis.cycle_equation import (
     reduced_systems,
     screen_words,
 )
+from pwl_analysis.errors import UserInputError
 from pwl_analysis.orbits import Cycle, CycleSet, DegenerateCycle, VirtualFixedPoint
 from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.seeded import TrajectorySeeded, seeded_cycles
 from pwl_analysis.stability import classify
 from pwl_analysis.transitions import transition_matrix
-from pwl_analysis.words import least_rotation, lyndon_words, primitive_period
+from pwl_analysis.words import (
+    SearchTooLargeError,
+    least_rotation,
+    lyndon_words,
+    primitive_period,
+)
+
+#: Longest period the exhaustive and SCYFI searches accept: a period-K word costs products of K
+#: matrices in exact rationals, and the searches loop over every period up to K.
+MAX_PERIOD = 1_000
 
 #: Above this many regions the q² transition LPs cost more than they save; ``prune=None``
 #: (automatic) skips them.
@@ -90,11 +100,20 @@ class Scyfi:
         Word updates per start before giving up.
     seed : int
         Seed of the random initial words.
+    max_letters : int
+        Budget of the float solves: n_starts × max_iter × (1 + 2 + … + K) region letters at
+        most, checked before the search (:class:`SearchTooLargeError` beyond).  The default
+        admits K ≈ 44 with the default starts, a few minutes for M = 20.
     """
 
     n_starts: int = 200
     max_iter: int = 50
     seed: int = 0
+    max_letters: int = 10_000_000
+
+    def letters(self, max_period: int) -> int:
+        """Upper bound of the region letters solved up to period ``max_period``."""
+        return self.n_starts * self.max_iter * max_period * (max_period + 1) // 2
 
     def describe(self, m: PWLMap) -> str:
         return f"SCYFI heuristic ({self.n_starts} starts × {self.max_iter} iterations per period)"
@@ -132,15 +151,10 @@ def find_cycles(
     >>> [c.period for c in result]
     [1, 1, 2]
     """
-    if isinstance(max_period, bool) or int(max_period) != max_period or max_period < 1:
-        raise ValueError(f"max_period must be a positive integer, got {max_period!r}")
     method = Exhaustive() if method is None else method
+    check_search(max_period, method)
     if isinstance(method, TrajectorySeeded):
         return seeded_cycles(m, int(max_period), method, progress)
-    if not isinstance(method, (Exhaustive, Scyfi)):
-        raise TypeError(
-            f"method must be Exhaustive(), Scyfi() or TrajectorySeeded(), got {method!r}"
-        )
     periods = tqdm(range(1, int(max_period) + 1), desc="periods", disable=not progress)
     found, tried = [], 0
     if isinstance(method, Exhaustive):
@@ -167,6 +181,38 @@ def find_cycles(
         complete=isinstance(method, Exhaustive),
         words_tried=tried,
     )
+
+
+def check_search(max_period: int, method: Exhaustive | Scyfi | TrajectorySeeded) -> None:
+    """Refuse a search before it starts: a bad period, method, or a search over budget.
+
+    Raises
+    ------
+    UserInputError
+        ``max_period`` is not a positive integer.
+    SearchTooLargeError
+        ``max_period`` > ``MAX_PERIOD`` (exhaustive or SCYFI), or SCYFI's letters exceed its
+        ``max_letters``.
+    TypeError
+        ``method`` is not a search method.
+    """
+    if isinstance(max_period, bool) or int(max_period) != max_period or max_period < 1:
+        raise UserInputError(f"max_period must be a positive integer, got {max_period!r}")
+    if not isinstance(method, (Exhaustive, Scyfi, TrajectorySeeded)):
+        raise TypeError(
+            f"method must be Exhaustive(), Scyfi() or TrajectorySeeded(), got {method!r}"
+        )
+    if isinstance(method, (Exhaustive, Scyfi)) and max_period > MAX_PERIOD:
+        raise SearchTooLargeError(
+            f"max_period = {max_period} is beyond the longest period searched, {MAX_PERIOD}: "
+            "lower --max-period (or use --seeded for long cycles)"
+        )
+    if isinstance(method, Scyfi) and method.letters(max_period) > method.max_letters:
+        raise SearchTooLargeError(
+            f"SCYFI up to period {max_period} would solve up to {method.letters(max_period):.2g} "
+            f"region letters, over its budget of {method.max_letters:.2g}: "
+            "lower --max-period or --starts"
+        )
 
 
 def _candidates(m: PWLMap, words: np.ndarray) -> np.ndarray:

@@ -54,6 +54,7 @@ from scipy.spatial import cKDTree
 from tqdm.auto import tqdm
 
 from pwl_analysis.cycle_equation import _exact_cycle_equation, ball_jacobian, exact_cycle
+from pwl_analysis.errors import UserInputError
 from pwl_analysis.orbits import Cycle, CycleSet, DegenerateCycle
 from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.stability import classify
@@ -107,12 +108,12 @@ class TrajectorySeeded:
     def __post_init__(self):
         for name in ("n_steps", "neighbours", "max_seeds", "min_period"):
             if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)!r}")
+                raise UserInputError(f"{name} must be at least 1, got {getattr(self, name)!r}")
         for name in ("transient", "max_iter", "exact_max_period"):
             if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be non-negative, got {getattr(self, name)!r}")
+                raise UserInputError(f"{name} must be non-negative, got {getattr(self, name)!r}")
         if not self.radius > 0:
-            raise ValueError(f"radius must be positive, got {self.radius!r}")
+            raise UserInputError(f"radius must be positive, got {self.radius!r}")
 
     def describe(self, m: PWLMap) -> str:
         return (
@@ -225,7 +226,7 @@ def _free_run(m: PWLMap, method: TrajectorySeeded) -> np.ndarray:
     z0 = np.random.default_rng(method.seed).normal(0.0, 0.1, m.M)
     run = m.trajectory(z0, method.transient + method.n_steps)[method.transient :]
     if not np.isfinite(run).all():
-        raise ValueError("the free run diverges; seeded search needs a bounded attractor")
+        raise UserInputError("the free run diverges; seeded search needs a bounded attractor")
     return run
 
 

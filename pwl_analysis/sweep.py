@@ -53,6 +53,7 @@ import numpy as np
 
 from pwl_analysis._atomic import write_atomically
 from pwl_analysis.batch import dask_client, error_line, map_tasks, summarize_model, write_table
+from pwl_analysis.errors import UserInputError
 from pwl_analysis.sweep_summary import minimal_P, plot_sweep
 
 RECIPES = ("fast", "lorenz63", "rossler")
@@ -128,19 +129,21 @@ class SweepConfig:
         from training.config import TrainConfig
 
         if self.recipe not in RECIPES:
-            raise ValueError(f"recipe must be one of {', '.join(RECIPES)}, got {self.recipe!r}")
+            raise UserInputError(f"recipe must be one of {', '.join(RECIPES)}, got {self.recipe!r}")
         known = set(TrainConfig.__dataclass_fields__)
         unknown = sorted((set(self.base) | set(self.grid)) - known)
         if unknown:
-            raise ValueError(f"unknown training option(s) in the sweep: {', '.join(unknown)}")
+            raise UserInputError(f"unknown training option(s) in the sweep: {', '.join(unknown)}")
         for axis, values in self.grid.items():
             if not isinstance(values, list) or not values:
-                raise ValueError(f"grid.{axis} must be a non-empty list of values, got {values!r}")
+                raise UserInputError(
+                    f"grid.{axis} must be a non-empty list of values, got {values!r}"
+                )
         both = sorted(set(self.base) & set(self.grid))
         if both:
-            raise ValueError(f"option(s) both in base and grid: {', '.join(both)}")
+            raise UserInputError(f"option(s) both in base and grid: {', '.join(both)}")
         if self.max_period < 1 or self.free_run_steps < 1 or self.tolerance < 0:
-            raise ValueError("need max_period ≥ 1, free_run_steps ≥ 1 and tolerance ≥ 0")
+            raise UserInputError("need max_period ≥ 1, free_run_steps ≥ 1 and tolerance ≥ 0")
 
     @classmethod
     def from_file(cls, path: str | Path) -> SweepConfig:
@@ -151,7 +154,7 @@ class SweepConfig:
         if path.suffix == ".json":
             return cls.from_dict(json.loads(path.read_text()))
         if path.suffix != ".toml":
-            raise ValueError(f"sweep configuration must be .toml or .json, got {path.name}")
+            raise UserInputError(f"sweep configuration must be .toml or .json, got {path.name}")
         try:
             import tomllib
         except ModuleNotFoundError:  # Python 3.10
@@ -163,7 +166,7 @@ class SweepConfig:
         """Inverse of :meth:`to_dict`; unknown keys are an error."""
         unknown = sorted(set(values) - set(_SETTINGS))
         if unknown:
-            raise ValueError(
+            raise UserInputError(
                 f"unknown sweep setting(s): {', '.join(unknown)} (known: {', '.join(_SETTINGS)})"
             )
         return cls(**values)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pwl_analysis.errors import UserInputError
 from pwl_analysis.pwl_map import PWLMap
 
 
@@ -103,12 +104,12 @@ def check_trajectory(m: PWLMap, trajectory) -> np.ndarray:
     """A (T, M) float array of finite states with T ≥ 1, or a ValueError naming the problem."""
     z = np.asarray(trajectory, dtype=np.float64)
     if z.ndim != 2 or z.shape[1] != m.M:
-        raise ValueError(f"trajectory must have shape (T, M) = (T, {m.M}), got {z.shape}")
+        raise UserInputError(f"trajectory must have shape (T, M) = (T, {m.M}), got {z.shape}")
     if z.shape[0] == 0:
-        raise ValueError("trajectory is empty (T = 0 states)")
+        raise UserInputError("trajectory is empty (T = 0 states)")
     if not np.all(np.isfinite(z)):
         bad = int(np.argmax(~np.all(np.isfinite(z), axis=1)))
-        raise ValueError(f"trajectory contains NaN or infinite values (first at step {bad})")
+        raise UserInputError(f"trajectory contains NaN or infinite values (first at step {bad})")
     return z
 
 

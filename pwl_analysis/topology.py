@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
+from pwl_analysis.errors import UserInputError
 from pwl_analysis.orbits import Cycle, CycleSet
 from pwl_analysis.words import least_rotation, primitive_period
 
@@ -264,10 +265,10 @@ def graph_topology(
     [('0',), ('1',), ('0', '1'), ('0', '0', '1'), ('0', '1', '1')]
     """
     if graph.number_of_nodes() == 0:
-        raise ValueError("the graph is empty: it has no regions to analyse")
+        raise UserInputError("the graph is empty: it has no regions to analyse")
     K = max_length if max_length is not None else (cycles.max_period if cycles else 6)
     if K < 1:
-        raise ValueError(f"max_length must be at least 1, got {K}")
+        raise UserInputError(f"max_length must be at least 1, got {K}")
     recurrent, attracting = _components(graph)
     _, A = adjacency(graph)
     real = _real_counts(cycles, K) if cycles is not None else [None] * K

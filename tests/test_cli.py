@@ -1,8 +1,10 @@
 """The pwl-analysis command line."""
 
 import json
+import time
 
 import numpy as np
+import pytest
 
 from pwl_analysis.cli import main
 
@@ -30,3 +32,79 @@ def test_bad_input_gives_one_sentence_and_nonzero_exit(capsys):
     assert main(["cycles", "missing.pt", "--P", "2"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("pwl-analysis cycles: error: no model at") and err.count("\n") == 1
+
+
+# ---- anticipated failures are one sentence, bugs are not (issue 11) ------------------------
+
+
+@pytest.fixture
+def tent(tmp_path):
+    np.savez(tmp_path / "tent.npz", A=[2.0], W=[[-4.0]], h=[0.5], P=1)
+    return str(tmp_path / "tent.npz")
+
+
+def one_sentence(capsys, command: str) -> str:
+    err = capsys.readouterr().err
+    assert err.startswith(f"pwl-analysis {command}: error: ") and err.count("\n") == 1, err
+    return err
+
+
+@pytest.mark.parametrize(
+    ("arguments", "option"),
+    [
+        (["--scyfi", "--max-period", "1000000"], "--max-period"),
+        (["--scyfi", "--max-period", "50"], "--starts"),
+        (["--max-period", str(10**23)], "--max-period"),
+        (["--seeded", "--steps", str(10**12)], "--steps"),
+    ],
+)
+def test_cycle_searches_over_budget_stop_at_once_naming_the_option(tent, capsys, arguments, option):
+    started = time.perf_counter()
+    assert main(["cycles", tent, *arguments]) == 2
+    assert option in one_sentence(capsys, "cycles")
+    assert time.perf_counter() - started < 5  # refused before any search
+
+
+@pytest.mark.parametrize("command", ["graph", "analyze"])
+def test_a_free_run_too_long_for_memory_is_one_sentence(tent, tmp_path, capsys, command):
+    extra = ["--out", str(tmp_path / "a")] if command == "analyze" else []
+    assert main([command, tent, "--steps", str(10**12), *extra]) == 2
+    assert "lower the number of steps (--steps)" in one_sentence(capsys, command)
+
+
+def test_latex_into_a_folder_is_one_sentence(tent, tmp_path, capsys):
+    assert main(["latex", tent, "-o", str(tmp_path)]) == 2
+    assert "is a folder" in one_sentence(capsys, "latex")
+    assert main(["latex", tent, "-o", str(tmp_path / "missing" / "m.tex")]) == 2
+    assert "no folder" in one_sentence(capsys, "latex")
+
+
+def test_a_bug_keeps_its_traceback(tent, monkeypatch):
+    import pwl_analysis.cli
+
+    def broken(*args, **kwargs):
+        raise ValueError("an internal error, not the user's")
+
+    monkeypatch.setattr(pwl_analysis.cli, "load_model", broken)
+    with pytest.raises(ValueError, match="internal error"):
+        main(["cycles", tent])
+
+
+def test_a_second_analyze_into_the_same_folder_fails_at_once(tent, tmp_path, capsys):
+    from pwl_analysis._folders import output_lock
+
+    with output_lock(tmp_path / "a"):
+        assert main(["analyze", tent, "--out", str(tmp_path / "a")]) == 2
+    assert "another pwl-analysis process is writing" in one_sentence(capsys, "analyze")
+    assert not (tmp_path / "a").exists()
+
+
+def test_ctrl_c_in_any_command_exits_130_without_traceback(tent, monkeypatch, capsys):
+    import pwl_analysis.cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pwl_analysis.cli, "load_model", interrupted)
+    assert main(["cycles", tent]) == 130
+    assert capsys.readouterr().err == "\npwl-analysis cycles: interrupted\n"

@@ -1,6 +1,8 @@
 """The end-to-end ``pwl-analysis run`` command on a small budget."""
 
 import json
+import shutil
+from pathlib import Path
 
 import matplotlib.image
 import networkx as nx
@@ -99,3 +101,169 @@ def test_ecg_is_a_built_in_source_recorded_by_name():
     series = load_series("ecg", test_fraction=0.2)
     assert series.source == "ecg" and series.train.shape[1] == 5
     assert series.train.shape[0] + series.test.shape[0] == 20_000
+
+
+# ---- output folders, interruptions and budgets (issue 11) ----------------------------------
+
+TINY = ["--epochs", "1", "--M", "6", "--P", "1", "--max-period", "2", "--no-progress"]
+
+
+def run(out, *extra):
+    return main(["run", "lorenz63", "--out", str(out), *TINY, *extra])
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Training that fails the test if it starts: the options must be refused before."""
+    import training.loop
+
+    def train(*args, **kwargs):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(training.loop, "train", train)
+
+
+def test_overwrite_refuses_a_folder_that_is_not_a_report_and_keeps_its_files(
+    tmp_path, capsys, no_training
+):
+    out = tmp_path / "X"
+    (out / "src").mkdir(parents=True)
+    (out / "src" / "a.py").write_text("c")
+    assert run(out, "--overwrite") == 2
+    err = capsys.readouterr().err
+    assert "not a run report folder" in err and err.count("\n") == 1
+    assert (out / "src" / "a.py").read_text() == "c"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["X"]
+
+
+@pytest.mark.parametrize("folder", [".", "..", "~", "/"])
+def test_current_home_root_and_parent_folders_are_never_report_folders(
+    tmp_path, monkeypatch, capsys, no_training, folder
+):
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    assert run(Path(folder).expanduser(), "--overwrite") == 2
+    err = capsys.readouterr().err
+    assert "give a new folder" in err and err.count("\n") == 1
+    assert list(work.iterdir()) == [] and [p.name for p in tmp_path.iterdir()] == ["work"]
+
+
+def test_max_period_is_checked_before_training(tmp_path, capsys, no_training):
+    assert run(tmp_path / "r", "--max-period", "1000000") == 2
+    assert "lower --max-period" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_second_run_into_the_same_folder_fails_at_once(tmp_path, capsys, no_training):
+    from pwl_analysis._folders import output_lock
+
+    out = tmp_path / "r"
+    with output_lock(out):  # a first run holding the folder
+        assert run(out) == 2
+    err = capsys.readouterr().err
+    assert "another pwl-analysis process is writing" in err and err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_files_that_appear_during_the_run_are_kept_and_the_report_goes_beside(
+    tmp_path, capsys, monkeypatch
+):
+    import training.loop
+
+    out = tmp_path / "r"
+    train = training.loop.train
+
+    def train_while_someone_writes(config, folder, **kwargs):
+        result = train(config, folder, **kwargs)
+        out.mkdir()
+        (out / "notes.txt").write_text("mine")
+        return result
+
+    monkeypatch.setattr(training.loop, "train", train_while_someone_writes)
+    assert run(out) == 2
+    err = capsys.readouterr().err
+    assert "left as it is" in err and err.count("\n") == 1
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+    (beside,) = tmp_path.glob("r.new-*")
+    assert str(beside) in err and (beside / "report.md").is_file()
+    assert load_model(beside / "run").M == 6
+
+
+def test_overwrite_replaces_an_earlier_report_of_run(report, tmp_path, capsys):
+    out = tmp_path / "copy"
+    shutil.copytree(report, out)
+    (out / "report.md").write_text("old")
+    assert run(out, "--overwrite") == 0
+    assert "## Training" in (out / "report.md").read_text()
+    assert json.loads((out / ".pwl-analysis").read_text())["kind"] == "run report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy"]
+
+
+def test_ctrl_c_keeps_the_checkpoint_and_says_how_to_resume(tmp_path, capsys, monkeypatch):
+    import training.loop
+
+    run_epoch, calls = training.loop._run_epoch, []
+
+    def interrupted_in_the_second_epoch(*args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return run_epoch(*args)
+
+    monkeypatch.setattr(training.loop, "_run_epoch", interrupted_in_the_second_epoch)
+    out = tmp_path / "r"
+    assert run(out, "--epochs", "2") == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert f"Continue with: pwl-analysis run lorenz63 --out {out} --resume" in err
+    kept = tmp_path / "r.run"
+    assert (kept / "checkpoint.npz").is_file() and not out.exists()
+    monkeypatch.setattr(training.loop, "_run_epoch", run_epoch)
+    assert main(["run", "lorenz63", "--out", str(out), "--resume", "--no-progress"]) == 0
+    assert not kept.exists() and (out / "report.md").is_file()
+    assert json.loads((out / "run" / "metrics.json").read_text())["epochs"] == 2
+
+
+def test_a_failed_analysis_keeps_the_trained_model_for_resume(tmp_path, capsys, monkeypatch):
+    import pwl_analysis.analysis
+    from pwl_analysis.words import SearchTooLargeError
+
+    analyze = pwl_analysis.analysis.analyze
+
+    def over_budget(*args, **kwargs):
+        raise SearchTooLargeError("too many region words: lower the period")
+
+    monkeypatch.setattr(pwl_analysis.analysis, "analyze", over_budget)
+    out = tmp_path / "r"
+    assert run(out) == 2
+    err = capsys.readouterr().err
+    assert f"the trained model is kept in {tmp_path / 'r.run'}" in err and err.count("\n") == 1
+    monkeypatch.setattr(pwl_analysis.analysis, "analyze", analyze)
+    assert run(out, "--resume") == 2  # training options are the stored ones
+    assert "do not combine it with --M, --P, --epochs" in capsys.readouterr().err
+    assert main(["run", "--out", str(out), "--resume", "--max-period", "1", "--no-progress"]) == 0
+    assert load_model(out / "run").M == 6
+
+
+def test_a_fresh_run_does_not_train_over_a_kept_one(tmp_path, capsys, no_training):
+    (tmp_path / "r.run").mkdir()
+    assert run(tmp_path / "r") == 2
+    assert "continue it with --resume" in capsys.readouterr().err
+
+
+def test_resume_from_a_corrupt_checkpoint_is_one_sentence(tmp_path, capsys):
+    from training.config import TrainConfig
+
+    folder = tmp_path / "r.run"
+    folder.mkdir()
+    config = TrainConfig.fast(M=6, P=1, epochs=1, length=2000)
+    (folder / "config.json").write_text(json.dumps(config.to_dict()))
+    (folder / "checkpoint.npz").write_bytes(b"PK\x03\x04 not a zip archive")
+    assert main(["train", "--resume", str(folder), "--no-progress"]) == 2
+    assert main(["run", "--out", str(tmp_path / "r"), "--resume", "--no-progress"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and all("is not a readable training checkpoint" in e for e in err)
+    (folder / "config.json").write_text("{broken")
+    assert main(["train", "--resume", str(folder), "--no-progress"]) == 2
+    assert "is not a valid training configuration" in capsys.readouterr().err

@@ -241,3 +241,15 @@ def test_cli_reports_bad_sweep_input_in_one_sentence(tmp_path, capsys):
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith("pwl-analysis sweep: error: no sweep configuration")
     assert err[1] == "pwl-analysis sweep: error: unknown training option(s) in the sweep: PP"
+
+
+def test_a_sweep_with_failed_runs_exits_nonzero_after_writing_its_table(
+    tmp_path, scheduler, lorenz, capsys
+):
+    config = tmp_path / "bad.json"
+    config.write_text(json.dumps(tiny({"P": [8, 9]}, lorenz).to_dict()))  # P > M = 6: both fail
+    out = tmp_path / "sweep"
+    argv = ["sweep", str(config), "--scheduler", scheduler, "--out", str(out), "--no-progress"]
+    assert main(argv) == 1
+    assert [row["status"] for row in read_table(out / "results.csv")] == ["failed", "failed"]
+    assert "2 of 2 runs failed" in capsys.readouterr().err

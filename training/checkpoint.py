@@ -11,49 +11,29 @@ A run folder holds
 - ``metrics.json`` and ``loss.png``.
 
 Everything is npz or JSON: readable without torch and free of pickled code.  Each file is
-written to a temporary name in the same folder and moved into place with :func:`os.replace`,
-so a crash or Ctrl-C never leaves a half-written file and never loses the previous version.
+written by :func:`pwl_analysis._atomic.write_atomically` (a temporary name in the same folder,
+flushed to disk, then :func:`os.replace`), so a crash or Ctrl-C never leaves a half-written
+file and never loses the previous version.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import os
-import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from pwl_analysis._atomic import write_atomically
+from pwl_analysis.errors import UserInputError
 from pwl_analysis.loading import RUN_CHECKPOINT
 
 TRAINING_STATE = "checkpoint.npz"
 CONFIG = "config.json"
 METRICS = "metrics.json"
 LOSS_PLOT = "loss.png"
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write bytes to ``path`` through a temporary file and :func:`os.replace`."""
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
@@ -71,6 +51,29 @@ def read_npz(path: Path) -> dict[str, np.ndarray]:
     """All arrays of an npz file, refusing pickled objects."""
     with np.load(path, allow_pickle=False) as archive:
         return {key: archive[key] for key in archive.files}
+
+
+def load_config(run_dir: Path):
+    """The :class:`~training.config.TrainConfig` stored in ``run_dir/config.json``.
+
+    Raises
+    ------
+    FileNotFoundError
+        No ``config.json``: not a training run.
+    UserInputError
+        A ``config.json`` that is not a valid configuration.
+    """
+    from training.config import TrainConfig
+
+    path = Path(run_dir) / CONFIG
+    if not path.is_file():
+        raise FileNotFoundError(f"{run_dir} has no {CONFIG}: not a training run")
+    try:
+        return TrainConfig.from_dict(json.loads(path.read_text()))
+    except UserInputError:
+        raise
+    except (ValueError, TypeError, AttributeError) as error:  # the file's contents, not a bug
+        raise UserInputError(f"{path} is not a valid training configuration ({error})") from error
 
 
 @dataclass(frozen=True)
@@ -164,7 +167,16 @@ def load_state(run_dir: Path) -> TrainingState:
     path = Path(run_dir) / TRAINING_STATE
     if not path.exists():
         raise FileNotFoundError(f"{run_dir} has no {TRAINING_STATE} to resume from")
-    arrays = read_npz(path)
+    try:
+        return _state_from_arrays(read_npz(path))
+    except (zipfile.BadZipFile, EOFError, ValueError, KeyError, TypeError) as error:
+        raise UserInputError(
+            f"{path} is not a readable training checkpoint ({type(error).__name__}: {error}); "
+            "start a new run instead of resuming"
+        ) from error
+
+
+def _state_from_arrays(arrays: dict[str, np.ndarray]) -> TrainingState:
     counters = json.loads(str(arrays["counters"]))
     return TrainingState(
         weights={k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith("weights.")},

@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pwl_analysis.errors import UserInputError
+
 #: command-line option -> TrainConfig field, for the options that override the recipe
 _OPTIONS = {
     "M": (int, "latent units"),
@@ -76,11 +78,11 @@ def _train_command(args: argparse.Namespace) -> None:
 
     progress = not args.no_progress
     if args.resume is None and args.out is None:
-        raise ValueError("--out RUN_DIR is required (or --resume RUN_DIR)")
+        raise UserInputError("--out RUN_DIR is required (or --resume RUN_DIR)")
     run_dir = args.resume or args.out
     given = [name for name in _OPTIONS if getattr(args, name) is not None]
     if args.resume and (given or args.out):
-        raise ValueError(
+        raise UserInputError(
             "--resume continues with the run's stored options; do not combine it with "
             + ", ".join(["--out"] * bool(args.out) + [f"--{name}" for name in given])
         )
@@ -90,7 +92,7 @@ def _train_command(args: argparse.Namespace) -> None:
         else:
             result = train(_config(args), args.out, progress=progress)
     except FileExistsError as error:
-        raise ValueError(str(error)) from error
+        raise UserInputError(str(error)) from error
     except DivergenceError as error:
         print(f"pwl-analysis train: {error}", file=sys.stderr)
         sys.exit(1)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
 
+from pwl_analysis.errors import UserInputError
 from training.recurrence import Forcing
 
 
@@ -69,19 +70,19 @@ class TrainConfig:
 
     def __post_init__(self):
         if (self.system is None) == (self.data_path is None):
-            raise ValueError("give exactly one of system and data_path")
+            raise UserInputError("give exactly one of system and data_path")
         if not 0 <= self.P <= self.M:
-            raise ValueError(
+            raise UserInputError(
                 f"P = {self.P} piecewise-linear units must be between 0 and M = {self.M}"
             )
         positive = ("M", "epochs", "batches_per_epoch", "batch_size", "seq_len", "checkpoint_every")
         for name in positive:
             if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+                raise UserInputError(f"{name} must be at least 1, got {getattr(self, name)}")
         if not 0 < self.lr_end <= self.lr_start:
-            raise ValueError(f"need 0 < lr_end ≤ lr_start, got {self.lr_end}, {self.lr_start}")
+            raise UserInputError(f"need 0 < lr_end ≤ lr_start, got {self.lr_end}, {self.lr_start}")
         if self.noise < 0 or self.grad_clip < 0:
-            raise ValueError("noise and grad_clip must be non-negative")
+            raise UserInputError("noise and grad_clip must be non-negative")
         Forcing(self.forcing_interval, self.alpha)  # validates τ and α
 
     @property
@@ -139,7 +140,7 @@ class TrainConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise ValueError(f"unknown training option(s): {', '.join(unknown)}")
+            raise UserInputError(f"unknown training option(s): {', '.join(unknown)}")
         return cls(**values)
 
     def __repr__(self) -> str:

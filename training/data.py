@@ -19,8 +19,10 @@ from pathlib import Path
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from pwl_analysis.errors import UserInputError
 
-class DataError(ValueError):
+
+class DataError(UserInputError):
     """A time series that cannot be used for training."""
 
 

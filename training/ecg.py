@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from pwl_analysis.errors import UserInputError
+
 
 def delay_embedding(signal, dimension: int, lag: int) -> np.ndarray:
     """Rows (s_t, s_{t+lag}, …, s_{t+(dimension−1)·lag}), shape (T − (dimension−1)·lag, dimension).
@@ -25,12 +27,12 @@ def delay_embedding(signal, dimension: int, lag: int) -> np.ndarray:
     """
     signal = np.asarray(signal, dtype=np.float64)
     if signal.ndim != 1:
-        raise ValueError(f"the signal must be one-dimensional, got shape {signal.shape}")
+        raise UserInputError(f"the signal must be one-dimensional, got shape {signal.shape}")
     if dimension < 1 or lag < 1:
-        raise ValueError(f"need dimension ≥ 1 and lag ≥ 1, got {dimension} and {lag}")
+        raise UserInputError(f"need dimension ≥ 1 and lag ≥ 1, got {dimension} and {lag}")
     rows = signal.size - (dimension - 1) * lag
     if rows < 1:
-        raise ValueError(f"a signal of {signal.size} samples is too short for this embedding")
+        raise UserInputError(f"a signal of {signal.size} samples is too short for this embedding")
     return np.stack([signal[i * lag : i * lag + rows] for i in range(dimension)], axis=1)
 
 

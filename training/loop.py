@@ -13,7 +13,6 @@ always holds the last good, resumable checkpoint.
 
 from __future__ import annotations
 
-import json
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -358,8 +357,4 @@ def resume(run_dir: str | Path, progress: bool = True) -> TrainResult:
     are restored, so an interrupted run continues exactly as if it had not been stopped.
     """
     run_dir = Path(run_dir)
-    config_path = run_dir / checkpoint.CONFIG
-    if not config_path.exists():
-        raise FileNotFoundError(f"{run_dir} has no {checkpoint.CONFIG}: not a training run")
-    config = TrainConfig.from_dict(json.loads(config_path.read_text()))
-    return train(config, run_dir, progress=progress, resume=True)
+    return train(checkpoint.load_config(run_dir), run_dir, progress=progress, resume=True)

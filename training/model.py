@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from pwl_analysis.errors import UserInputError
 from pwl_analysis.pwl_map import PWLMap
 from training import recurrence
 from training.recurrence import Forcing
@@ -73,9 +74,9 @@ class ALRNN(nn.Module):
     def __init__(self, M: int, P: int, N: int, seed: int = 0):
         super().__init__()
         if not 0 <= P <= M:
-            raise ValueError(f"P = {P} piecewise-linear units is out of range 0…M = 0…{M}")
+            raise UserInputError(f"P = {P} piecewise-linear units is out of range 0…M = 0…{M}")
         if not 1 <= N <= M:
-            raise ValueError(f"N = {N} observed dimensions need 1 ≤ N ≤ M = {M} latent units")
+            raise UserInputError(f"N = {N} observed dimensions need 1 ≤ N ≤ M = {M} latent units")
         self.M, self.P, self.N = M, P, N
         weights = _initial_weights(M, N, np.random.default_rng(seed))
         for name, value in weights.items():

@@ -37,6 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pwl_analysis.errors import UserInputError
+
 
 @dataclass(frozen=True)
 class Forcing:
@@ -47,9 +49,11 @@ class Forcing:
 
     def __post_init__(self):
         if int(self.interval) != self.interval or self.interval < 1:
-            raise ValueError(f"forcing interval τ must be a positive integer, got {self.interval}")
+            raise UserInputError(
+                f"forcing interval τ must be a positive integer, got {self.interval}"
+            )
         if not 0.0 <= self.alpha <= 1.0:
-            raise ValueError(f"GTF weight α must be in [0, 1], got {self.alpha}")
+            raise UserInputError(f"GTF weight α must be in [0, 1], got {self.alpha}")
 
     def __repr__(self) -> str:
         return f"Forcing(τ={self.interval}, α={self.alpha})"

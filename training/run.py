@@ -2,28 +2,44 @@
 
     pwl-analysis run lorenz63 --out report_lorenz      # also: rossler, ecg, --data FILE
 
-1. train an AL-RNN with the built-in fast recipe (:func:`training.train`),
+1. train an AL-RNN with the built-in fast recipe (:func:`training.train`) in ``OUT.run``, a
+   folder beside the report folder that keeps the checkpoint whatever happens next,
 2. analyse the trained map (:func:`pwl_analysis.analysis.analyze`),
-3. write ``report.md`` (:func:`pwl_analysis.report.write_report`).
+3. write ``report.md`` (:func:`pwl_analysis.report.write_report`),
 
-The report folder is built in a temporary sibling folder and renamed into place at the end,
-so a failed or interrupted run leaves an existing report untouched; an existing report is
-replaced only with ``--overwrite``.
+then move the training run into the report as ``run/`` and rename the report folder into place
+(:mod:`pwl_analysis._folders`).  Every option is checked before training.  An existing folder is
+replaced only with ``--overwrite`` and only if it is a report written by ``run`` (it carries the
+``.pwl-analysis`` marker); files that appear in it during the run are never deleted (the new
+report is kept beside it instead); a lock stops two runs writing one folder.  After Ctrl-C or a
+failed analysis the trained model stays in ``OUT.run`` and ``--resume`` continues from it.
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from pwl_analysis._folders import (
+    OutputChangedError,
+    check_output,
+    output_lock,
+    swap_into_place,
+    write_marker,
+)
+from pwl_analysis.errors import UserInputError
+from pwl_analysis.words import SearchTooLargeError
 from training.data import RECORDINGS, SYSTEMS
 
 #: Built-in sources: the simulated systems and the recorded series (the ECG delay embedding).
 SOURCES = (*SYSTEMS, *RECORDINGS)
 RUN_FOLDER, ANALYSIS_FOLDER = "run", "analysis"
+#: The ``kind`` in the marker of a report folder: ``--overwrite`` replaces only this kind.
+REPORT_KIND = "run report"
 
 
 @dataclass(frozen=True)
@@ -39,7 +55,14 @@ class PipelineResult:
         return f"PipelineResult(report at {self.report})\n{self.analysis!r}"
 
 
-def _config(source: str | None, data: str | None, overrides: dict):
+def training_folder(out: str | Path) -> Path:
+    """Where ``run`` trains for the report folder ``out``: ``OUT.run`` beside it."""
+    out = Path(out)
+    out = out.resolve() if out.name in ("", "..") else out
+    return out.parent / f"{out.name}.run"
+
+
+def _fresh_config(source: str | None, data: str | None, overrides: dict):
     from training.config import TrainConfig
 
     if data is not None:
@@ -48,26 +71,69 @@ def _config(source: str | None, data: str | None, overrides: dict):
             raise FileNotFoundError(f"no data file at {path}")
         return TrainConfig.fast().replace(system=None, data_path=str(path.resolve()), **overrides)
     if source not in SOURCES:
-        raise ValueError(f"unknown system {source!r}: choose one of {', '.join(SOURCES)}")
+        raise UserInputError(f"unknown system {source!r}: choose one of {', '.join(SOURCES)}")
     return TrainConfig.fast(source, **overrides)
 
 
-def _check_output(out: Path, overwrite: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"{out} exists and is not a folder")
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise FileExistsError(f"{out} already holds files: pass --overwrite to replace them")
+def _stored_config(pending: Path, source: str | None, data: str | None, overrides: dict):
+    """The options of the interrupted run in ``pending``, checked against what was given."""
+    from training.checkpoint import TRAINING_STATE, load_config
+
+    if not (pending / TRAINING_STATE).is_file():
+        raise FileNotFoundError(f"no interrupted training run in {pending} to resume")
+    if overrides:
+        given = ", ".join(f"--{name}" for name in sorted(overrides))
+        raise UserInputError(
+            f"--resume continues with the stored training options; do not combine it with {given}"
+        )
+    config = load_config(pending)
+    stored = config.system or config.data_path
+    wanted = source if data is None else str(Path(data).resolve())
+    if (source or data) is not None and wanted != stored:
+        raise UserInputError(f"{pending} was trained on {stored}, not on {wanted}")
+    return config
 
 
-def _swap_into_place(staging: Path, out: Path) -> None:
-    """Rename the finished report folder to ``out``, replacing an old one only at the end."""
-    if out.exists():
-        retired = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old."))
-        out.rename(retired / out.name)
-        staging.rename(out)
-        shutil.rmtree(retired)
-    else:
-        staging.rename(out)
+def _check_fresh(pending: Path) -> None:
+    if pending.exists():
+        raise UserInputError(
+            f"{pending} holds an earlier training run: continue it with --resume, "
+            "or move it away to start afresh"
+        )
+
+
+def _train(config, pending: Path, resume: bool, progress: bool):
+    """Train into ``pending``; a fresh run stopped before its first checkpoint leaves nothing."""
+    from training.checkpoint import TRAINING_STATE
+    from training.loop import train
+
+    try:
+        return train(config, pending, progress=progress, resume=resume)
+    except BaseException:
+        if not resume and not (pending / TRAINING_STATE).exists():
+            shutil.rmtree(pending, ignore_errors=True)  # made by this call, nothing trained yet
+        raise
+
+
+def _analyse_into(staging: Path, trained, name: str, out: Path, max_period, progress: bool):
+    from pwl_analysis.analysis import analyze
+    from pwl_analysis.report import write_report
+
+    if progress:
+        print(f"[2/3] analysing the trained map ({trained.pwl_map()!r})")
+    analysis = analyze(
+        trained.pwl_map(),
+        staging / ANALYSIS_FOLDER,
+        name=name,
+        max_period=max_period,
+        progress=progress,
+    )
+    summary = trained.to_dict() | {"run_dir": str(out / RUN_FOLDER)}
+    write_report(staging, summary, analysis, ANALYSIS_FOLDER)
+    write_marker(staging, REPORT_KIND)
+    if progress:
+        print(f"[3/3] report written to {out / 'report.md'}")
+    return analysis, summary
 
 
 def run_pipeline(
@@ -76,6 +142,7 @@ def run_pipeline(
     *,
     data: str | None = None,
     overwrite: bool = False,
+    resume: bool = False,
     progress: bool = True,
     max_period: int | None = None,
     **overrides,
@@ -85,51 +152,74 @@ def run_pipeline(
     Parameters
     ----------
     source : {"lorenz63", "rossler", "ecg"} or None
-        Built-in data; None when ``data`` is given.
+        Built-in data; None when ``data`` is given (or, with ``resume``, the stored one).
     out : path
-        Report folder (must be empty or absent unless ``overwrite``).
+        Report folder: absent or empty, or with ``overwrite`` a report written by ``run``.
     data : path, optional
         A (T, N) ``.npy`` or ``.csv`` series instead of a built-in source.
     overwrite : bool
-        Replace an existing report folder (only after the new one is complete).
+        Replace an earlier report of ``run`` (only after the new one is complete).
+    resume : bool
+        Continue the training run kept in ``OUT.run`` (after Ctrl-C or a failed analysis)
+        with its stored options, then analyse and report.
     progress : bool
         Progress bars for training and analysis.
     max_period : int, optional
         Largest cycle period analysed (default: cheap for the model's P).
     **overrides
-        Training options (``TrainConfig`` fields), e.g. ``epochs=20``.
+        Training options (``TrainConfig`` fields), e.g. ``epochs=20``; not with ``resume``.
+
+    Raises
+    ------
+    UserInputError
+        A bad option, data file or output folder, before training starts; or, after
+        training, an analysis over its budget (the trained model is kept in ``OUT.run``).
+    OutputChangedError
+        ``out`` changed during the run; the new report was kept beside it (see the message).
+    KeyboardInterrupt
+        The last completed epoch is saved in ``OUT.run``; ``resume=True`` continues.
     """
-    from pwl_analysis.analysis import analyze
-    from pwl_analysis.report import write_report
-    from training.loop import train
+    from pwl_analysis.search import Exhaustive, check_search
 
     out = Path(out)
-    _check_output(out, overwrite)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.new."))
-    try:
-        config = _config(source, data, overrides)
-        name = source or Path(data).stem
+    if max_period is not None:
+        check_search(max_period, Exhaustive())
+    check_output(out, overwrite, REPORT_KIND)
+    pending = training_folder(out)
+    with output_lock(out):
+        checked = check_output(out, overwrite, REPORT_KIND)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if resume:
+            config = _stored_config(pending, source, data, overrides)
+        else:
+            config = _fresh_config(source, data, overrides)
+            _check_fresh(pending)
         if progress:
-            print(f"[1/3] training {config!r}")
-        trained = train(config, staging / RUN_FOLDER, progress=progress)
-        if progress:
-            print(f"[2/3] analysing the trained map ({trained.pwl_map()!r})")
-        analysis = analyze(
-            trained.pwl_map(),
-            staging / ANALYSIS_FOLDER,
-            name=name,
-            max_period=max_period,
-            progress=progress,
-        )
-        summary = trained.to_dict() | {"run_dir": str(out / RUN_FOLDER)}
-        write_report(staging, summary, analysis, ANALYSIS_FOLDER)
-        if progress:
-            print(f"[3/3] report written to {out / 'report.md'}")
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    _swap_into_place(staging, out)
+            print(f"[1/3] training {config!r} in {pending}")
+        trained = _train(config, pending, resume, progress)
+        name = config.system or Path(config.data_path).stem
+        staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.new."))
+        try:
+            analysis, summary = _analyse_into(staging, trained, name, out, max_period, progress)
+        except (UserInputError, SearchTooLargeError) as error:
+            shutil.rmtree(staging)
+            raise UserInputError(
+                f"{error}; the trained model is kept in {pending}: change the option and rerun "
+                "with --resume to analyse it"
+            ) from error
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        pending.rename(staging / RUN_FOLDER)
+        try:
+            swap_into_place(staging, out, checked)
+        except OutputChangedError:
+            raise
+        except BaseException:  # Ctrl-C in the swap: the training run goes back to OUT.run
+            if (staging / RUN_FOLDER).is_dir():
+                (staging / RUN_FOLDER).rename(pending)
+                shutil.rmtree(staging)
+            raise
     analysis = replace(analysis, folder=out / ANALYSIS_FOLDER)
     return PipelineResult(out, out / "report.md", summary, analysis)
 
@@ -142,7 +232,12 @@ def add_run_command(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("system", nargs="?", help=f"built-in data: {', '.join(SOURCES)}")
     parser.add_argument("--data", metavar="FILE", help="(T, N) .npy or .csv instead of a system")
     parser.add_argument("--out", help="report folder (default: report_<system>)")
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing report")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace an earlier report of run (only that)"
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="continue the training kept in OUT.run, then report"
+    )
     parser.add_argument("--epochs", type=int, help="training epochs (default: the recipe's)")
     parser.add_argument("--M", type=int, help="latent units")
     parser.add_argument("--P", type=int, help="piecewise-linear units")
@@ -152,18 +247,47 @@ def add_run_command(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=_run_command)
 
 
-def _run_command(args: argparse.Namespace) -> None:
-    if (args.system is None) == (args.data is None):
-        raise ValueError("give exactly one of a system name and --data FILE")
+def _resume_hint(args: argparse.Namespace, out: str) -> str:
+    source = args.system or (f"--data {args.data}" if args.data else "")
+    return " ".join(["pwl-analysis run", source, f"--out {out}", "--resume"]).replace("  ", " ")
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    from training.checkpoint import TRAINING_STATE
+    from training.loop import DivergenceError
+
+    if args.system is not None and args.data is not None:
+        raise UserInputError("give exactly one of a system name and --data FILE")
+    if not args.resume and args.system is None and args.data is None:
+        raise UserInputError("give exactly one of a system name and --data FILE")
+    if args.out is None and args.system is None and args.data is None:
+        raise UserInputError("--resume needs the report folder: --out DIR")
     options = {"epochs": args.epochs, "M": args.M, "P": args.P, "seed": args.seed}
     out = args.out or f"report_{args.system or Path(args.data).stem}"
-    result = run_pipeline(
-        args.system,
-        out,
-        data=args.data,
-        overwrite=args.overwrite,
-        progress=not args.no_progress,
-        max_period=args.max_period,
-        **{k: v for k, v in options.items() if v is not None},
-    )
+    pending = training_folder(out)
+    try:
+        result = run_pipeline(
+            args.system,
+            out,
+            data=args.data,
+            overwrite=args.overwrite,
+            resume=args.resume,
+            progress=not args.no_progress,
+            max_period=args.max_period,
+            **{k: v for k, v in options.items() if v is not None},
+        )
+    except KeyboardInterrupt:
+        if (pending / TRAINING_STATE).is_file():
+            message = (
+                f"interrupted; the last completed epoch is saved in {pending}. "
+                f"Continue with: {_resume_hint(args, out)}"
+            )
+        else:
+            message = "interrupted before training started; nothing was written"
+        print(f"\npwl-analysis run: {message}", file=sys.stderr)
+        return 130
+    except DivergenceError as error:
+        print(f"pwl-analysis run: {error}; the run is kept in {pending}", file=sys.stderr)
+        return 1
     print(result)
+    return 0
