@@ -12,6 +12,7 @@ from pwl_analysis.pwl_map import ModelError, PWLMap, Region
 from pwl_analysis.return_map import ReturnMapFixedPoint, return_map_fixed_point, section_crossings
 from pwl_analysis.search import Exhaustive, Scyfi, find_cycles
 from pwl_analysis.seeded import CertifiedCycle, TrajectorySeeded
+from pwl_analysis.stability import Stability, StabilityKind
 from pwl_analysis.sweep import SweepConfig, SweepResult
 from pwl_analysis.symbolic import SymbolicSequence, symbolic_sequence
 from pwl_analysis.topology import Topology, graph_topology
@@ -35,6 +36,8 @@ __all__ = [
     "Scyfi",
     "SearchTooLargeError",
     "SectionCoding",
+    "Stability",
+    "StabilityKind",
     "SweepConfig",
     "SweepResult",
     "SymbolicSequence",

@@ -39,7 +39,7 @@ CODINGS = {"lorenz": lorenz_coding, "rossler": rossler_coding}
 
 
 def _cycle_table(result: CycleSet, coarse: list[str] | None) -> str:
-    lines = [f"{'period':>6}  {'regions':<32} {'stability':<16} {'max|λ|':>10}  point z_0"]
+    lines = [f"{'period':>6}  {'regions':<32} {'stability':<24} {'max|λ|':>10}  point z_0"]
     if coarse is not None:
         lines[0] = f"{'coarse':<12} {lines[0]}"
     for i, cycle in enumerate(result):
@@ -49,7 +49,7 @@ def _cycle_table(result: CycleSet, coarse: list[str] | None) -> str:
         more = ", …" if cycle.points.shape[1] > 4 else ""
         name = "" if coarse is None else f"{coarse[i] or '-':<12} "
         lines.append(
-            f"{name}{cycle.period:>6}  {word:<32} {cycle.stability:<16} "
+            f"{name}{cycle.period:>6}  {word:<32} {cycle.stability:<24} "
             f"{cycle.spectral_radius:>10.5g}  ({head}{more})"
         )
     for degenerate in result.degenerate:

@@ -53,7 +53,7 @@ def _fixed_point_attributes(m: PWLMap, index: int, real: dict[int, Cycle]) -> di
         return {
             "fixed_point": cycle.points[0].tolist(),
             "fixed_point_kind": "real",
-            "fixed_point_stability": cycle.stability,
+            "fixed_point_stability": str(cycle.stability),
         }
     lhs = np.eye(m.M) - m.jacobians[index]
     if np.linalg.cond(lhs) > _SINGULAR_CONDITION:
@@ -62,7 +62,7 @@ def _fixed_point_attributes(m: PWLMap, index: int, real: dict[int, Cycle]) -> di
     return {
         "fixed_point": np.linalg.solve(lhs, m.h).tolist(),
         "fixed_point_kind": "virtual",
-        "fixed_point_stability": classify(multipliers, lambda: m.exact_region_jacobian(index)),
+        "fixed_point_stability": str(classify(multipliers, lambda: m.exact_region_jacobian(index))),
     }
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import sympy
 
 from pwl_analysis import _exact
+from pwl_analysis.stability import Stability
 
 
 def _complex_pairs(values: np.ndarray) -> list[list[float]]:
@@ -42,9 +43,9 @@ class Cycle:
         Monodromy matrix Π = J_{d_{k-1}} ⋯ J_{d_0}.
     multipliers : ndarray of complex, shape (M,)
         Eigenvalues of Π (Floquet multipliers), sorted by decreasing modulus.
-    stability : str
-        ``"stable|unstable|saddle|marginal"`` + ``" node|focus"`` (see
-        :mod:`pwl_analysis.stability`).
+    stability : Stability
+        Kind (attracting/repelling node or focus, saddle, flip saddle, saddle-focus,
+        marginal), index and multiplier moduli (see :mod:`pwl_analysis.stability`).
     on_boundary : bool
         True when some point has a piecewise-linear coordinate exactly 0 (it lies on a
         switching boundary; the map is continuous there, the orbit is reported once).
@@ -56,13 +57,13 @@ class Cycle:
     exact_points: sympy.Matrix
     jacobian: np.ndarray
     multipliers: np.ndarray
-    stability: str
+    stability: Stability
     on_boundary: bool
 
     @property
     def stable(self) -> bool:
         """All multipliers strictly inside the unit circle."""
-        return self.stability.startswith("stable")
+        return self.stability.stable
 
     @property
     def spectral_radius(self) -> float:
@@ -102,7 +103,7 @@ class Cycle:
                 [str(x) for x in self.exact_points.row(j)] for j in range(self.period)
             ],
             "multipliers": _complex_pairs(self.multipliers),
-            "stability": self.stability,
+            "stability": self.stability.to_dict(),
             "stable": self.stable,
             "on_boundary": self.on_boundary,
         }
@@ -119,7 +120,7 @@ class VirtualFixedPoint:
     point: np.ndarray
     exact_point: sympy.Matrix
     multipliers: np.ndarray
-    stability: str
+    stability: Stability
 
     def __repr__(self) -> str:
         return f"VirtualFixedPoint(of Ω_{self.region}: {self.stability})"
@@ -130,7 +131,7 @@ class VirtualFixedPoint:
             "point": self.point.tolist(),
             "exact_point": [str(x) for x in self.exact_point],
             "multipliers": _complex_pairs(self.multipliers),
-            "stability": self.stability,
+            "stability": self.stability.to_dict(),
         }
 
 

@@ -173,7 +173,7 @@ class CertifiedCycle(Cycle):
                 "precision": self.precision,
             },
             "multipliers": [[float(v.real), float(v.imag)] for v in self.multipliers],
-            "stability": self.stability,
+            "stability": self.stability.to_dict(),
             "stable": self.stable,
             "on_boundary": self.on_boundary,
         }

@@ -1,21 +1,34 @@
-"""Stability of fixed points and cycles from their multipliers.
+"""Stability of fixed points and cycles from their multipliers, in the standard terms.
 
 A k-cycle of a piecewise-linear map has the monodromy (cycle) Jacobian
-Π = J_{d_{k-1}} ⋯ J_{d_1} J_{d_0}; its eigenvalues λ are the Floquet multipliers.  The cycle
-is
+Π = J_{d_{k-1}} ⋯ J_{d_1} J_{d_0}; its eigenvalues λ are the Floquet multipliers.  The
+*index* of the cycle is the number of unstable directions, #{λ : |λ| > 1} (with
+multiplicity), and its kind is
 
-- *stable* when every |λ| < 1, *unstable* (a repeller) when every |λ| > 1,
-- a *saddle* when some |λ| < 1 and some |λ| > 1,
-- *marginal* when some |λ| = 1 exactly,
+- an *attracting node* / *attracting focus* when every |λ| < 1 (index 0),
+- a *repelling node* / *repelling focus* when every |λ| > 1 (index M),
+- a *saddle* when some |λ| < 1 and some |λ| > 1, all λ real and every unstable real λ
+  positive; a *flip saddle* when some unstable real multiplier is negative (the unstable
+  manifold flips side at every turn: λ < −1); a *saddle-focus* when some multiplier is
+  non-real,
+- *marginal* when some |λ| = 1 exactly (decided exactly, see below),
 
-and a *focus* (rather than a node) when some multiplier is non-real.
+"focus" meaning that some multiplier is non-real, "node" that all are real (Kuznetsov 2004,
+§2.2 and §3.3; a saddle-node is a bifurcation, never a kind of orbit).
 
 Marginality is decided exactly whenever the floats cannot: if a float multiplier lies within
 ``MARGINAL_SCREEN`` of the unit circle, the characteristic polynomial of the exact rational Π
 is tested for roots on the unit circle with a Sturm count (see :func:`has_unit_root`).
+
+References
+----------
+Kuznetsov, Yu. A. (2004). Elements of Applied Bifurcation Theory, 3rd ed. Springer.
 """
 
 from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
 
 import numpy as np
 from sympy import QQ, Poly, Symbol
@@ -26,7 +39,75 @@ from sympy.polys.matrices import DomainMatrix
 #: margin for the products met in practice, and the exact test costs little when it triggers.
 MARGINAL_SCREEN = 1e-6
 
-STABLE, UNSTABLE, SADDLE, MARGINAL = "stable", "unstable", "saddle", "marginal"
+
+class StabilityKind(enum.Enum):
+    """The kind of a fixed point or cycle, by its multipliers (see the module docstring)."""
+
+    ATTRACTING_NODE = "attracting node"
+    ATTRACTING_FOCUS = "attracting focus"
+    REPELLING_NODE = "repelling node"
+    REPELLING_FOCUS = "repelling focus"
+    SADDLE = "saddle"
+    FLIP_SADDLE = "flip saddle"
+    SADDLE_FOCUS = "saddle-focus"
+    MARGINAL = "marginal"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+_SADDLES = (StabilityKind.SADDLE, StabilityKind.FLIP_SADDLE, StabilityKind.SADDLE_FOCUS)
+
+
+@dataclass(frozen=True)
+class Stability:
+    """Kind, index and multiplier moduli of a fixed point or cycle.
+
+    Attributes
+    ----------
+    kind : StabilityKind
+    index : int
+        Number of unstable directions, #{λ : |λ| > 1}.
+    moduli : tuple of float
+        |λ| of every multiplier, in decreasing order.
+
+    Examples
+    --------
+    The Lozi map's fixed point in x > 0 has the multipliers (−1.7 ± √4.89) / 2:
+
+    >>> import numpy as np
+    >>> s = classify(np.array([-1.9557, 0.2557]))
+    >>> str(s), s.index, s.stable
+    ('flip saddle (index 1)', 1, False)
+    """
+
+    kind: StabilityKind
+    index: int
+    moduli: tuple[float, ...]
+
+    @property
+    def stable(self) -> bool:
+        """Every multiplier strictly inside the unit circle."""
+        return self.kind in (StabilityKind.ATTRACTING_NODE, StabilityKind.ATTRACTING_FOCUS)
+
+    @property
+    def saddle(self) -> bool:
+        """Some multipliers inside and some outside the unit circle, none on it."""
+        return self.kind in _SADDLES
+
+    def __str__(self) -> str:
+        return f"{self.kind.value} (index {self.index})" if self.index else self.kind.value
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def _latex(self, printer=None) -> str:
+        return rf"\text{{{self}}}"
+
+    def to_dict(self) -> dict:
+        """``{"kind": name, "index": n, "moduli": [|λ|, …]}``, JSON-ready."""
+        return {"kind": self.kind.value, "index": self.index, "moduli": list(self.moduli)}
+
 
 _x = Symbol("x")
 _s = Symbol("s")
@@ -63,8 +144,8 @@ def has_unit_root(matrix: DomainMatrix) -> bool:
     return _palindromic_to_trace_polynomial(g.monic().all_coeffs()).count_roots(-2, 2) > 0
 
 
-def classify(multipliers: np.ndarray, exact_jacobian=None) -> str:
-    """Stability class of a cycle from its multipliers.
+def classify(multipliers: np.ndarray, exact_jacobian=None) -> Stability:
+    """Stability of a cycle from its multipliers.
 
     Parameters
     ----------
@@ -75,17 +156,35 @@ def classify(multipliers: np.ndarray, exact_jacobian=None) -> str:
 
     Returns
     -------
-    str
-        ``"stable"``, ``"unstable"``, ``"saddle"`` or ``"marginal"``, followed by
-        ``" focus"`` when a multiplier is non-real and ``" node"`` otherwise (marginal and
-        saddle carry the suffix too).
+    Stability
+        Its kind is decided as in the module docstring; a multiplier near the unit circle
+        that is not exactly on it counts on its float side of 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> str(classify(np.array([1.5 + 0.5j, 1.5 - 0.5j, 0.3])))
+    'saddle-focus (index 2)'
+    >>> str(classify(np.array([0.5, -0.2])))
+    'attracting node'
     """
+    multipliers = np.asarray(multipliers)
     moduli = np.abs(multipliers)
+    order = np.argsort(-moduli, kind="stable")
+    unstable = moduli > 1
+    index = int(unstable.sum())
+    focus = bool(np.any(np.imag(multipliers) != 0))
     near_unit = np.abs(moduli - 1.0) < MARGINAL_SCREEN
     if near_unit.any() and exact_jacobian is not None and has_unit_root(exact_jacobian()):
-        kind = MARGINAL
+        kind = StabilityKind.MARGINAL
+    elif (moduli < 1).all():
+        kind = StabilityKind.ATTRACTING_FOCUS if focus else StabilityKind.ATTRACTING_NODE
+    elif unstable.all():
+        kind = StabilityKind.REPELLING_FOCUS if focus else StabilityKind.REPELLING_NODE
+    elif focus:
+        kind = StabilityKind.SADDLE_FOCUS
+    elif np.any(unstable & (np.real(multipliers) < 0)):
+        kind = StabilityKind.FLIP_SADDLE
     else:
-        # no exact unit root: a near-unit modulus is decided by its side of 1
-        kind = STABLE if (moduli < 1).all() else UNSTABLE if (moduli > 1).all() else SADDLE
-    focus = bool(np.any(np.abs(np.imag(multipliers)) > 0))
-    return f"{kind} {'focus' if focus else 'node'}"
+        kind = StabilityKind.SADDLE
+    return Stability(kind=kind, index=index, moduli=tuple(float(x) for x in moduli[order]))

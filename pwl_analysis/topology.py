@@ -54,7 +54,7 @@ class SymbolicCycle:
         return {
             "regions": list(self.regions),
             "realised": self.realised,
-            "stability": None if self.cycle is None else self.cycle.stability,
+            "stability": None if self.cycle is None else self.cycle.stability.to_dict(),
         }
 
 
