@@ -66,15 +66,21 @@ def _fixed_point_attributes(m: PWLMap, index: int, real: dict[int, Cycle]) -> di
     }
 
 
-def _add_regions(
-    graph: nx.DiGraph,
+def region_attributes(
     m: PWLMap,
     indices,
-    cycles: CycleSet | None,
-    sequence: SymbolicSequence | None,
-) -> None:
+    cycles: CycleSet | None = None,
+    sequence: SymbolicSequence | None = None,
+) -> dict[str, dict]:
+    """Node attributes of the regions ``indices``, keyed by label (see the module docstring).
+
+    ``fixed_point_stability`` is the text of the fixed point's
+    :class:`~pwl_analysis.stability.Stability` (``""`` when there is none); ``occupation`` is
+    present only when a ``sequence`` is given.
+    """
     real = _real_fixed_points(m, cycles)
     occupation = sequence.occupation() if sequence is not None else None
+    nodes = {}
     for index in indices:
         attributes = {
             "index": int(index),
@@ -84,7 +90,19 @@ def _add_regions(
         }
         if occupation is not None:
             attributes["occupation"] = occupation.get(int(index), 0.0)
-        graph.add_node(m.region_label(index), **attributes)
+        nodes[m.region_label(index)] = attributes
+    return nodes
+
+
+def _add_regions(
+    graph: nx.DiGraph,
+    m: PWLMap,
+    indices,
+    cycles: CycleSet | None,
+    sequence: SymbolicSequence | None,
+) -> None:
+    for label, attributes in region_attributes(m, indices, cycles, sequence).items():
+        graph.add_node(label, **attributes)
 
 
 def empirical_graph(m: PWLMap, trajectory, cycles: CycleSet | None = None) -> nx.DiGraph:
