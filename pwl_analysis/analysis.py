@@ -37,6 +37,8 @@ from pwl_analysis.latex import compile_pdf, map_to_latex
 from pwl_analysis.lyapunov import LyapunovSpectrum, lyapunov_spectrum
 from pwl_analysis.orbits import CycleSet
 from pwl_analysis.pwl_map import PWLMap
+from pwl_analysis.rational import Rationalization
+from pwl_analysis.rational import rationalize as to_rationals
 from pwl_analysis.search import Exhaustive
 from pwl_analysis.symbolic import symbolic_sequence
 from pwl_analysis.topology import Topology, graph_topology
@@ -109,6 +111,7 @@ class Analysis:
     exact: Topology
     folder: Path
     files: tuple[str, ...]
+    rationalization: Rationalization | None = None
 
     def summary(self) -> dict[str, str]:
         """Key numbers as text, for the report's summary table."""
@@ -144,6 +147,13 @@ class Analysis:
             "topology_empirical": self.empirical.to_dict(),
             "topology_exact": self.exact.to_dict(),
             "files": list(self.files),
+            "rationalization": None
+            if self.rationalization is None
+            else {
+                "changed": self.rationalization.changed,
+                "total": self.rationalization.total,
+                "largest_change": self.rationalization.largest_change,
+            },
         }
 
 
@@ -167,6 +177,8 @@ def _write_report(analysis: Analysis, m: PWLMap, graphs, orbit, folder: Path) ->
         graph=empirical,
         figure="graph.png",
         summary=analysis.summary(),
+        exact=analysis.rationalization is not None,
+        rationalization=analysis.rationalization,
     )
     files.append(write_atomically(folder / "equations.tex", tex).name)
     if shutil.which("pdflatex"):
@@ -183,6 +195,7 @@ def analyze(
     steps: int = 10_000,
     transient: int = 1_000,
     progress: bool = False,
+    rationalize: bool = False,
 ) -> Analysis:
     """Analyse a model and write the report into the folder ``out`` (created if needed).
 
@@ -199,6 +212,10 @@ def analyze(
         Length of the free run (from z_0 = 0) and of the discarded transient.
     progress : bool
         Show progress bars.
+    rationalize : bool
+        Analyse the map whose weights are the simplest rationals within the float weights'
+        rounding (:func:`pwl_analysis.rational.rationalize`) instead: the floats, and so
+        the free run, are the same; the exact cycles are those of the rational map.
 
     Returns
     -------
@@ -212,6 +229,8 @@ def analyze(
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"output folder {out} exists and is not a folder")
+    rational = to_rationals(m) if rationalize else None
+    m = m if rational is None else rational.map
     K = default_max_period(m) if max_period is None else max_period
     orbit = free_run(m, steps, transient)
     cycles = m.cycles(K, method=Exhaustive(), progress=progress)
@@ -233,6 +252,7 @@ def analyze(
             exact=graph_topology(exact, cycles),
             folder=out,
             files=(),
+            rationalization=rational,
         )
         files = _write_report(draft, m, (empirical, exact), orbit, staging)
         files.append("analysis.json")

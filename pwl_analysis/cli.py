@@ -15,6 +15,7 @@ from pwl_analysis.latex import write_latex
 from pwl_analysis.loading import load_model
 from pwl_analysis.orbits import CycleSet
 from pwl_analysis.pwl_map import ModelError
+from pwl_analysis.rational import rationalize
 from pwl_analysis.search import Exhaustive, Scyfi
 from pwl_analysis.seeded import TrajectorySeeded
 from pwl_analysis.sweep import SweepConfig, sweep
@@ -33,6 +34,8 @@ USER_ERRORS = (
     ValueError,
 )
 
+
+_RATIONALIZE_HELP = "simplest rational weights (within float rounding), analysed exactly"
 
 #: Coarse symbolic codings of long cycles, by the flow the model was trained on.
 CODINGS = {"lorenz": lorenz_coding, "rossler": rossler_coding}
@@ -175,13 +178,18 @@ def _add_graph(commands: argparse._SubParsersAction) -> None:
 
 def _latex_command(args: argparse.Namespace) -> None:
     m = load_model(args.model, P=args.P)
+    rational = rationalize(m) if args.rationalize else None
+    m = m if rational is None else rational.map
     text = m.to_latex(
         name=Path(args.model).stem,
         digits=args.digits,
-        exact=args.exact,
+        exact=args.exact or rational is not None,
         fragment=args.fragment,
         cycles=m.cycles(args.max_period),
+        rationalization=rational,
     )
+    if rational is not None:
+        print(rational.describe() + ("\n" + rational.weights_text() if m.M <= 6 else ""))
     print(f"wrote {write_latex(args.output, text)}")
 
 
@@ -192,6 +200,7 @@ def _add_latex(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--P", type=int, default=None, help="piecewise-linear units (for .pt)")
     parser.add_argument("--fragment", action="store_true", help="body only, for \\input")
     parser.add_argument("--exact", action="store_true", help="coefficients as exact rationals")
+    parser.add_argument("--rationalize", action="store_true", help=_RATIONALIZE_HELP)
     parser.add_argument("--digits", type=int, default=4, help="significant digits (4)")
     parser.add_argument("--max-period", type=int, default=1, help="orbits listed up to (1)")
     parser.set_defaults(run=_latex_command)
@@ -201,6 +210,7 @@ def _analyze_command(args: argparse.Namespace) -> None:
     m = load_model(args.model, P=args.P)
     name = Path(args.model).stem
     options = {"max_period": args.max_period, "steps": args.steps, "transient": args.transient}
+    options["rationalize"] = args.rationalize
     print(analyze(m, args.out, name=name, progress=True, **options))
 
 
@@ -209,6 +219,7 @@ def _add_analyze(commands: argparse._SubParsersAction) -> None:
     _add_run_options(parser)
     parser.add_argument("--out", required=True, help="folder to write the report into")
     parser.add_argument("--max-period", type=int, default=None, help="cycles up to (cheap K)")
+    parser.add_argument("--rationalize", action="store_true", help=_RATIONALIZE_HELP)
     parser.set_defaults(run=_analyze_command)
 
 

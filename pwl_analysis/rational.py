@@ -100,6 +100,13 @@ class Rationalization:
             f"weights change, the largest by {self.largest_change:.2g}."
         )
 
+    def weights_text(self) -> str:
+        """The rational weights, ``A = [[0, 1/2], [1, 17/10]]`` etc., one per line."""
+        return "\n".join(
+            f"{name} = {matrix.to_Matrix().tolist()}".replace("'", "")
+            for name, matrix in zip("AWh", self.map.exact_weights)
+        )
+
     def __repr__(self) -> str:
         return (
             f"Rationalization({self.changed} of {self.total} weights changed, "
@@ -122,7 +129,8 @@ def rationalize(m: PWLMap) -> Rationalization:
     weights = [np.asarray(x, dtype=np.float64) for x in (m.A, m.W, m.h)]
     rational = [np.vectorize(simplest_rational, otypes=[object])(x) for x in weights]
     changes = [
-        abs(r - Fraction(float(x))) for ws, rs in zip(weights, rational)
+        abs(r - Fraction(float(x)))
+        for ws, rs in zip(weights, rational)
         for x, r in zip(ws.ravel(), rs.ravel())
     ]
     return Rationalization(

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pwl_analysis import PWLMap
+from pwl_analysis.cli import main
 from pwl_analysis.rational import rationalize, simplest_rational
 
 from systems import lozi_map
@@ -62,3 +63,14 @@ def test_from_rationals_accepts_a_diagonal():
     m = PWLMap.from_rationals(["1/2"], [["-1"]], [1], P=1)
     assert m.exact_weights[0].to_Matrix() == sympy.Matrix([[sympy.Rational(1, 2)]])
     assert "rational weights" in repr(m)
+
+
+def test_latex_command_rationalizes(tmp_path, capsys):
+    m = lozi_map()
+    np.savez(tmp_path / "lozi.npz", A=m.A, W=m.W, h=m.h, P=1)
+    out = tmp_path / "lozi.tex"
+    assert main(["latex", str(tmp_path / "lozi.npz"), "--rationalize", "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "A = [[0, 1/2], [1, 17/10]]" in printed and "W = [[0, 0], [0, -17/5]]" in printed
+    text = out.read_text()
+    assert "$\\frac{5}{22}$, $\\frac{5}{11}$" in text  # (y, x) of the fixed point x = 5/11
