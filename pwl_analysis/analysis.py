@@ -31,15 +31,18 @@ import networkx as nx
 import numpy as np
 
 from pwl_analysis._atomic import write_atomically
+from pwl_analysis.coarse import CODINGS
 from pwl_analysis.figures import attractor_figure, graph_figure, save_figure
 from pwl_analysis.graph import empirical_graph, exact_graph, write_graph
 from pwl_analysis.latex import compile_pdf, map_to_latex
 from pwl_analysis.lyapunov import LyapunovSpectrum, lyapunov_spectrum
-from pwl_analysis.orbits import CycleSet
+from pwl_analysis.orbits import Cycle, CycleSet
 from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.rational import Rationalization
 from pwl_analysis.rational import rationalize as to_rationals
+from pwl_analysis.roles import RegionRole, region_roles
 from pwl_analysis.search import Exhaustive
+from pwl_analysis.seeded import TrajectorySeeded
 from pwl_analysis.symbolic import symbolic_sequence
 from pwl_analysis.topology import Topology, graph_topology
 
@@ -49,6 +52,9 @@ _WORD_BUDGET = 4096
 _MAX_DEFAULT_PERIOD = 12
 #: The exact graph covers all regions up to this many, else only the visited ones.
 _EXACT_ALL_REGIONS_MAX = 32
+#: The seeded search for long cycles: free-run length and candidate words (a few seconds on
+#: lorenz_m20_p2), and the longest period, a few loops of a flow sampled at Δt = 0.01.
+_LONG_STEPS, _LONG_SEEDS, _LONG_MAX_PERIOD = 30_000, 150, 450
 
 
 def default_max_period(m: PWLMap) -> int:
@@ -112,22 +118,64 @@ class Analysis:
     folder: Path
     files: tuple[str, ...]
     rationalization: Rationalization | None = None
+    long_cycles: CycleSet | None = None
+    coding: str | None = None
+    coarse_words: tuple[str, ...] = ()
+    roles: tuple[RegionRole, ...] = ()
+    dt: float | None = None
+
+    @property
+    def only_fixed_points(self) -> bool:
+        """The complete search up to K found no orbit of period > 1."""
+        return all(c.period == 1 for c in self.cycles)
+
+    def long_cycle_rows(self) -> list[tuple[str, Cycle]]:
+        """(coarse word, cycle) of the seeded cycles longer than the complete search's K."""
+        if self.long_cycles is None:
+            return []
+        words = self.coarse_words or ("",) * len(self.long_cycles)
+        K = self.cycles.max_period
+        return [(w, c) for w, c in zip(words, self.long_cycles) if c.period > K]
 
     def summary(self) -> dict[str, str]:
         """Key numbers as text, for the report's summary table."""
-        return {
+        K = self.cycles.max_period
+        rows = {
             "model": f"{self.name} (M = {self.M}, P = {self.P})",
             "free run": f"{self.steps} steps after a transient of {self.transient}, from z_0 = 0",
-            "orbits": f"{len(self.cycles)} of period <= {self.cycles.max_period} (complete)",
-            "Lyapunov spectrum": ", ".join(f"{x:.4f}" for x in self.lyapunov.exponents[:5])
-            + (", ..." if self.lyapunov.exponents.size > 5 else ""),
+            "orbits": f"{len(self.cycles)} of period <= {K} (complete)",
+        }
+        if self.long_cycles is not None:
+            long = self.long_cycle_rows()
+            periods = f", periods {long[0][1].period}-{long[-1][1].period}" if long else ""
+            rows["long cycles"] = (
+                f"{len(long)} of period {K + 1}-{self.long_cycles.max_period} found by the "
+                f"seeded search{periods} (not a completeness guarantee)"
+            )
+        rows["Lyapunov spectrum"] = _exponents(self.lyapunov.exponents) + " per step"
+        if self.dt is not None:
+            rows["Lyapunov spectrum"] += (
+                f"; {_exponents(self.lyapunov.exponents / self.dt)} per time unit "
+                f"(dt = {self.dt:g})"
+            )
+        rows |= {
             "attractor regions": " ".join(self.empirical.attractor_regions),
             "entropy, empirical graph": f"{self.empirical.graph_entropy:.4f}",
             "entropy, exact graph": f"{self.exact.graph_entropy:.4f}",
-            "entropy, periodic orbits": "n/a"
-            if self.exact.periodic_entropy is None
-            else f"{self.exact.periodic_entropy:.4f} (K = {self.cycles.max_period})",
+            "entropy, periodic orbits": self._periodic_entropy_text(),
         }
+        return rows
+
+    def _periodic_entropy_text(self) -> str:
+        K = self.cycles.max_period
+        if self.only_fixed_points:
+            return (
+                f"not estimated: the only orbits of period <= {K} are fixed points, and "
+                f"(1/K) log N_K would count only them"
+            )
+        if self.exact.periodic_entropy is None:
+            return "n/a"
+        return f"{self.exact.periodic_entropy:.4f} (K = {K})"
 
     def __repr__(self) -> str:
         lines = [f"Analysis of {self.name} → {self.folder}"]
@@ -147,6 +195,11 @@ class Analysis:
             "topology_empirical": self.empirical.to_dict(),
             "topology_exact": self.exact.to_dict(),
             "files": list(self.files),
+            "long_cycles": None if self.long_cycles is None else self.long_cycles.to_dict(),
+            "coding": self.coding,
+            "coarse_words": list(self.coarse_words),
+            "roles": [r.to_dict() for r in self.roles],
+            "dt": self.dt,
             "rationalization": None
             if self.rationalization is None
             else {
@@ -155,6 +208,41 @@ class Analysis:
                 "largest_change": self.rationalization.largest_change,
             },
         }
+
+
+def _exponents(values: np.ndarray) -> str:
+    return ", ".join(f"{x:.4f}" for x in values[:5]) + (", ..." if values.size > 5 else "")
+
+
+def _coding(m: PWLMap, name: str, coding: str | None):
+    """The coarse coding named ``coding``, or the one whose key starts ``name``; (key, coding).
+
+    A model that does not fit its coding (a "lorenz" model without two wing fixed points)
+    gets none: (None, None).
+    """
+    key = coding or next((k for k in CODINGS if name.lower().startswith(k)), None)
+    if key is None or key == "none":
+        return None, None
+    if key not in CODINGS:
+        raise ValueError(f"unknown coding {key!r}; expected one of {sorted(CODINGS)} or 'none'")
+    try:
+        return key, CODINGS[key](m)
+    except ValueError:
+        return None, None
+
+
+def _long_cycles(m: PWLMap, cycles: CycleSet, long_cycles: bool | None, progress: bool):
+    """The seeded search beyond K, when asked, or by default when only fixed points exist."""
+    run = all(c.period == 1 for c in cycles) if long_cycles is None else long_cycles
+    if not run:
+        return None
+    method = TrajectorySeeded(
+        n_steps=_LONG_STEPS, max_seeds=_LONG_SEEDS, min_period=cycles.max_period + 1
+    )
+    try:
+        return m.cycles(_LONG_MAX_PERIOD, method=method, progress=progress)
+    except ValueError:  # the seeded free run diverges
+        return None
 
 
 def _write_report(analysis: Analysis, m: PWLMap, graphs, orbit, folder: Path) -> list[str]:
@@ -196,6 +284,9 @@ def analyze(
     transient: int = 1_000,
     progress: bool = False,
     rationalize: bool = False,
+    long_cycles: bool | None = None,
+    coding: str | None = None,
+    dt: float | None = None,
 ) -> Analysis:
     """Analyse a model and write the report into the folder ``out`` (created if needed).
 
@@ -216,6 +307,16 @@ def analyze(
         Analyse the map whose weights are the simplest rationals within the float weights'
         rounding (:func:`pwl_analysis.rational.rationalize`) instead: the floats, and so
         the free run, are the same; the exact cycles are those of the rational map.
+    long_cycles : bool, optional
+        Run the seeded search (:class:`~pwl_analysis.seeded.TrajectorySeeded`, a few
+        seconds) for cycles of period K+1 … 450; by default only when the complete search
+        finds fixed points alone, as for a model of a flow sampled at a small time step.
+    coding : str, optional
+        ``"lorenz"``, ``"rossler"`` or ``"none"``: the coarse coding naming long cycles and
+        region roles (:mod:`pwl_analysis.coarse`, :mod:`pwl_analysis.roles`); by default the
+        one whose name starts ``name`` (``lorenz63``, ``lorenz_m20_p2``), if it fits.
+    dt : float, optional
+        Time step of the data, for Lyapunov exponents per time unit.
 
     Returns
     -------
@@ -234,6 +335,9 @@ def analyze(
     K = default_max_period(m) if max_period is None else max_period
     orbit = free_run(m, steps, transient)
     cycles = m.cycles(K, method=Exhaustive(), progress=progress)
+    coding_key, coarse = _coding(m, name, coding)
+    long = _long_cycles(m, cycles, long_cycles, progress)
+    words = () if long is None or coarse is None else tuple(coarse.name(c) for c in long)
     empirical = empirical_graph(m, orbit, cycles)
     exact = attractor_exact_graph(m, orbit, cycles, progress)
     spectrum = lyapunov_spectrum(m, orbit[0], steps=steps, transient=0, progress=progress)
@@ -253,6 +357,11 @@ def analyze(
             folder=out,
             files=(),
             rationalization=rational,
+            long_cycles=long,
+            coding=coding_key,
+            coarse_words=words,
+            roles=region_roles(m, orbit, cycles, coarse),
+            dt=dt,
         )
         files = _write_report(draft, m, (empirical, exact), orbit, staging)
         files.append("analysis.json")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pwl_analysis.analysis import analyze, attractor_exact_graph, free_run
 from pwl_analysis.batch import analyze_many
-from pwl_analysis.coarse import lorenz_coding, rossler_coding
+from pwl_analysis.coarse import CODINGS
 from pwl_analysis.graph import empirical_graph, graph_to_json, write_graph
 from pwl_analysis.latex import write_latex
 from pwl_analysis.loading import load_model
@@ -36,9 +36,6 @@ USER_ERRORS = (
 
 
 _RATIONALIZE_HELP = "simplest rational weights (within float rounding), analysed exactly"
-
-#: Coarse symbolic codings of long cycles, by the flow the model was trained on.
-CODINGS = {"lorenz": lorenz_coding, "rossler": rossler_coding}
 
 
 def _cycle_table(result: CycleSet, coarse: list[str] | None) -> str:
