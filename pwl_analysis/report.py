@@ -295,7 +295,7 @@ def write_report(folder: Path, training: dict, analysis: Analysis, analysis_dir:
         "",
         *_role_lines(analysis),
         "",
-        "## Fixed points and short cycles",
+        "## Fixed points and cycles",
         "",
         *_orbit_lines(analysis),
         "",

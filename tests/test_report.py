@@ -79,5 +79,5 @@ def test_a_map_with_short_cycles_keeps_its_periodic_estimate(tmp_path):
     text = write_report(tmp_path, _training(tmp_path, None), analysis, "analysis").read_text()
     assert analysis.long_cycles is None and "Not searched" in text
     assert f"(1/K) log N_K = {analysis.exact.periodic_entropy:.4f}" in text
-    assert "flip saddle (index 1)" in _section(text, "Fixed points and short cycles")
+    assert "flip saddle (index 1)" in _section(text, "Fixed points and cycles")
     assert "Δt unknown" in text
