@@ -267,6 +267,8 @@ def _write_report(analysis: Analysis, m: PWLMap, graphs, orbit, folder: Path) ->
         summary=analysis.summary(),
         exact=analysis.rationalization is not None,
         rationalization=analysis.rationalization,
+        long_cycles=analysis.long_cycles,
+        coarse_words=analysis.coarse_words,
     )
     files.append(write_atomically(folder / "equations.tex", tex).name)
     if shutil.which("pdflatex"):

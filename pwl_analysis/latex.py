@@ -383,6 +383,39 @@ def _cycles(cycles: CycleSet, digits: int, exact: bool = False) -> str:
     )
 
 
+def _long_cycles(long_cycles: CycleSet | None, words, cycles: CycleSet, digits: int) -> str:
+    """Seeded cycles longer than the complete search's K, with their coarse words."""
+    if long_cycles is None:
+        return ""
+    words = list(words) if words else [""] * len(long_cycles)
+    rows = [(w, c) for w, c in zip(words, long_cycles) if c.period > cycles.max_period]
+    head = (
+        "\\section*{Long cycles}\n"
+        f"Cycles of period {cycles.max_period + 1} to {long_cycles.max_period} from the "
+        f"near-returns of a free run ({escape_text(long_cycles.method)}); each is proven, "
+        "the list is not a completeness guarantee.  The coarse word names the loops "
+        "(L/R: the wing a loop turns around).\n"
+    )
+    if not rows:
+        return head + "\nNo such cycle was found.\n"
+    body = []
+    for word, cycle in sorted(rows, key=lambda row: (len(row[0]), row[0], row[1].period)):
+        runs = _word(cycle.regions).split(" ")
+        regions = " ".join(runs[:6]) + (r" \dots" if len(runs) > 6 else "")
+        multipliers = [_complex_latex(mu, digits) for mu in cycle.multipliers[:2]]
+        body.append(
+            f"\\texttt{{{escape_text(word) or '-'}}} & {cycle.period} & {regions} & "
+            f"{_listed(multipliers, cycle.multipliers.size)} & {escape_text(cycle.stability)} \\\\"
+        )
+    return (
+        head + "\\begin{longtable}{lr>{\\raggedright\\arraybackslash}p{5cm}"
+        ">{\\raggedright\\arraybackslash}p{3.4cm}>{\\raggedright\\arraybackslash}p{2.4cm}}\n"
+        "\\toprule\ncoarse word & $k$ & regions & $\\mu$ & stability \\\\\n\\midrule\n\\endhead\n"
+        + "\n".join(body)
+        + "\n\\bottomrule\n\\end{longtable}\n"
+    )
+
+
 def graph_tikz(graph: nx.DiGraph) -> str:
     """The graph as a TikZ picture: nodes on a circle, edge width by ``weight`` if present."""
     nodes = sorted(graph.nodes, key=lambda n: (graph.nodes[n].get("index", 0), str(n)))
@@ -459,6 +492,8 @@ def map_to_latex(
     summary: Mapping[str, str] | None = None,
     trajectory=None,
     rationalization: Rationalization | None = None,
+    long_cycles: CycleSet | None = None,
+    coarse_words=None,
 ) -> str:
     r"""The map, its regions, orbits and symbolic graph as LaTeX.
 
@@ -490,6 +525,11 @@ def map_to_latex(
     rationalization : Rationalization, optional
         When ``m`` is ``rationalization.map`` (:func:`pwl_analysis.rational.rationalize`),
         the document says how its rational weights were chosen and how far they moved.
+    long_cycles : CycleSet, optional
+        Cycles of a seeded search (:class:`~pwl_analysis.seeded.TrajectorySeeded`); those
+        longer than ``cycles.max_period`` get their own table.
+    coarse_words : sequence of str, optional
+        The coarse word of each of ``long_cycles`` (:mod:`pwl_analysis.coarse`).
 
     Returns
     -------
@@ -515,6 +555,7 @@ def map_to_latex(
         _piecewise(m, indices, digits, exact),
         _regions(m, indices, which, cycles, _occupation(m, graph, trajectory)),
         _cycles(cycles, digits, exact),
+        _long_cycles(long_cycles, coarse_words, cycles, digits),
         _graph_section(graph, figure),
     ]
     text = "".join(body)

@@ -187,7 +187,7 @@ def _long_cycle_lines(analysis: Analysis) -> list[str]:
             if analysis.coding == "lorenz"
             else "one symbol per loop (1 when it enters the fold)."
             if analysis.coding == "rossler"
-            else "none (no coarse coding for this model)."
+            else "none (no coarse coding fits this model)."
         ),
         "",
     ]

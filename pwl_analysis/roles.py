@@ -121,6 +121,8 @@ def _role(m: PWLMap, states: np.ndarray, data: dict, coding) -> tuple[dict, str]
         return {}, "not visited by the free run"
     if isinstance(coding, SectionCoding):
         return _section_role(states, data, coding)
+    if data["fixed_point_kind"] == "real" and data["fixed_point_stability"].startswith("attr"):
+        return {}, "holds the attracting fixed point"
     if isinstance(coding, LoopRegionCoding):
         if data["index"] in coding.marked:
             return {}, "fold: visited only by the loops coded 1"

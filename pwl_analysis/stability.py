@@ -7,14 +7,15 @@ multiplicity), and its kind is
 
 - an *attracting node* / *attracting focus* when every |λ| < 1 (index 0),
 - a *repelling node* / *repelling focus* when every |λ| > 1 (index M),
-- a *saddle* when some |λ| < 1 and some |λ| > 1, all λ real and every unstable real λ
-  positive; a *flip saddle* when some unstable real multiplier is negative (the unstable
-  manifold flips side at every turn: λ < −1); a *saddle-focus* when some multiplier is
-  non-real,
+- a *saddle-focus* when some |λ| < 1 and some |λ| > 1 and an unstable multiplier or the
+  leading stable one is non-real; otherwise a *flip saddle* when some unstable multiplier is
+  real and negative (λ < −1: the unstable manifold flips side at every turn), else a *saddle*,
 - *marginal* when some |λ| = 1 exactly (decided exactly, see below),
 
-"focus" meaning that some multiplier is non-real, "node" that all are real (Kuznetsov 2004,
-§2.2 and §3.3; a saddle-node is a bifurcation, never a kind of orbit).
+where "focus" means that the *leading* multipliers, those nearest the unit circle (of largest
+modulus inside it, of smallest outside), are a non-real pair, and "node" that they are real —
+the directions in which the orbit is approached or left (Kuznetsov 2004, §2.2 and §3.3;
+Shilnikov et al. 1998, §2.7).  A saddle-node is a bifurcation, never a kind of orbit.
 
 Marginality is decided exactly whenever the floats cannot: if a float multiplier lies within
 ``MARGINAL_SCREEN`` of the unit circle, the characteristic polynomial of the exact rational Π
@@ -23,6 +24,8 @@ is tested for roots on the unit circle with a Sturm count (see :func:`has_unit_r
 References
 ----------
 Kuznetsov, Yu. A. (2004). Elements of Applied Bifurcation Theory, 3rd ed. Springer.
+Shilnikov, L. P., Shilnikov, A. L., Turaev, D. V., Chua, L. O. (1998). Methods of Qualitative
+Theory in Nonlinear Dynamics, Part I. World Scientific.
 """
 
 from __future__ import annotations
@@ -144,6 +147,21 @@ def has_unit_root(matrix: DomainMatrix) -> bool:
     return _palindromic_to_trace_polynomial(g.monic().all_coeffs()).count_roots(-2, 2) > 0
 
 
+#: Multipliers whose moduli agree to this relative tolerance are equally near the unit circle
+#: (a complex pair from ``numpy.linalg.eigvals`` has moduli equal to a few ulps).
+_SAME_MODULUS = 1e-9
+
+
+def _leading_complex(multipliers: np.ndarray, among: np.ndarray, pick) -> bool:
+    """Whether the multipliers of ``among`` nearest the unit circle include a non-real one."""
+    if not among.any():
+        return False
+    moduli = np.abs(multipliers)
+    lead = pick(moduli[among])
+    leading = among & np.isclose(moduli, lead, rtol=_SAME_MODULUS, atol=0)
+    return bool(np.any(np.imag(multipliers[leading]) != 0))
+
+
 def classify(multipliers: np.ndarray, exact_jacobian=None) -> Stability:
     """Stability of a cycle from its multipliers.
 
@@ -171,17 +189,18 @@ def classify(multipliers: np.ndarray, exact_jacobian=None) -> Stability:
     multipliers = np.asarray(multipliers)
     moduli = np.abs(multipliers)
     order = np.argsort(-moduli, kind="stable")
-    unstable = moduli > 1
+    unstable, stable = moduli > 1, moduli < 1
     index = int(unstable.sum())
-    focus = bool(np.any(np.imag(multipliers) != 0))
     near_unit = np.abs(moduli - 1.0) < MARGINAL_SCREEN
     if near_unit.any() and exact_jacobian is not None and has_unit_root(exact_jacobian()):
         kind = StabilityKind.MARGINAL
-    elif (moduli < 1).all():
+    elif stable.all():
+        focus = _leading_complex(multipliers, stable, max)
         kind = StabilityKind.ATTRACTING_FOCUS if focus else StabilityKind.ATTRACTING_NODE
     elif unstable.all():
+        focus = _leading_complex(multipliers, unstable, min)
         kind = StabilityKind.REPELLING_FOCUS if focus else StabilityKind.REPELLING_NODE
-    elif focus:
+    elif np.any(np.imag(multipliers[unstable]) != 0) or _leading_complex(multipliers, stable, max):
         kind = StabilityKind.SADDLE_FOCUS
     elif np.any(unstable & (np.real(multipliers) < 0)):
         kind = StabilityKind.FLIP_SADDLE

@@ -80,3 +80,21 @@ def test_json_carries_name_index_and_moduli():
     assert record["stability"]["kind"] == "flip saddle" and record["stability"]["index"] == 1
     assert record["stability"]["moduli"] == pytest.approx([1.9556672, 0.2556672])
     assert record["stable"] is False
+
+
+def _block(real: float, pair_modulus: float) -> np.ndarray:
+    """diag(−2, real) ⊕ a rotation by π/3 scaled to ``pair_modulus``: λ = −2, real, r e^{±iπ/3}."""
+    c, s = pair_modulus * np.cos(np.pi / 3), pair_modulus * np.sin(np.pi / 3)
+    matrix = np.zeros((4, 4))
+    matrix[0, 0], matrix[1, 1] = -2.0, real
+    matrix[2:, 2:] = [[c, -s], [s, c]]
+    return matrix
+
+
+def test_focus_is_decided_by_the_leading_multipliers():
+    # leading stable multiplier 0.8 is real, the complex pair (0.3) is not leading: flip saddle
+    assert classify(_eigen(_block(0.8, 0.3))).kind == K.FLIP_SADDLE
+    # the complex pair 0.3 e^{±iπ/3} is the leading stable one (0.2 lies deeper): saddle-focus
+    assert classify(_eigen(_block(0.2, 0.3))).kind == K.SADDLE_FOCUS
+    # all stable, the leading 0.8 real: node, although a complex pair exists deeper inside
+    assert classify(_eigen(_block(0.8, 0.3)[1:, 1:])).kind == K.ATTRACTING_NODE
