@@ -365,6 +365,24 @@ class PWLMap:
             raise ValueError(f"region word {regions!r} is empty or a power of a shorter word")
         return exact_cycle(self, word)
 
+    def _latex(self, printer=None) -> str:
+        """f as a ``cases`` display of every region's affine map (M ≤ 6), else its form."""
+        if self.M > 6:
+            return (
+                rf"f(z) = J_d z + h \text{{ on }} \Omega_d,\; J_d = A + W D_d,\; "
+                rf"d \in \{{0, 1\}}^{{{self.P}}},\; M = {self.M}"
+            )
+        h = sympy.latex(_exact.to_sympy(self.exact_weights[2]).evalf(4))
+        rows = [
+            sympy.latex(region.exact_jacobian.evalf(4))
+            + rf" z + {h} & z \in \Omega_{{{region.label}}}"
+            for region in self.regions
+        ]
+        return r"f(z) = \begin{cases}" + r" \\ ".join(rows) + r"\end{cases}"
+
+    def _repr_latex_(self) -> str:
+        return f"$${self._latex()}$$"
+
     def to_latex(self, **options) -> str:
         """The map as a LaTeX document or fragment; see :func:`pwl_analysis.latex.map_to_latex`."""
         from pwl_analysis.latex import map_to_latex

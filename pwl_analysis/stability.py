@@ -107,6 +107,9 @@ class Stability:
     def _latex(self, printer=None) -> str:
         return rf"\text{{{self}}}"
 
+    def _repr_latex_(self) -> str:
+        return f"${self._latex()}$"
+
     def to_dict(self) -> dict:
         """``{"kind": name, "index": n, "moduli": [|λ|, …]}``, JSON-ready."""
         return {"kind": self.kind.value, "index": self.index, "moduli": list(self.moduli)}

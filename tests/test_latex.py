@@ -155,3 +155,19 @@ def test_rationalized_lozi_prints_simple_weights_and_exact_fixed_points():
     assert "flip saddle (index 1)" in text and "saddle (index 1)" in text
     with pytest.raises(ValueError, match="another map"):
         lozi_map().to_latex(rationalization=r)
+
+
+def test_results_display_themselves_in_jupyter():
+    from pwl_analysis import exact_graph, graph_topology
+
+    m = lozi_map()
+    # the map prints as its two affine branches, through sympy's printer protocol too
+    assert m._repr_latex_().startswith("$$f(z) = \\begin{cases}")
+    assert sympy.latex(m) == m._latex() and "\\Omega_{1}" in sympy.latex(m)
+    assert "M = 30" in load_model(reference_file("lorenz_m30_p10.pt"), P=10)._repr_latex_()
+    cycles = m.cycles(2)
+    html = cycles._repr_html_()
+    assert html.count("<tr>") == 1 + len(cycles) and "flip saddle (index 1)" in html
+    assert cycles[0].stability._repr_latex_() == "$\\text{saddle (index 1)}$"
+    topology = graph_topology(exact_graph(m), cycles)
+    assert "exact graph: 2 regions" in topology._repr_html_()
