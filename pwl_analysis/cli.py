@@ -39,7 +39,7 @@ _RATIONALIZE_HELP = "simplest rational weights (within float rounding), analysed
 
 
 def _cycle_table(result: CycleSet, coarse: list[str] | None) -> str:
-    lines = [f"{'period':>6}  {'regions':<32} {'stability':<24} {'max|λ|':>10}  point z_0"]
+    lines = [f"{'period':>6}  {'regions':<32} {'stability':<24} {'|λ| (leading)':<20}  point z_0"]
     if coarse is not None:
         lines[0] = f"{'coarse':<12} {lines[0]}"
     for i, cycle in enumerate(result):
@@ -50,7 +50,7 @@ def _cycle_table(result: CycleSet, coarse: list[str] | None) -> str:
         name = "" if coarse is None else f"{coarse[i] or '-':<12} "
         lines.append(
             f"{name}{cycle.period:>6}  {word:<32} {cycle.stability:<24} "
-            f"{cycle.spectral_radius:>10.5g}  ({head}{more})"
+            f"{', '.join(f'{x:.4g}' for x in cycle.stability.moduli[:2]):<20}  ({head}{more})"
         )
     for degenerate in result.degenerate:
         lines.append(f"  {degenerate!r}")
