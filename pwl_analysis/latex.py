@@ -5,12 +5,17 @@ The document states the map in the AL-RNN form and as a piecewise-affine map,
     f(z) = J_d z + h  for z ∈ Ω_d,   J_d = A + W D_d,   D_d = diag(1, …, 1, d_1, …, d_P),
 
 with every coefficient printed by :func:`sympy.latex` — rounded to ``digits`` significant
-digits, or (``exact=True``) as the exact Rationals the float weights are.  Small models
-(M ≤ 6) get every region's matrix J_d in a ``cases`` display; larger ones get A, W, h once
-(W in blocks of at most 10 columns) and a table of regions, since J_d differs from A + W only
-in which of the last P columns of W are switched on.  Orbits go into a table with their
-leading multipliers and stability; the symbolic graph into a TikZ picture (up to
-``TIKZ_MAX_NODES`` nodes) or an included figure.
+digits, or (``exact=True``) as the exact Rationals of the map (the dyadic rationals the float
+weights are, or the rationals of a map from :func:`pwl_analysis.rational.rationalize`, with a
+sentence saying how far they moved).  Every region's affine map is written out: small models
+(M ≤ 6) get each J_d in a ``cases`` display; larger ones write J_d = (B | C_d), the first M − P
+columns B shared by every region once and only the P switching columns C_d per region (of all
+regions up to 64, else of those of the graph or the orbits).  The table of regions gives each
+region's fixed point (real or virtual), its stability in the standard terms
+(:mod:`pwl_analysis.stability`) and its occupation in a free run.  Orbits go into a table with
+their leading multipliers and stability, seeded long cycles into another with their coarse
+words; the symbolic graph into a TikZ picture (up to ``TIKZ_MAX_NODES`` nodes) or an included
+figure.
 
 A standalone document needs only Debian's ``texlive-latex-base``, ``texlive-latex-recommended``
 (booktabs) and ``texlive-pictures`` (TikZ); a fragment needs ``amsmath``, ``booktabs``,
@@ -37,12 +42,11 @@ from pwl_analysis.graph import region_attributes
 from pwl_analysis.orbits import Cycle, CycleSet
 from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.rational import Rationalization
+from pwl_analysis.roles import LISTED_REGIONS_MAX
 from pwl_analysis.symbolic import symbolic_sequence
 
 #: Models with at most this many units get every region's matrix written out.
 FULL_MATRIX_MAX_M = 6
-#: At most this many regions are listed when no graph selects them.
-LISTED_REGIONS_MAX = 64
 #: Graphs with more nodes are not drawn in TikZ (a figure can be included instead).
 TIKZ_MAX_NODES = 32
 #: Columns per printed matrix block (fits an A4 page in footnotesize at 4 digits).

@@ -30,7 +30,8 @@ from pwl_analysis.pwl_map import PWLMap
 
 #: A region carries one wing when at least this share of its states is nearest that anchor.
 WING_SHARE = 0.9
-#: Regions are listed individually up to this many (else only the visited ones).
+#: Regions are listed individually up to this many (else only the visited ones, or in a
+#: document those of the graph or the orbits).
 LISTED_REGIONS_MAX = 64
 
 
