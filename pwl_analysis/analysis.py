@@ -269,6 +269,7 @@ def _write_report(analysis: Analysis, m: PWLMap, graphs, orbit, folder: Path) ->
         rationalization=analysis.rationalization,
         long_cycles=analysis.long_cycles,
         coarse_words=analysis.coarse_words,
+        roles=analysis.roles,
     )
     files.append(write_atomically(folder / "equations.tex", tex).name)
     if shutil.which("pdflatex"):

@@ -76,6 +76,7 @@ _SPECIAL = {
     "ρ": r"\ensuremath{\rho}",
     "Ω": r"\ensuremath{\Omega}",
     "→": r"\ensuremath{\to}",
+    "×": r"\ensuremath{\times}",
     "≤": r"\ensuremath{\le}",
     "≥": r"\ensuremath{\ge}",
     "−": "-",
@@ -263,15 +264,18 @@ def _listed_regions(m: PWLMap, graph: nx.DiGraph | None, cycles: CycleSet) -> tu
     return indices, f"the {len(indices)} regions holding the orbits below"
 
 
-def _region_rows(m: PWLMap, indices, cycles: CycleSet, occupation: dict | None) -> list[str]:
+def _region_rows(
+    m: PWLMap, indices, cycles: CycleSet, occupation: dict | None, roles: dict | None
+) -> list[str]:
     rows = []
     for label, data in region_attributes(m, indices, cycles).items():
         kind = data["fixed_point_kind"]
         stability = escape_text(data["fixed_point_stability"]) if kind != "none" else "n/a"
         share = "n/a" if occupation is None else f"{occupation.get(data['index'], 0.0):.3f}"
+        role = "" if roles is None else f" & {escape_text(roles.get(label, 'n/a'))}"
         rows.append(
             rf"\texttt{{{label}}} & {_region_condition(m, data['index'])} & "
-            rf"{_FIXED_POINT_KINDS[kind]} & {stability} & {share} \\"
+            rf"{_FIXED_POINT_KINDS[kind]} & {stability} & {share}{role} \\"
         )
     return rows
 
@@ -294,23 +298,32 @@ def _occupation(m: PWLMap, graph: nx.DiGraph | None, trajectory) -> tuple[dict |
     return symbolic_sequence(m, trajectory).occupation(), which
 
 
-def _regions(m: PWLMap, indices, which: str, cycles: CycleSet, occupation) -> str:
+def _regions(m: PWLMap, indices, which: str, cycles: CycleSet, occupation, roles) -> str:
     shares, run = occupation
+    roles = None if roles is None else {r.label: r.role for r in roles}
     head = (
         f"\\section*{{Regions}}\nOf the $2^P = {m.n_regions}$ linear subregions, listed are "
         f"{which}; the fixed point of $z \\mapsto J_d z + h$ is real when it lies in "
         "$\\Omega_d$ and virtual otherwise, named by its multipliers (the eigenvalues of $J_d$) "
         "with its index, the number of unstable directions.  The occupation is the share of "
-        f"{run} spent in the region.\n"
+        f"{run} spent in the region"
+        + ("; the role, the part of the attractor the region carries" if roles else "")
+        + ".\n"
     )
     if not indices:
         return head
+    par = ">{\\raggedright\\arraybackslash}p"
+    columns = (
+        f"l{par}{{5cm}}{par}{{2.2cm}}{par}{{3.6cm}}r"
+        if roles is None
+        else f"l{par}{{3.2cm}}{par}{{1.5cm}}{par}{{2.6cm}}r{par}{{4.2cm}}"
+    )
     return (
-        head + "\\begin{longtable}{l>{\\raggedright\\arraybackslash}p{5cm}"
-        ">{\\raggedright\\arraybackslash}p{2.2cm}>{\\raggedright\\arraybackslash}p{3.6cm}r}\n"
-        "\\toprule\n"
-        "$d$ & $\\Omega_d$ & fixed point & stability & occupation \\\\\n\\midrule\n\\endhead\n"
-        + "\n".join(_region_rows(m, indices, cycles, shares))
+        head + f"\\begin{{longtable}}{{{columns}}}\n\\toprule\n"
+        "$d$ & $\\Omega_d$ & fixed point & stability & occupation"
+        + (" & role" if roles else "")
+        + " \\\\\n\\midrule\n\\endhead\n"
+        + "\n".join(_region_rows(m, indices, cycles, shares, roles))
         + "\n\\bottomrule\n\\end{longtable}\n"
     )
 
@@ -498,6 +511,7 @@ def map_to_latex(
     rationalization: Rationalization | None = None,
     long_cycles: CycleSet | None = None,
     coarse_words=None,
+    roles=None,
 ) -> str:
     r"""The map, its regions, orbits and symbolic graph as LaTeX.
 
@@ -534,6 +548,9 @@ def map_to_latex(
         longer than ``cycles.max_period`` get their own table.
     coarse_words : sequence of str, optional
         The coarse word of each of ``long_cycles`` (:mod:`pwl_analysis.coarse`).
+    roles : sequence of RegionRole, optional
+        What each region carries (:func:`pwl_analysis.roles.region_roles`), as a column of
+        the table of regions.
 
     Returns
     -------
@@ -557,7 +574,7 @@ def map_to_latex(
         _summary(summary),
         _definition(m, digits, exact, rationalization),
         _piecewise(m, indices, digits, exact),
-        _regions(m, indices, which, cycles, _occupation(m, graph, trajectory)),
+        _regions(m, indices, which, cycles, _occupation(m, graph, trajectory), roles),
         _cycles(cycles, digits, exact),
         _long_cycles(long_cycles, coarse_words, cycles, digits),
         _graph_section(graph, figure),
