@@ -1,5 +1,6 @@
 """report.md reads as a mathematician's summary: roles, long cycles, honest entropies."""
 
+import json
 import re
 
 import pytest
@@ -81,3 +82,14 @@ def test_a_map_with_short_cycles_keeps_its_periodic_estimate(tmp_path):
     assert f"(1/K) log N_K = {analysis.exact.periodic_entropy:.4f}" in text
     assert "flip saddle (index 1)" in _section(text, "Fixed points and cycles")
     assert "Δt unknown" in text
+
+
+def test_analysis_json_records_roles_long_cycles_and_stability(lorenz_report):
+    analysis, _ = lorenz_report
+    record = json.loads((analysis.folder / "analysis.json").read_text())
+    assert [r["label"] for r in record["roles"]] == ["00", "01", "10", "11"]
+    assert record["coding"] == "lorenz" and len(record["coarse_words"]) == len(
+        record["long_cycles"]["cycles"]
+    )
+    fixed = record["cycles"]["cycles"][0]["stability"]
+    assert set(fixed) == {"kind", "index", "moduli"} and fixed["kind"] == "saddle-focus"
