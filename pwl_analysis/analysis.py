@@ -9,6 +9,11 @@ For a map f it computes, in this order,
    bounding box (on all regions when 2^P ≤ 32, else on the visited ones);
 4. their topology (:func:`~pwl_analysis.topology.graph_topology`) and the Lyapunov spectrum
    along the run (:func:`~pwl_analysis.lyapunov.lyapunov_spectrum`);
+5. when step 2 finds fixed points alone (a flow sampled at a small time step), the long
+   cycles of a seeded search (:class:`~pwl_analysis.seeded.TrajectorySeeded`, a few
+   seconds), named by a coarse coding (:mod:`pwl_analysis.coarse`, chosen by the model's
+   name: ``lorenz…`` or ``rossler…``), and the role of each region on the attractor
+   (:func:`~pwl_analysis.roles.region_roles`);
 
 and writes ``analysis.json``, ``equations.tex`` (and ``equations.pdf`` when ``pdflatex`` is
 installed), ``graph_empirical.graphml/.json``, ``graph_exact.graphml/.json``,
@@ -202,11 +207,7 @@ class Analysis:
             "dt": self.dt,
             "rationalization": None
             if self.rationalization is None
-            else {
-                "changed": self.rationalization.changed,
-                "total": self.rationalization.total,
-                "largest_change": self.rationalization.largest_change,
-            },
+            else self.rationalization.to_dict(),
         }
 
 

@@ -107,6 +107,13 @@ class Rationalization:
             for name, matrix in zip("AWh", self.map.exact_weights)
         )
 
+    def to_dict(self) -> dict:
+        return {
+            "changed": self.changed,
+            "total": self.total,
+            "largest_change": self.largest_change,
+        }
+
     def __repr__(self) -> str:
         return (
             f"Rationalization({self.changed} of {self.total} weights changed, "
