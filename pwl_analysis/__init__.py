@@ -9,9 +9,12 @@ from pwl_analysis.loading import load_model
 from pwl_analysis.lyapunov import LyapunovSpectrum, cycle_lyapunov_spectrum, lyapunov_spectrum
 from pwl_analysis.orbits import Cycle, CycleSet, DegenerateCycle, VirtualFixedPoint
 from pwl_analysis.pwl_map import ModelError, PWLMap, Region
+from pwl_analysis.rational import Rationalization, rationalize
 from pwl_analysis.return_map import ReturnMapFixedPoint, return_map_fixed_point, section_crossings
+from pwl_analysis.roles import RegionRole, region_roles
 from pwl_analysis.search import Exhaustive, Scyfi, find_cycles
 from pwl_analysis.seeded import CertifiedCycle, TrajectorySeeded
+from pwl_analysis.stability import Stability, StabilityKind
 from pwl_analysis.sweep import SweepConfig, SweepResult
 from pwl_analysis.symbolic import SymbolicSequence, symbolic_sequence
 from pwl_analysis.topology import Topology, graph_topology
@@ -30,11 +33,15 @@ __all__ = [
     "ModelError",
     "ModelSummary",
     "PWLMap",
+    "Rationalization",
     "Region",
+    "RegionRole",
     "ReturnMapFixedPoint",
     "Scyfi",
     "SearchTooLargeError",
     "SectionCoding",
+    "Stability",
+    "StabilityKind",
     "SweepConfig",
     "SweepResult",
     "SymbolicSequence",
@@ -52,6 +59,8 @@ __all__ = [
     "lorenz_coding",
     "lyapunov_spectrum",
     "map_to_latex",
+    "rationalize",
+    "region_roles",
     "return_map_fixed_point",
     "rossler_coding",
     "section_crossings",

@@ -34,6 +34,26 @@ def exact_matrix(array: np.ndarray) -> DomainMatrix:
     return DomainMatrix(rows, array.shape, QQ)
 
 
+def rational_array(values) -> DomainMatrix:
+    """Exact ``DomainMatrix`` over ``QQ`` of nested rationals (int, ``Fraction``, sympy
+    ``Rational`` or ``"p/q"``) of shape (n,) or (n, m); a vector becomes a column.  Floats are
+    refused: a float has its own exact value, use :func:`exact_matrix`.
+    """
+    array = np.asarray(values, dtype=object)
+    if array.ndim == 1:
+        array = array[:, None]
+    if array.ndim != 2:
+        raise ValueError(f"expected a vector or matrix of rationals, got shape {array.shape}")
+    return DomainMatrix([[_rational(x) for x in row] for row in array], array.shape, QQ)
+
+
+def _rational(x):
+    if isinstance(x, (float, np.floating)):
+        raise ValueError(f"{x!r} is a float; give rationals (Fraction, sympy Rational, 'p/q')")
+    value = sympy.Rational(str(x)) if isinstance(x, str) else sympy.Rational(x)
+    return QQ(int(value.p), int(value.q))
+
+
 def identity(n: int) -> DomainMatrix:
     """The n×n identity over ``QQ``."""
     return DomainMatrix.eye(n, QQ)

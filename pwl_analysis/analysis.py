@@ -9,6 +9,11 @@ For a map f it computes, in this order,
    bounding box (on all regions when 2^P ≤ 32, else on the visited ones);
 4. their topology (:func:`~pwl_analysis.topology.graph_topology`) and the Lyapunov spectrum
    along the run (:func:`~pwl_analysis.lyapunov.lyapunov_spectrum`);
+5. when step 2 finds fixed points alone (a flow sampled at a small time step), the long
+   cycles of a seeded search (:class:`~pwl_analysis.seeded.TrajectorySeeded`, a few
+   seconds), named by a coarse coding (:mod:`pwl_analysis.coarse`, chosen by the model's
+   name: ``lorenz…`` or ``rossler…``), and the role of each region on the attractor
+   (:func:`~pwl_analysis.roles.region_roles`);
 
 and writes ``analysis.json``, ``equations.tex`` (and ``equations.pdf`` when ``pdflatex`` is
 installed), ``graph_empirical.graphml/.json``, ``graph_exact.graphml/.json``,
@@ -32,14 +37,19 @@ import numpy as np
 
 from pwl_analysis._atomic import write_atomically
 from pwl_analysis._folders import output_lock
+from pwl_analysis.coarse import CODINGS
 from pwl_analysis.errors import UserInputError
 from pwl_analysis.figures import attractor_figure, graph_figure, save_figure
 from pwl_analysis.graph import empirical_graph, exact_graph, write_graph
 from pwl_analysis.latex import compile_pdf, map_to_latex
 from pwl_analysis.lyapunov import LyapunovSpectrum, lyapunov_spectrum
-from pwl_analysis.orbits import CycleSet
+from pwl_analysis.orbits import Cycle, CycleSet
 from pwl_analysis.pwl_map import PWLMap
+from pwl_analysis.rational import Rationalization
+from pwl_analysis.rational import rationalize as to_rationals
+from pwl_analysis.roles import RegionRole, region_roles
 from pwl_analysis.search import Exhaustive
+from pwl_analysis.seeded import TrajectorySeeded
 from pwl_analysis.symbolic import symbolic_sequence
 from pwl_analysis.topology import Topology, graph_topology
 
@@ -49,6 +59,9 @@ _WORD_BUDGET = 4096
 _MAX_DEFAULT_PERIOD = 12
 #: The exact graph covers all regions up to this many, else only the visited ones.
 _EXACT_ALL_REGIONS_MAX = 32
+#: The seeded search for long cycles: free-run length and candidate words (a few seconds on
+#: lorenz_m20_p2), and the longest period, a few loops of a flow sampled at Δt = 0.01.
+_LONG_STEPS, _LONG_SEEDS, _LONG_MAX_PERIOD = 30_000, 150, 450
 
 
 def default_max_period(m: PWLMap) -> int:
@@ -111,22 +124,65 @@ class Analysis:
     exact: Topology
     folder: Path
     files: tuple[str, ...]
+    rationalization: Rationalization | None = None
+    long_cycles: CycleSet | None = None
+    coding: str | None = None
+    coarse_words: tuple[str, ...] = ()
+    roles: tuple[RegionRole, ...] = ()
+    dt: float | None = None
+
+    @property
+    def only_fixed_points(self) -> bool:
+        """The complete search up to K found no orbit of period > 1."""
+        return all(c.period == 1 for c in self.cycles)
+
+    def long_cycle_rows(self) -> list[tuple[str, Cycle]]:
+        """(coarse word, cycle) of the seeded cycles longer than the complete search's K."""
+        if self.long_cycles is None:
+            return []
+        words = self.coarse_words or ("",) * len(self.long_cycles)
+        K = self.cycles.max_period
+        return [(w, c) for w, c in zip(words, self.long_cycles) if c.period > K]
 
     def summary(self) -> dict[str, str]:
         """Key numbers as text, for the report's summary table."""
-        return {
+        K = self.cycles.max_period
+        rows = {
             "model": f"{self.name} (M = {self.M}, P = {self.P})",
             "free run": f"{self.steps} steps after a transient of {self.transient}, from z_0 = 0",
-            "orbits": f"{len(self.cycles)} of period <= {self.cycles.max_period} (complete)",
-            "Lyapunov spectrum": ", ".join(f"{x:.4f}" for x in self.lyapunov.exponents[:5])
-            + (", ..." if self.lyapunov.exponents.size > 5 else ""),
+            "orbits": f"{len(self.cycles)} of period <= {K} (complete)",
+        }
+        if self.long_cycles is not None:
+            long = self.long_cycle_rows()
+            periods = f", periods {long[0][1].period}-{long[-1][1].period}" if long else ""
+            rows["long cycles"] = (
+                f"{len(long)} of period {K + 1}-{self.long_cycles.max_period} found by the "
+                f"seeded search{periods} (not a completeness guarantee)"
+            )
+        rows["Lyapunov spectrum"] = _exponents(self.lyapunov.exponents) + " per step"
+        if self.dt is not None:
+            rows["Lyapunov spectrum"] += (
+                f"; {_exponents(self.lyapunov.exponents / self.dt)} per time unit "
+                f"(dt = {self.dt:g})"
+            )
+        rows |= {
             "attractor regions": " ".join(self.empirical.attractor_regions),
             "entropy, empirical graph": f"{self.empirical.graph_entropy:.4f}",
             "entropy, exact graph": f"{self.exact.graph_entropy:.4f}",
-            "entropy, periodic orbits": "n/a"
-            if self.exact.periodic_entropy is None
-            else f"{self.exact.periodic_entropy:.4f} (K = {self.cycles.max_period})",
+            "entropy, periodic orbits": self._periodic_entropy_text(),
         }
+        return rows
+
+    def _periodic_entropy_text(self) -> str:
+        K = self.cycles.max_period
+        if self.only_fixed_points:
+            return (
+                f"not estimated: the only orbits of period <= {K} are fixed points, and "
+                f"(1/K) log N_K would count only them"
+            )
+        if self.exact.periodic_entropy is None:
+            return "n/a"
+        return f"{self.exact.periodic_entropy:.4f} (K = {K})"
 
     def __repr__(self) -> str:
         lines = [f"Analysis of {self.name} → {self.folder}"]
@@ -146,7 +202,50 @@ class Analysis:
             "topology_empirical": self.empirical.to_dict(),
             "topology_exact": self.exact.to_dict(),
             "files": list(self.files),
+            "long_cycles": None if self.long_cycles is None else self.long_cycles.to_dict(),
+            "coding": self.coding,
+            "coarse_words": list(self.coarse_words),
+            "roles": [r.to_dict() for r in self.roles],
+            "dt": self.dt,
+            "rationalization": None
+            if self.rationalization is None
+            else self.rationalization.to_dict(),
         }
+
+
+def _exponents(values: np.ndarray) -> str:
+    return ", ".join(f"{x:.4f}" for x in values[:5]) + (", ..." if values.size > 5 else "")
+
+
+def _coding(m: PWLMap, name: str, coding: str | None):
+    """The coarse coding named ``coding``, or the one whose key starts ``name``; (key, coding).
+
+    A model that does not fit its coding (a "lorenz" model without two wing fixed points)
+    gets none: (None, None).
+    """
+    key = coding or next((k for k in CODINGS if name.lower().startswith(k)), None)
+    if key is None or key == "none":
+        return None, None
+    if key not in CODINGS:
+        raise ValueError(f"unknown coding {key!r}; expected one of {sorted(CODINGS)} or 'none'")
+    try:
+        return key, CODINGS[key](m)
+    except ValueError:
+        return None, None
+
+
+def _long_cycles(m: PWLMap, cycles: CycleSet, long_cycles: bool | None, progress: bool):
+    """The seeded search beyond K, when asked, or by default when only fixed points exist."""
+    run = all(c.period == 1 for c in cycles) if long_cycles is None else long_cycles
+    if not run:
+        return None
+    method = TrajectorySeeded(
+        n_steps=_LONG_STEPS, max_seeds=_LONG_SEEDS, min_period=cycles.max_period + 1
+    )
+    try:
+        return m.cycles(_LONG_MAX_PERIOD, method=method, progress=progress)
+    except ValueError:  # the seeded free run diverges
+        return None
 
 
 def _write_report(analysis: Analysis, m: PWLMap, graphs, orbit, folder: Path) -> list[str]:
@@ -169,6 +268,11 @@ def _write_report(analysis: Analysis, m: PWLMap, graphs, orbit, folder: Path) ->
         graph=empirical,
         figure="graph.png",
         summary=analysis.summary(),
+        exact=analysis.rationalization is not None,
+        rationalization=analysis.rationalization,
+        long_cycles=analysis.long_cycles,
+        coarse_words=analysis.coarse_words,
+        roles=analysis.roles,
     )
     files.append(write_atomically(folder / "equations.tex", tex).name)
     if shutil.which("pdflatex"):
@@ -185,6 +289,10 @@ def analyze(
     steps: int = 10_000,
     transient: int = 1_000,
     progress: bool = False,
+    rationalize: bool = False,
+    long_cycles: bool | None = None,
+    coding: str | None = None,
+    dt: float | None = None,
 ) -> Analysis:
     """Analyse a model and write the report into the folder ``out`` (created if needed).
 
@@ -201,6 +309,20 @@ def analyze(
         Length of the free run (from z_0 = 0) and of the discarded transient.
     progress : bool
         Show progress bars.
+    rationalize : bool
+        Analyse the map whose weights are the simplest rationals within the float weights'
+        rounding (:func:`pwl_analysis.rational.rationalize`) instead: the floats, and so
+        the free run, are the same; the exact cycles are those of the rational map.
+    long_cycles : bool, optional
+        Run the seeded search (:class:`~pwl_analysis.seeded.TrajectorySeeded`, a few
+        seconds) for cycles of period K+1 … 450; by default only when the complete search
+        finds fixed points alone, as for a model of a flow sampled at a small time step.
+    coding : str, optional
+        ``"lorenz"``, ``"rossler"`` or ``"none"``: the coarse coding naming long cycles and
+        region roles (:mod:`pwl_analysis.coarse`, :mod:`pwl_analysis.roles`); by default the
+        one whose name starts ``name`` (``lorenz63``, ``lorenz_m20_p2``), if it fits.
+    dt : float, optional
+        Time step of the data, for Lyapunov exponents per time unit.
 
     Returns
     -------
@@ -215,14 +337,23 @@ def analyze(
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise UserInputError(f"output folder {out} exists and is not a folder")
+    rational = to_rationals(m) if rationalize else None
+    m = m if rational is None else rational.map
     with output_lock(out):
-        return _analyze(m, out, name, max_period, steps, transient, progress)
+        return _analyze(
+            m, out, name, max_period, steps, transient, progress, rational, long_cycles, coding, dt
+        )
 
 
-def _analyze(m, out: Path, name, max_period, steps, transient, progress) -> Analysis:
+def _analyze(
+    m, out: Path, name, max_period, steps, transient, progress, rational, long_cycles, coding, dt
+) -> Analysis:
     K = default_max_period(m) if max_period is None else max_period
     orbit = free_run(m, steps, transient)
     cycles = m.cycles(K, method=Exhaustive(), progress=progress)
+    coding_key, coarse = _coding(m, name, coding)
+    long = _long_cycles(m, cycles, long_cycles, progress)
+    words = () if long is None or coarse is None else tuple(coarse.name(c) for c in long)
     empirical = empirical_graph(m, orbit, cycles)
     exact = attractor_exact_graph(m, orbit, cycles, progress)
     spectrum = lyapunov_spectrum(m, orbit[0], steps=steps, transient=0, progress=progress)
@@ -241,6 +372,12 @@ def _analyze(m, out: Path, name, max_period, steps, transient, progress) -> Anal
             exact=graph_topology(exact, cycles),
             folder=out,
             files=(),
+            rationalization=rational,
+            long_cycles=long,
+            coding=coding_key,
+            coarse_words=words,
+            roles=region_roles(m, orbit, cycles, coarse),
+            dt=dt,
         )
         files = _write_report(draft, m, (empirical, exact), orbit, staging)
         files.append("analysis.json")

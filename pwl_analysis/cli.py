@@ -10,12 +10,13 @@ from pathlib import Path
 
 from pwl_analysis.analysis import analyze, attractor_exact_graph, free_run
 from pwl_analysis.batch import analyze_many
-from pwl_analysis.coarse import lorenz_coding, rossler_coding
+from pwl_analysis.coarse import CODINGS
 from pwl_analysis.errors import UserInputError
 from pwl_analysis.graph import empirical_graph, graph_to_json, write_graph
 from pwl_analysis.latex import write_latex
 from pwl_analysis.loading import load_model
 from pwl_analysis.orbits import CycleSet
+from pwl_analysis.rational import rationalize
 from pwl_analysis.search import Exhaustive, Scyfi
 from pwl_analysis.seeded import TrajectorySeeded
 from pwl_analysis.sweep import SweepConfig, sweep
@@ -54,12 +55,11 @@ def _sentence(error: BaseException) -> str:
     return message
 
 
-#: Coarse symbolic codings of long cycles, by the flow the model was trained on.
-CODINGS = {"lorenz": lorenz_coding, "rossler": rossler_coding}
+_RATIONALIZE_HELP = "simplest rational weights (within float rounding), analysed exactly"
 
 
 def _cycle_table(result: CycleSet, coarse: list[str] | None) -> str:
-    lines = [f"{'period':>6}  {'regions':<32} {'stability':<16} {'max|λ|':>10}  point z_0"]
+    lines = [f"{'period':>6}  {'regions':<32} {'stability':<24} {'|λ| (leading)':<20}  point z_0"]
     if coarse is not None:
         lines[0] = f"{'coarse':<12} {lines[0]}"
     for i, cycle in enumerate(result):
@@ -69,8 +69,8 @@ def _cycle_table(result: CycleSet, coarse: list[str] | None) -> str:
         more = ", …" if cycle.points.shape[1] > 4 else ""
         name = "" if coarse is None else f"{coarse[i] or '-':<12} "
         lines.append(
-            f"{name}{cycle.period:>6}  {word:<32} {cycle.stability:<16} "
-            f"{cycle.spectral_radius:>10.5g}  ({head}{more})"
+            f"{name}{cycle.period:>6}  {word:<32} {cycle.stability:<24} "
+            f"{', '.join(f'{x:.4g}' for x in cycle.stability.moduli[:2]):<20}  ({head}{more})"
         )
     for degenerate in result.degenerate:
         lines.append(f"  {degenerate!r}")
@@ -204,13 +204,18 @@ def _add_graph(commands: argparse._SubParsersAction) -> None:
 
 def _latex_command(args: argparse.Namespace) -> None:
     m = load_model(args.model, P=args.P)
+    rational = rationalize(m) if args.rationalize else None
+    m = m if rational is None else rational.map
     text = m.to_latex(
         name=Path(args.model).stem,
         digits=args.digits,
-        exact=args.exact,
+        exact=args.exact or rational is not None,
         fragment=args.fragment,
         cycles=m.cycles(args.max_period),
+        rationalization=rational,
     )
+    if rational is not None:
+        print(rational.describe() + ("\n" + rational.weights_text() if m.M <= 6 else ""))
     print(f"wrote {write_latex(args.output, text)}")
 
 
@@ -221,6 +226,7 @@ def _add_latex(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--P", type=int, default=None, help="piecewise-linear units (for .pt)")
     parser.add_argument("--fragment", action="store_true", help="body only, for \\input")
     parser.add_argument("--exact", action="store_true", help="coefficients as exact rationals")
+    parser.add_argument("--rationalize", action="store_true", help=_RATIONALIZE_HELP)
     parser.add_argument("--digits", type=int, default=4, help="significant digits (4)")
     parser.add_argument("--max-period", type=int, default=1, help="orbits listed up to (1)")
     parser.set_defaults(run=_latex_command)
@@ -230,6 +236,7 @@ def _analyze_command(args: argparse.Namespace) -> None:
     m = load_model(args.model, P=args.P)
     name = Path(args.model).stem
     options = {"max_period": args.max_period, "steps": args.steps, "transient": args.transient}
+    options["rationalize"] = args.rationalize
     print(analyze(m, args.out, name=name, progress=True, **options))
 
 
@@ -238,6 +245,7 @@ def _add_analyze(commands: argparse._SubParsersAction) -> None:
     _add_run_options(parser)
     parser.add_argument("--out", required=True, help="folder to write the report into")
     parser.add_argument("--max-period", type=int, default=None, help="cycles up to (cheap K)")
+    parser.add_argument("--rationalize", action="store_true", help=_RATIONALIZE_HELP)
     parser.set_defaults(run=_analyze_command)
 
 

@@ -268,3 +268,7 @@ def rossler_coding(m: PWLMap, observation=None) -> LoopRegionCoding:
         marked=frozenset(range(m.n_regions)) - {home},
         pwl_map=m,
     )
+
+
+#: Coarse codings by the name of the flow a model was trained on.
+CODINGS = {"lorenz": lorenz_coding, "rossler": rossler_coding}

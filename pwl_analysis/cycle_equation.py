@@ -41,6 +41,7 @@ IEEE Trans. Computers 66, 1281–1292.
 from __future__ import annotations
 
 import os
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -64,6 +65,8 @@ _COND_LIMIT = 1e10
 _BALL_PRECISION = 128
 #: Unit roundoff of float64.
 _U = np.finfo(np.float64).eps / 2
+#: Ball-arithmetic region Jacobians of each map, by (region, precision), while the map lives.
+_BALL_JACOBIANS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -121,15 +124,26 @@ def _midpoints_and_radii(matrix: flint.arb_mat) -> tuple[np.ndarray, np.ndarray]
     return mid.reshape(shape), radius.reshape(shape)
 
 
-def ball_jacobian(m: PWLMap, region: int) -> flint.arb_mat:
-    """J_d = A + W diag(1, …, 1, d): balls around the exact sums A_ij + W_ij d_j.
+def ball_matrix(matrix: DomainMatrix) -> flint.arb_mat:
+    """Balls holding the exact entries of a ``DomainMatrix`` over QQ (radius 0 if dyadic),
+    at flint's current precision."""
+    rows = matrix.to_list()
+    return flint.arb_mat(
+        [[flint.fmpq(int(x.numerator), int(x.denominator)) for x in row] for row in rows]
+    )
 
-    (The float Jacobian ``m.jacobians[d]`` rounds those sums; a ball computation built on it
-    would be about a slightly different map.)  Computed at flint's current precision.
+
+def ball_jacobian(m: PWLMap, region: int) -> flint.arb_mat:
+    """The exact J_d (:meth:`PWLMap.exact_region_jacobian`) as balls, cached per precision.
+
+    (The float Jacobian ``m.jacobians[d]`` rounds the sums A_ij + W_ij, and a rationalized
+    map's weights are not floats at all: a ball computation must start from the exact J_d.)
     """
-    mask = np.ones(m.M)
-    mask[m.M - m.P :] = m.region_bits[region]
-    return _balls(m.A) + _balls(m.W * mask[None, :])  # W_ij · 0 or 1 is exact
+    cache = _BALL_JACOBIANS.setdefault(m, {})
+    key = (region, flint.ctx.prec)
+    if key not in cache:
+        cache[key] = ball_matrix(m.exact_region_jacobian(region))
+    return cache[key]
 
 
 def reduced_system(m: PWLMap, k: int, base: int) -> _ReducedCycleSystem | None:
@@ -146,7 +160,8 @@ def reduced_system(m: PWLMap, k: int, base: int) -> _ReducedCycleSystem | None:
     flint.ctx.prec = _BALL_PRECISION
     try:
         L = ball_jacobian(m, base)
-        U, h = _balls(m.W[:, M - P :]), _balls(m.h[:, None])
+        _, W, h = m.exact_weights
+        U, h = ball_matrix(W[:, M - P :]), ball_matrix(h)
         select = _balls(np.eye(M)[M - P :])  # S, (P, M)
         identity = _balls(np.eye(M))
         rows, columns, offsets = [select], [U], [h]  # S L^i, L^n U, L^n h
@@ -391,11 +406,12 @@ def may_have_singular_power(m: PWLMap, words: np.ndarray, repeats: int) -> np.nd
     """Mask of primitive words w for which I − Π_w^r may be singular (r = ``repeats``).
 
     Π_w^r is the product of the L = r·k Jacobians along the power word w^r.  Its float value F
-    differs from the exact one by at most e = γ_{L(M+2)} ‖|J_L| ⋯ |J_1|‖∞ (products of
-    matrices, Higham 2002, §3.5; the extra 2 per factor covers the rounding of J_d = A + W D
-    and of the subtraction from I).  With X ≈ (I − F)⁻¹, ρ = ‖I − X (I − F)‖∞ + γ_{M+1} ‖X‖
-    ‖I − F‖ + ‖X‖ e < 1 proves I − Π_w^r invertible (Rump 2010): then w^r carries no
-    solution but w's own cycle.  Every other word goes to the exact decision.
+    differs from the exact one by at most e = γ_{L(M+3)} ‖|J_L| ⋯ |J_1|‖∞ (products of
+    matrices, Higham 2002, §3.5; the extra 3 per factor cover the roundings of the weights
+    (for rational weights), of J_d = A + W D and of the subtraction from I).  With
+    X ≈ (I − F)⁻¹, ρ = ‖I − X (I − F)‖∞ + γ_{M+1} ‖X‖ ‖I − F‖ + ‖X‖ e < 1 proves
+    I − Π_w^r invertible (Rump 2010): then w^r carries no solution but w's own cycle.
+    Every other word goes to the exact decision.
 
     Returns
     -------
@@ -414,7 +430,7 @@ def may_have_singular_power(m: PWLMap, words: np.ndarray, repeats: int) -> np.nd
         power = np.linalg.matrix_power(product, repeats)
         growth = _norm_inf(np.linalg.matrix_power(absolute, repeats))
         lhs = np.eye(m.M) - power
-        g = _gamma(repeats * k * (m.M + 2))
+        g = _gamma(repeats * k * (m.M + 3))
         error = g * growth * (1 + 2 * g) + 2 * _U * _norm_inf(lhs)
         ok = np.isfinite(error) & np.isfinite(lhs).all(axis=(1, 2))
         inverse, solvable = _batched_inverse(np.where(ok[:, None, None], lhs, np.eye(m.M)))

@@ -54,7 +54,7 @@ def _fixed_point_attributes(m: PWLMap, index: int, real: dict[int, Cycle]) -> di
         return {
             "fixed_point": cycle.points[0].tolist(),
             "fixed_point_kind": "real",
-            "fixed_point_stability": cycle.stability,
+            "fixed_point_stability": str(cycle.stability),
         }
     lhs = np.eye(m.M) - m.jacobians[index]
     if np.linalg.cond(lhs) > _SINGULAR_CONDITION:
@@ -63,19 +63,25 @@ def _fixed_point_attributes(m: PWLMap, index: int, real: dict[int, Cycle]) -> di
     return {
         "fixed_point": np.linalg.solve(lhs, m.h).tolist(),
         "fixed_point_kind": "virtual",
-        "fixed_point_stability": classify(multipliers, lambda: m.exact_region_jacobian(index)),
+        "fixed_point_stability": str(classify(multipliers, lambda: m.exact_region_jacobian(index))),
     }
 
 
-def _add_regions(
-    graph: nx.DiGraph,
+def region_attributes(
     m: PWLMap,
     indices,
-    cycles: CycleSet | None,
-    sequence: SymbolicSequence | None,
-) -> None:
+    cycles: CycleSet | None = None,
+    sequence: SymbolicSequence | None = None,
+) -> dict[str, dict]:
+    """Node attributes of the regions ``indices``, keyed by label (see the module docstring).
+
+    ``fixed_point_stability`` is the text of the fixed point's
+    :class:`~pwl_analysis.stability.Stability` (``""`` when there is none); ``occupation`` is
+    present only when a ``sequence`` is given.
+    """
     real = _real_fixed_points(m, cycles)
     occupation = sequence.occupation() if sequence is not None else None
+    nodes = {}
     for index in indices:
         attributes = {
             "index": int(index),
@@ -85,7 +91,19 @@ def _add_regions(
         }
         if occupation is not None:
             attributes["occupation"] = occupation.get(int(index), 0.0)
-        graph.add_node(m.region_label(index), **attributes)
+        nodes[m.region_label(index)] = attributes
+    return nodes
+
+
+def _add_regions(
+    graph: nx.DiGraph,
+    m: PWLMap,
+    indices,
+    cycles: CycleSet | None,
+    sequence: SymbolicSequence | None,
+) -> None:
+    for label, attributes in region_attributes(m, indices, cycles, sequence).items():
+        graph.add_node(label, **attributes)
 
 
 def empirical_graph(m: PWLMap, trajectory, cycles: CycleSet | None = None) -> nx.DiGraph:

@@ -5,12 +5,17 @@ The document states the map in the AL-RNN form and as a piecewise-affine map,
     f(z) = J_d z + h  for z ∈ Ω_d,   J_d = A + W D_d,   D_d = diag(1, …, 1, d_1, …, d_P),
 
 with every coefficient printed by :func:`sympy.latex` — rounded to ``digits`` significant
-digits, or (``exact=True``) as the exact Rationals the float weights are.  Small models
-(M ≤ 6) get every region's matrix J_d in a ``cases`` display; larger ones get A, W, h once
-(W in blocks of at most 10 columns) and a table of regions, since J_d differs from A + W only
-in which of the last P columns of W are switched on.  Orbits go into a table with their
-leading multipliers and stability; the symbolic graph into a TikZ picture (up to
-``TIKZ_MAX_NODES`` nodes) or an included figure.
+digits, or (``exact=True``) as the exact Rationals of the map (the dyadic rationals the float
+weights are, or the rationals of a map from :func:`pwl_analysis.rational.rationalize`, with a
+sentence saying how far they moved).  Every region's affine map is written out: small models
+(M ≤ 6) get each J_d in a ``cases`` display; larger ones write J_d = (B | C_d), the first M − P
+columns B shared by every region once and only the P switching columns C_d per region (of all
+regions up to 64, else of those of the graph or the orbits).  The table of regions gives each
+region's fixed point (real or virtual), its stability in the standard terms
+(:mod:`pwl_analysis.stability`) and its occupation in a free run.  Orbits go into a table with
+their leading multipliers and stability, seeded long cycles into another with their coarse
+words; the symbolic graph into a TikZ picture (up to ``TIKZ_MAX_NODES`` nodes) or an included
+figure.
 
 A standalone document needs only Debian's ``texlive-latex-base``, ``texlive-latex-recommended``
 (booktabs) and ``texlive-pictures`` (TikZ); a fragment needs ``amsmath``, ``booktabs``,
@@ -24,25 +29,35 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Mapping
+from itertools import groupby
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
 import sympy
 
+from pwl_analysis import _exact
 from pwl_analysis._atomic import write_atomically
 from pwl_analysis.errors import UserInputError
+from pwl_analysis.graph import region_attributes
 from pwl_analysis.orbits import Cycle, CycleSet
 from pwl_analysis.pwl_map import PWLMap
+from pwl_analysis.rational import Rationalization
+from pwl_analysis.roles import LISTED_REGIONS_MAX
+from pwl_analysis.symbolic import symbolic_sequence
 
 #: Models with at most this many units get every region's matrix written out.
 FULL_MATRIX_MAX_M = 6
-#: At most this many regions are listed when no graph selects them.
-LISTED_REGIONS_MAX = 64
 #: Graphs with more nodes are not drawn in TikZ (a figure can be included instead).
 TIKZ_MAX_NODES = 32
 #: Columns per printed matrix block (fits an A4 page in footnotesize at 4 digits).
 BLOCK_COLUMNS = 8
+#: ... and when the entries are exact rationals.
+EXACT_BLOCK_COLUMNS = 3
+#: Exact coordinates of an orbit point are printed when none is longer than this ("p/q").
+EXACT_POINT_MAX_CHARS = 24
+#: The free run behind the occupation column when no graph or trajectory is given.
+_RUN_STEPS, _RUN_TRANSIENT = 10_000, 1_000
 
 _PREAMBLE = r"""\documentclass[10pt]{article}
 \usepackage[a4paper,margin=2cm]{geometry}
@@ -62,6 +77,7 @@ _SPECIAL = {
     "ρ": r"\ensuremath{\rho}",
     "Ω": r"\ensuremath{\Omega}",
     "→": r"\ensuremath{\to}",
+    "×": r"\ensuremath{\times}",
     "≤": r"\ensuremath{\le}",
     "≥": r"\ensuremath{\ge}",
     "−": "-",
@@ -102,19 +118,30 @@ def _scalar(x: float, digits: int, exact: bool) -> sympy.Expr:
 def matrix_latex(array, digits: int = 4, exact: bool = False) -> str:
     """One matrix (or a vector, as a column) through :func:`sympy.latex`."""
     array = np.atleast_2d(np.asarray(array, dtype=np.float64))
-    entries = sympy.Matrix([[_scalar(x, digits, exact) for x in row] for row in array])
+    return _latex_matrix(sympy.Matrix([[_scalar(x, digits, exact) for x in row] for row in array]))
+
+
+def _latex_matrix(entries: sympy.Matrix) -> str:
     return sympy.latex(entries, mat_delim="(")
 
 
-def _column_blocks(name: str, array: np.ndarray, digits: int, exact: bool) -> list[str]:
+def _shown(array: np.ndarray, exact_value, digits: int, exact: bool) -> sympy.Matrix:
+    """The entries to print: the map's exact rationals, or its floats rounded to ``digits``."""
+    if exact:
+        return _exact.to_sympy(exact_value)
+    array = np.atleast_2d(np.asarray(array, dtype=np.float64))
+    return sympy.Matrix([[_scalar(x, digits, False) for x in row] for row in array])
+
+
+def _column_blocks(name: str, entries: sympy.Matrix, exact: bool) -> list[str]:
     """``name_{:, a:b} = (…)`` for blocks of at most BLOCK_COLUMNS columns (fewer if exact)."""
-    width = 3 if exact else BLOCK_COLUMNS
-    n = array.shape[1]
+    width = EXACT_BLOCK_COLUMNS if exact else BLOCK_COLUMNS
+    n = entries.shape[1]
     if n <= width:
-        return [f"{name} &= {matrix_latex(array, digits, exact)}"]
+        return [f"{name} &= {_latex_matrix(entries)}"]
     return [
         rf"{name}_{{:,\,{a + 1}:{min(a + width, n)}}} &= "
-        + matrix_latex(array[:, a : a + width], digits, exact)
+        + _latex_matrix(entries[:, a : a + width])
         for a in range(0, n, width)
     ]
 
@@ -141,7 +168,7 @@ def _region_condition(m: PWLMap, index: int) -> str:
     return "; ".join(parts)
 
 
-def _definition(m: PWLMap, digits: int, exact: bool) -> str:
+def _definition(m: PWLMap, digits: int, exact: bool, rationalization) -> str:
     weights = (
         r"\Phi^*(z) = \bigl(z_1, \dots, z_{M-P}, \max(0, z_{M-P+1}), \dots, "
         r"\max(0, z_M)\bigr)"
@@ -154,74 +181,150 @@ def _definition(m: PWLMap, digits: int, exact: bool) -> str:
         "$P$ units, $f(z) = J_d z + h$ with $J_d = A + W D_d$, "
         "$D_d = \\operatorname{diag}(1, \\dots, 1, d_1, \\dots, d_P)$.\n",
     ]
+    A, W, h = m.exact_weights
     diagonal = np.allclose(m.A, np.diag(np.diag(m.A)), rtol=0, atol=0)
     lines = []
     if diagonal:
-        lines += _column_blocks(
-            r"\operatorname{diag}(A)^\top", np.diag(m.A)[None, :], digits, exact
-        )
+        A_shown = _shown(np.diag(m.A)[None, :], A, digits, exact)
+        A_shown = A_shown.diagonal() if exact else A_shown
+        lines += _column_blocks(r"\operatorname{diag}(A)^\top", A_shown, exact)
     else:
-        lines += _column_blocks("A", m.A, digits, exact)
-    lines += _column_blocks("W", m.W, digits, exact)
-    lines += _column_blocks("h^\\top", m.h[None, :], digits, exact)
+        lines += _column_blocks("A", _shown(m.A, A, digits, exact), exact)
+    lines += _column_blocks("W", _shown(m.W, W, digits, exact), exact)
+    lines += _column_blocks("h^\\top", _shown(m.h[:, None], h, digits, exact).T, exact)
     parts.append(_align(lines))
     precision = "exact rationals" if exact else f"{digits} significant digits"
     parts.append(f"Coefficients are printed as {precision}.\n")
+    if rationalization is not None:
+        parts.append(
+            escape_text(rationalization.describe())
+            + " These rational weights define the map analysed below, exactly.\n"
+        )
     return "".join(parts)
 
 
-def _piecewise(m: PWLMap, digits: int, exact: bool) -> str:
-    offset = matrix_latex(m.h[:, None], digits, exact)
-    rows = [
-        rf"{matrix_latex(m.jacobians[i], digits, exact)} z + {offset}"
-        rf" & \text{{if {_region_condition(m, i)}}}"
-        for i in range(m.n_regions)
-    ]
-    return (
-        "\\subsection*{Piecewise-affine form}\n\\[ f(z) = \\begin{cases}\n"
-        + " \\\\[4pt]\n".join(rows)
-        + "\n\\end{cases} \\]\n"
+def _piecewise(m: PWLMap, indices, digits: int, exact: bool) -> str:
+    """Every listed region's affine map: whole J_d for M ≤ 6, else J_d's P switching columns."""
+    head = "\\subsection*{Piecewise-affine form}\n"
+    offset = _latex_matrix(_shown(m.h[:, None], m.exact_weights[2], digits, exact))
+    if m.M <= FULL_MATRIX_MAX_M:
+        rows = [
+            rf"{_latex_matrix(_jacobian(m, i, digits, exact))} z + {offset}"
+            rf" & \text{{if {_region_condition(m, i)}}}"
+            for i in indices
+        ]
+        return (
+            head
+            + "\\[ f(z) = \\begin{cases}\n"
+            + " \\\\[4pt]\n".join(rows)
+            + "\n\\end{cases} \\]\n"
+        )
+    n = m.M - m.P
+    text = (
+        head + f"Write $z = (x, y)$ with $x = (z_1, \\dots, z_{{{n}}})$ the linear and "
+        f"$y = (z_{{{n + 1}}}, \\dots, z_{{{m.M}}})$ the piecewise-linear units.  On $\\Omega_d$,\n"
+        "\\[ f(z) = J_d z + h = B x + C_d y + h, \\]\n"
+        f"where $B$, the first ${n}$ columns of $J_d = A + W D_d$, is the same in every region, "
+        f"and $C_d$, its last $P = {m.P}$ columns, switches with the region "
+        "($\\Omega_d$ as in the table of regions):\n"
     )
+    lines = _column_blocks("B", _jacobian(m, 0, digits, exact)[:, :n], exact)
+    width = EXACT_BLOCK_COLUMNS if exact else BLOCK_COLUMNS
+    per_line = max(1, width // m.P)
+    indices = list(indices)
+    for a in range(0, len(indices), per_line):
+        chunk = indices[a : a + per_line]
+        if m.P > width:
+            lines += _column_blocks(
+                f"{{C_{{{m.region_label(chunk[0])}}}}}",
+                _jacobian(m, chunk[0], digits, exact)[:, n:],
+                exact,
+            )
+            continue
+        names = r" \;\big|\; ".join(f"C_{{{m.region_label(i)}}}" for i in chunk)
+        columns = sympy.Matrix.hstack(*(_jacobian(m, i, digits, exact)[:, n:] for i in chunk))
+        lines.append(rf"\bigl({names}\bigr) &= {_latex_matrix(columns)}")
+    return text + _align(lines)
 
 
-def _region_rows(m: PWLMap, indices, graph: nx.DiGraph | None) -> list[str]:
+def _jacobian(m: PWLMap, index: int, digits: int, exact: bool) -> sympy.Matrix:
+    return _shown(m.jacobians[index], m.exact_region_jacobian(index), digits, exact)
+
+
+_FIXED_POINT_KINDS = {"real": "real", "virtual": "virtual", "none": "none ($I - J_d$ singular)"}
+
+
+def _listed_regions(m: PWLMap, graph: nx.DiGraph | None, cycles: CycleSet) -> tuple[list, str]:
+    """The regions a document lists, and how they were chosen."""
+    if m.n_regions <= LISTED_REGIONS_MAX:
+        return list(range(m.n_regions)), f"all {m.n_regions} regions"
+    if graph is not None:
+        indices = sorted(graph.nodes[n]["index"] for n in graph.nodes)
+        return indices, f"the {len(indices)} regions of the symbolic graph"
+    indices = sorted({m.region_index(r) for c in cycles for r in c.regions})
+    return indices, f"the {len(indices)} regions holding the orbits below"
+
+
+def _region_rows(
+    m: PWLMap, indices, cycles: CycleSet, occupation: dict | None, roles: dict | None
+) -> list[str]:
     rows = []
-    for i in indices:
-        label = m.region_label(i)
-        data = graph.nodes[label] if graph is not None and label in graph else {}
-        kind = data.get("fixed_point_kind", "")
-        stability = data.get("fixed_point_stability", "")
-        occupation = data.get("occupation")
+    for label, data in region_attributes(m, indices, cycles).items():
+        kind = data["fixed_point_kind"]
+        stability = escape_text(data["fixed_point_stability"]) if kind != "none" else "n/a"
+        share = "n/a" if occupation is None else f"{occupation.get(data['index'], 0.0):.3f}"
+        role = "" if roles is None else f" & {escape_text(roles.get(label, 'n/a'))}"
         rows.append(
-            rf"\texttt{{{label}}} & {_region_condition(m, i)} & {escape_text(kind)} "
-            rf"& {escape_text(stability)} & "
-            + ("" if occupation is None else f"{occupation:.3f}")
-            + r" \\"
+            rf"\texttt{{{label}}} & {_region_condition(m, data['index'])} & "
+            rf"{_FIXED_POINT_KINDS[kind]} & {stability} & {share}{role} \\"
         )
     return rows
 
 
-def _regions(m: PWLMap, graph: nx.DiGraph | None, cycles: CycleSet) -> str:
-    if graph is not None:
-        indices = sorted(graph.nodes[n]["index"] for n in graph.nodes)
-        which = f"the {len(indices)} regions of the symbolic graph"
-    elif m.n_regions <= LISTED_REGIONS_MAX:
-        indices = range(m.n_regions)
-        which = f"all {m.n_regions} regions"
+def _occupation(m: PWLMap, graph: nx.DiGraph | None, trajectory) -> tuple[dict | None, str]:
+    """Share of a free run in each region (by index), and a sentence saying which run."""
+    if graph is not None and graph.graph.get("kind") == "empirical":
+        shares = {graph.nodes[n]["index"]: graph.nodes[n].get("occupation", 0.0) for n in graph}
+        return shares, "the free run of the symbolic graph"
+    if trajectory is None:
+        from pwl_analysis.analysis import free_run  # analysis imports this module
+
+        try:
+            trajectory = free_run(m, _RUN_STEPS, _RUN_TRANSIENT)
+        except ValueError:
+            return None, "none: the free run from $z_0 = 0$ diverges"
+        which = f"a free run of {_RUN_STEPS} steps from $z_0 = 0$ after {_RUN_TRANSIENT}"
     else:
-        indices = sorted({m.region_index(r) for c in cycles for r in c.regions})
-        which = f"the {len(indices)} regions holding the orbits below"
+        which = f"the given trajectory of {len(trajectory)} states"
+    return symbolic_sequence(m, trajectory).occupation(), which
+
+
+def _regions(m: PWLMap, indices, which: str, cycles: CycleSet, occupation, roles) -> str:
+    shares, run = occupation
+    roles = None if roles is None else {r.label: r.role for r in roles}
     head = (
         f"\\section*{{Regions}}\nOf the $2^P = {m.n_regions}$ linear subregions, listed are "
         f"{which}; the fixed point of $z \\mapsto J_d z + h$ is real when it lies in "
-        "$\\Omega_d$ and virtual otherwise.\n"
+        "$\\Omega_d$ and virtual otherwise, named by its multipliers (the eigenvalues of $J_d$) "
+        "with its index, the number of unstable directions.  The occupation is the share of "
+        f"{run} spent in the region"
+        + ("; the role, the part of the attractor the region carries" if roles else "")
+        + ".\n"
     )
     if not indices:
         return head
+    par = ">{\\raggedright\\arraybackslash}p"
+    columns = (
+        f"l{par}{{5cm}}{par}{{2.2cm}}{par}{{3.6cm}}r"
+        if roles is None
+        else f"l{par}{{3.2cm}}{par}{{1.5cm}}{par}{{2.6cm}}r{par}{{4.2cm}}"
+    )
     return (
-        head + "\\begin{longtable}{l>{\\raggedright\\arraybackslash}p{6cm}lll}\n\\toprule\n"
-        "$d$ & $\\Omega_d$ & fixed point & stability & occupation \\\\\n\\midrule\n\\endhead\n"
-        + "\n".join(_region_rows(m, indices, graph))
+        head + f"\\begin{{longtable}}{{{columns}}}\n\\toprule\n"
+        "$d$ & $\\Omega_d$ & fixed point & stability & occupation"
+        + (" & role" if roles else "")
+        + " \\\\\n\\midrule\n\\endhead\n"
+        + "\n".join(_region_rows(m, indices, cycles, shares, roles))
         + "\n\\bottomrule\n\\end{longtable}\n"
     )
 
@@ -239,15 +342,24 @@ def _listed(values: list[str], total: int) -> str:
     return ", ".join(f"${v}$" for v in values) + (r", \dots" if total > len(values) else "")
 
 
-def _cycle_row(cycle: Cycle, digits: int) -> str:
+def _point_entries(cycle: Cycle, digits: int, exact: bool, shown: int) -> list[str]:
+    """The first point's leading coordinates: exact "p/q" when short enough, else floats."""
+    if exact and cycle.exact_points is not None:
+        values = list(cycle.exact_points.row(0))[:shown]
+        if all(len(str(x)) <= EXACT_POINT_MAX_CHARS for x in values):
+            return [sympy.latex(x) for x in values]
+    return [sympy.latex(_scalar(x, digits, False)) for x in cycle.points[0][:shown]]
+
+
+def _cycle_row(cycle: Cycle, digits: int, exact: bool = False) -> str:
     shown = 3
-    point = [sympy.latex(_scalar(x, digits, False)) for x in cycle.points[0][:shown]]
+    point = _point_entries(cycle, digits, exact, shown)
     multipliers = [_complex_latex(mu, digits) for mu in cycle.multipliers[:shown]]
     with np.errstate(divide="ignore"):
         exponent = cycle.lyapunov_exponent
     exponent_text = "$-\\infty$" if not math.isfinite(exponent) else f"${exponent:.4f}$"
     return (
-        f"{cycle.period} & \\texttt{{{' '.join(cycle.regions)}}} & "
+        f"{cycle.period} & {_word(cycle.regions)} & "
         f"({_listed(point, cycle.points.shape[1])}) & "
         f"{_listed(multipliers, cycle.multipliers.size)} & "
         f"{exponent_text} & {escape_text(cycle.stability)}"
@@ -256,22 +368,68 @@ def _cycle_row(cycle: Cycle, digits: int) -> str:
     )
 
 
-def _cycles(cycles: CycleSet, digits: int) -> str:
+def _word(regions) -> str:
+    """A region word, run-length encoded (``10``$^{5}$), breakable between runs."""
+    runs = [(label, len(list(group))) for label, group in groupby(regions)]
+    return " ".join(rf"\texttt{{{label}}}" + (f"$^{{{n}}}$" if n > 1 else "") for label, n in runs)
+
+
+def _cycles(cycles: CycleSet, digits: int, exact: bool = False) -> str:
     guarantee = "complete" if cycles.complete else "not a completeness guarantee"
     head = (
         "\\section*{Fixed points and cycles}\n"
         f"Orbits of period $k \\le {cycles.max_period}$ (search: {escape_text(cycles.method)}; "
-        f"{guarantee}). $z_0$ is the first point, $\\mu$ the leading multipliers (eigenvalues "
-        "of the monodromy matrix), $\\lambda = \\log\\max|\\mu| / k$.\n"
+        f"{guarantee}). The regions are the orbit's word, $\\texttt{{d}}^n$ for $n$ steps in "
+        "$\\Omega_d$; $z_0$ is the first point"
+        + (" (exact where short)" if exact else "")
+        + ", $\\mu$ the leading multipliers (eigenvalues of the monodromy matrix), "
+        "$\\lambda = \\log\\max|\\mu| / k$; the stability names the orbit by its multipliers "
+        "(saddle, flip saddle for a negative unstable multiplier, saddle-focus for a complex "
+        "pair, attracting or repelling node or focus) with its index, the number of unstable "
+        "directions.\n"
     )
     if not len(cycles):
         return head + "\nNo orbit was found.\n"
     return (
         head + "\\begin{longtable}{r>{\\raggedright\\arraybackslash}p{3cm}"
-        ">{\\raggedright\\arraybackslash}p{3.5cm}>{\\raggedright\\arraybackslash}p{4cm}rl}\n"
+        ">{\\raggedright\\arraybackslash}p{3.2cm}>{\\raggedright\\arraybackslash}p{3.6cm}r"
+        ">{\\raggedright\\arraybackslash}p{2.2cm}}\n"
         "\\toprule\n$k$ & regions & $z_0$ & $\\mu$ & $\\lambda$ & stability \\\\\n"
         "\\midrule\n\\endhead\n"
-        + "\n".join(_cycle_row(c, digits) for c in cycles)
+        + "\n".join(_cycle_row(c, digits, exact) for c in cycles)
+        + "\n\\bottomrule\n\\end{longtable}\n"
+    )
+
+
+def _long_cycles(long_cycles: CycleSet | None, words, cycles: CycleSet, digits: int) -> str:
+    """Seeded cycles longer than the complete search's K, with their coarse words."""
+    if long_cycles is None:
+        return ""
+    words = list(words) if words else [""] * len(long_cycles)
+    rows = [(w, c) for w, c in zip(words, long_cycles) if c.period > cycles.max_period]
+    head = (
+        "\\section*{Long cycles}\n"
+        f"Cycles of period {cycles.max_period + 1} to {long_cycles.max_period} from the "
+        f"near-returns of a free run ({escape_text(long_cycles.method)}); each is proven, "
+        "the list is not a completeness guarantee.  The coarse word names the loops "
+        "(L/R: the wing a loop turns around).\n"
+    )
+    if not rows:
+        return head + "\nNo such cycle was found.\n"
+    body = []
+    for word, cycle in sorted(rows, key=lambda row: (len(row[0]), row[0], row[1].period)):
+        runs = _word(cycle.regions).split(" ")
+        regions = " ".join(runs[:6]) + (r" \dots" if len(runs) > 6 else "")
+        multipliers = [_complex_latex(mu, digits) for mu in cycle.multipliers[:2]]
+        body.append(
+            f"\\texttt{{{escape_text(word) or '-'}}} & {cycle.period} & {regions} & "
+            f"{_listed(multipliers, cycle.multipliers.size)} & {escape_text(cycle.stability)} \\\\"
+        )
+    return (
+        head + "\\begin{longtable}{lr>{\\raggedright\\arraybackslash}p{5cm}"
+        ">{\\raggedright\\arraybackslash}p{3.4cm}>{\\raggedright\\arraybackslash}p{2.4cm}}\n"
+        "\\toprule\ncoarse word & $k$ & regions & $\\mu$ & stability \\\\\n\\midrule\n\\endhead\n"
+        + "\n".join(body)
         + "\n\\bottomrule\n\\end{longtable}\n"
     )
 
@@ -350,6 +508,11 @@ def map_to_latex(
     graph: nx.DiGraph | None = None,
     figure: str | None = None,
     summary: Mapping[str, str] | None = None,
+    trajectory=None,
+    rationalization: Rationalization | None = None,
+    long_cycles: CycleSet | None = None,
+    coarse_words=None,
+    roles=None,
 ) -> str:
     r"""The map, its regions, orbits and symbolic graph as LaTeX.
 
@@ -374,6 +537,21 @@ def map_to_latex(
         Path of an image of the graph, included when the graph is too large for TikZ.
     summary : mapping of str to str, optional
         Key numbers (entropies, Lyapunov exponents) for a summary table; escaped.
+    trajectory : array_like, shape (T, M), optional
+        The run whose occupation of each region is tabulated, when ``graph`` is not an
+        empirical graph (which holds its own); a free run of 10000 steps from z_0 = 0 after
+        1000 by default.
+    rationalization : Rationalization, optional
+        When ``m`` is ``rationalization.map`` (:func:`pwl_analysis.rational.rationalize`),
+        the document says how its rational weights were chosen and how far they moved.
+    long_cycles : CycleSet, optional
+        Cycles of a seeded search (:class:`~pwl_analysis.seeded.TrajectorySeeded`); those
+        longer than ``cycles.max_period`` get their own table.
+    coarse_words : sequence of str, optional
+        The coarse word of each of ``long_cycles`` (:mod:`pwl_analysis.coarse`).
+    roles : sequence of RegionRole, optional
+        What each region carries (:func:`pwl_analysis.roles.region_roles`), as a column of
+        the table of regions.
 
     Returns
     -------
@@ -389,13 +567,17 @@ def map_to_latex(
     """
     if not 1 <= digits <= 17:
         raise UserInputError(f"digits must be between 1 and 17, got {digits}")
+    if rationalization is not None and rationalization.map is not m:
+        raise UserInputError("rationalization describes another map: pass rationalization.map as m")
     cycles = m.fixed_points() if cycles is None else cycles
+    indices, which = _listed_regions(m, graph, cycles)
     body = [
         _summary(summary),
-        _definition(m, digits, exact),
-        _piecewise(m, digits, exact) if m.M <= FULL_MATRIX_MAX_M else "",
-        _regions(m, graph, cycles),
-        _cycles(cycles, digits),
+        _definition(m, digits, exact, rationalization),
+        _piecewise(m, indices, digits, exact),
+        _regions(m, indices, which, cycles, _occupation(m, graph, trajectory), roles),
+        _cycles(cycles, digits, exact),
+        _long_cycles(long_cycles, coarse_words, cycles, digits),
         _graph_section(graph, figure),
     ]
     text = "".join(body)

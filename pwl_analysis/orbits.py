@@ -17,6 +17,8 @@ import numpy as np
 import sympy
 
 from pwl_analysis import _exact
+from pwl_analysis._html import html_table
+from pwl_analysis.stability import Stability
 
 
 def _complex_pairs(values: np.ndarray) -> list[list[float]]:
@@ -42,9 +44,9 @@ class Cycle:
         Monodromy matrix Π = J_{d_{k-1}} ⋯ J_{d_0}.
     multipliers : ndarray of complex, shape (M,)
         Eigenvalues of Π (Floquet multipliers), sorted by decreasing modulus.
-    stability : str
-        ``"stable|unstable|saddle|marginal"`` + ``" node|focus"`` (see
-        :mod:`pwl_analysis.stability`).
+    stability : Stability
+        Kind (attracting/repelling node or focus, saddle, flip saddle, saddle-focus,
+        marginal), index and multiplier moduli (see :mod:`pwl_analysis.stability`).
     on_boundary : bool
         True when some point has a piecewise-linear coordinate exactly 0 (it lies on a
         switching boundary; the map is continuous there, the orbit is reported once).
@@ -56,13 +58,13 @@ class Cycle:
     exact_points: sympy.Matrix
     jacobian: np.ndarray
     multipliers: np.ndarray
-    stability: str
+    stability: Stability
     on_boundary: bool
 
     @property
     def stable(self) -> bool:
         """All multipliers strictly inside the unit circle."""
-        return self.stability.startswith("stable")
+        return self.stability.stable
 
     @property
     def spectral_radius(self) -> float:
@@ -102,7 +104,7 @@ class Cycle:
                 [str(x) for x in self.exact_points.row(j)] for j in range(self.period)
             ],
             "multipliers": _complex_pairs(self.multipliers),
-            "stability": self.stability,
+            "stability": self.stability.to_dict(),
             "stable": self.stable,
             "on_boundary": self.on_boundary,
         }
@@ -119,7 +121,7 @@ class VirtualFixedPoint:
     point: np.ndarray
     exact_point: sympy.Matrix
     multipliers: np.ndarray
-    stability: str
+    stability: Stability
 
     def __repr__(self) -> str:
         return f"VirtualFixedPoint(of Ω_{self.region}: {self.stability})"
@@ -130,7 +132,7 @@ class VirtualFixedPoint:
             "point": self.point.tolist(),
             "exact_point": [str(x) for x in self.exact_point],
             "multipliers": _complex_pairs(self.multipliers),
-            "stability": self.stability,
+            "stability": self.stability.to_dict(),
         }
 
 
@@ -227,6 +229,25 @@ class CycleSet:
             f"CycleSet({len(self.cycles)} orbits by period {{{shown}}}, "
             f"{len(self.degenerate)} degenerate, {self.method}, {guarantee})"
         )
+
+    def _repr_html_(self) -> str:
+        """The orbits as a table, for Jupyter."""
+        guarantee = "complete" if self.complete else "not a completeness guarantee"
+        rows = [
+            [
+                c.period,
+                " ".join(c.regions) if c.period <= 12 else f"{' '.join(c.regions[:12])} …",
+                str(c.stability),
+                f"{c.spectral_radius:.5g}",
+                "(" + ", ".join(f"{x:.4g}" for x in c.points[0][:4]) + ")",
+            ]
+            for c in self.cycles
+        ]
+        caption = (
+            f"{len(self.cycles)} orbits of period ≤ {self.max_period} ({self.method}; "
+            f"{guarantee}); {len(self.degenerate)} degenerate"
+        )
+        return html_table(caption, ["k", "regions", "stability", "max |λ|", "z_0"], rows)
 
     def to_dict(self) -> dict:
         return {

@@ -24,7 +24,7 @@ Highly Interpretable Symbolic Codes in Dynamical Systems Reconstruction. NeurIPS
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -107,8 +107,10 @@ def _as_float_array(name: str, value, shape: tuple[int, ...]) -> np.ndarray:
 class PWLMap:
     """The AL-RNN map z ↦ A z + W Φ*(z) + h with ReLU on the last P of M units.
 
-    Build it with :meth:`from_alrnn`.  ``A`` is stored as a full M×M matrix (a diagonal
-    AL-RNN's vector becomes ``diag(A)``).
+    Build it with :meth:`from_alrnn` (float weights, each taken as the dyadic rational it is)
+    or :meth:`from_rationals` (exact rational weights; the float arrays are their nearest
+    floats and only screen, the rationals decide).  ``A`` is stored as a full M×M matrix (a
+    diagonal AL-RNN's vector becomes ``diag(A)``).
 
     Examples
     --------
@@ -127,6 +129,9 @@ class PWLMap:
     W: np.ndarray
     h: np.ndarray
     P: int
+    rational_weights: tuple[DomainMatrix, DomainMatrix, DomainMatrix] | None = field(
+        default=None, repr=False
+    )
 
     @classmethod
     def from_alrnn(cls, A, W, h, P: int) -> PWLMap:
@@ -166,6 +171,28 @@ class PWLMap:
         for array in (A, W, h):
             array.setflags(write=False)
         return cls(A=A, W=W, h=h, P=P)
+
+    @classmethod
+    def from_rationals(cls, A, W, h, P: int) -> PWLMap:
+        """AL-RNN with exact rational weights (``Fraction``, sympy ``Rational``, int or "p/q").
+
+        Shapes as in :meth:`from_alrnn`.  The exact analysis uses these rationals; the float
+        weights, used only to screen, are their nearest floats.
+
+        Examples
+        --------
+        The Lozi map with a = 17/10, b = 1/2 (see :func:`pwl_analysis.rational.rationalize`):
+
+        >>> m = PWLMap.from_rationals([[0, "1/2"], [1, "17/10"]], [[0, 0], [0, "-17/5"]],
+        ...                           [0, 1], P=1)
+        >>> [c.exact_points.row(0).tolist() for c in m.fixed_points()]
+        [[[-5/12, -5/6]], [[5/22, 5/11]]]
+        """
+        A, W, h = (_exact.rational_array(x) for x in (A, W, h))
+        if A.shape == h.shape:  # the diagonal of A, as a column
+            A = DomainMatrix.diag(_exact.column_entries(A), QQ)
+        m = cls.from_alrnn(_exact.to_float(A), _exact.to_float(W), _exact.to_float(h)[:, 0], P)
+        return replace(m, rational_weights=(A, W, h))
 
     @property
     def M(self) -> int:
@@ -211,7 +238,13 @@ class PWLMap:
 
     @cached_property
     def exact_weights(self) -> tuple[DomainMatrix, DomainMatrix, DomainMatrix]:
-        """(A, W, h) as exact ``DomainMatrix`` over QQ; h is a column."""
+        """(A, W, h) as exact ``DomainMatrix`` over QQ; h is a column.
+
+        The rational weights of :meth:`from_rationals`, else the dyadic rationals the float
+        weights are.
+        """
+        if self.rational_weights is not None:
+            return self.rational_weights
         return _exact.exact_matrix(self.A), _exact.exact_matrix(self.W), _exact.exact_matrix(self.h)
 
     def exact_region_jacobian(self, index: int) -> DomainMatrix:
@@ -349,6 +382,24 @@ class PWLMap:
             raise UserInputError(f"region word {regions!r} is empty or a power of a shorter word")
         return exact_cycle(self, word)
 
+    def _latex(self, printer=None) -> str:
+        """f as a ``cases`` display of every region's affine map (M ≤ 6), else its form."""
+        if self.M > 6:
+            return (
+                rf"f(z) = J_d z + h \text{{ on }} \Omega_d,\; J_d = A + W D_d,\; "
+                rf"d \in \{{0, 1\}}^{{{self.P}}},\; M = {self.M}"
+            )
+        h = sympy.latex(_exact.to_sympy(self.exact_weights[2]).evalf(4))
+        rows = [
+            sympy.latex(region.exact_jacobian.evalf(4))
+            + rf" z + {h} & z \in \Omega_{{{region.label}}}"
+            for region in self.regions
+        ]
+        return r"f(z) = \begin{cases}" + r" \\ ".join(rows) + r"\end{cases}"
+
+    def _repr_latex_(self) -> str:
+        return f"$${self._latex()}$$"
+
     def to_latex(self, **options) -> str:
         """The map as a LaTeX document or fragment; see :func:`pwl_analysis.latex.map_to_latex`."""
         from pwl_analysis.latex import map_to_latex
@@ -356,4 +407,5 @@ class PWLMap:
         return map_to_latex(self, **options)
 
     def __repr__(self) -> str:
-        return f"PWLMap(M={self.M}, P={self.P}, regions={self.n_regions})"
+        rational = ", rational weights" if self.rational_weights is not None else ""
+        return f"PWLMap(M={self.M}, P={self.P}, regions={self.n_regions}{rational})"

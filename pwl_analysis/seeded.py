@@ -17,19 +17,19 @@ starts where the attractor already is:
 
    - period ≤ ``exact_max_period``: in exact Rationals (:func:`~pwl_analysis.cycle_equation.
      exact_cycle`), giving a :class:`~pwl_analysis.orbits.Cycle` with exact points;
-   - longer: by ball arithmetic (Arb, through python-flint).  Every float weight is a dyadic
-     rational, held exactly in a ball of radius 0; Π, c, z_0 = (I − Π)^{-1} c and the k
-     images are computed in balls that provably contain the exact rational values, at a
+   - longer: by ball arithmetic (Arb, through python-flint).  The exact J_d = A + W D_d and h
+     (dyadic rationals of float weights, held in balls of radius 0, or the rationals of a map
+     built with :meth:`PWLMap.from_rationals`) are put in balls; Π, c, z_0 = (I − Π)^{-1} c and
+     the k images are computed in balls that provably contain the exact rational values, at a
      working precision of 128 + 2 k log₂ ρ(|J|) bits (ρ(|J|) bounds how fast radii grow per
-     step).  The word is accepted when the ball of every switching coordinate
-     (z_j)_{M−P+i} lies on its region's side of 0 (> 0 for d_i = 1, ≤ 0 for d_i = 0): then
-     the exact rational cycle exists and is self-consistent.  Its exact points are too big
-     to keep: their common denominator det(I − Π) has about k · M · (bits per weight) bits,
-     ~2·10⁵ bits for k ≈ 350 on ``lorenz_m20_p2``, so the record is a
-     :class:`CertifiedCycle` without them; ``m.cycle_of_word(cycle.regions)`` computes them
-     on demand (minutes for such k).  When some ball
-     contains 0 (an orbit on a switching boundary, or too little precision) the precision
-     is doubled, twice at most, and then the word goes to the exact solve.
+     step).  The word is accepted when the ball of every switching coordinate (z_j)_{M−P+i}
+     lies on its region's side of 0 (> 0 for d_i = 1, ≤ 0 for d_i = 0): then the exact rational
+     cycle exists and is self-consistent.  Its exact points are too big to keep: their common
+     denominator det(I − Π) has about k · M · (bits per weight) bits, ~2·10⁵ bits for k ≈ 350
+     on ``lorenz_m20_p2``, so the record is a :class:`CertifiedCycle` without them;
+     ``m.cycle_of_word(cycle.regions)`` computes them on demand (minutes for such k).  When
+     some ball contains 0 (an orbit on a switching boundary, or too little precision) the
+     precision is doubled, twice at most, and then the word goes to the exact solve.
 
 Nothing is accepted by forward float iteration, which drifts along long unstable orbits.  The
 search is **not** a completeness guarantee: a cycle the free run never shadows, or whose
@@ -53,7 +53,12 @@ import numpy as np
 from scipy.spatial import cKDTree
 from tqdm.auto import tqdm
 
-from pwl_analysis.cycle_equation import _exact_cycle_equation, ball_jacobian, exact_cycle
+from pwl_analysis.cycle_equation import (
+    _exact_cycle_equation,
+    ball_jacobian,
+    ball_matrix,
+    exact_cycle,
+)
 from pwl_analysis.errors import UserInputError
 from pwl_analysis.orbits import Cycle, CycleSet, DegenerateCycle
 from pwl_analysis.pwl_map import PWLMap
@@ -174,7 +179,7 @@ class CertifiedCycle(Cycle):
                 "precision": self.precision,
             },
             "multipliers": [[float(v.real), float(v.imag)] for v in self.multipliers],
-            "stability": self.stability,
+            "stability": self.stability.to_dict(),
             "stable": self.stable,
             "on_boundary": self.on_boundary,
         }
@@ -407,8 +412,8 @@ def _ball_cycle_at(m: PWLMap, word: np.ndarray, precision: int):
 def _ball_cycle(m: PWLMap, word: np.ndarray):
     """(float points (k, M), float Π, max radius) if proven, False if disproven, else None."""
     M, P = m.M, m.P
-    jacobians = [ball_jacobian(m, region) for region in range(m.n_regions)]
-    h = flint.arb_mat([[float(x)] for x in m.h])
+    h = ball_matrix(m.exact_weights[2])
+    jacobians = {r: ball_jacobian(m, r) for r in set(word.tolist())}
     identity = flint.arb_mat(np.eye(M).tolist())
     product, offset = identity, flint.arb_mat(M, 1)
     for region in word:

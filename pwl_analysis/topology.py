@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
+from pwl_analysis._html import html_table
 from pwl_analysis.errors import UserInputError
 from pwl_analysis.orbits import Cycle, CycleSet
 from pwl_analysis.words import least_rotation, primitive_period
@@ -55,7 +56,7 @@ class SymbolicCycle:
         return {
             "regions": list(self.regions),
             "realised": self.realised,
-            "stability": None if self.cycle is None else self.cycle.stability,
+            "stability": None if self.cycle is None else self.cycle.stability.to_dict(),
         }
 
 
@@ -128,6 +129,26 @@ class Topology:
                 f"{len(self.unmatched_cycles)} real cycles off the graph",
             ]
         )
+
+    def _repr_html_(self) -> str:
+        """Key numbers as a table, for Jupyter."""
+
+        def regions(components) -> str:
+            return "; ".join("{" + ", ".join(c) + "}" for c in components) or "none"
+
+        periodic = "n/a" if self.periodic_entropy is None else f"{self.periodic_entropy:.4f}"
+        rows = [
+            ["recurrent components", regions(self.recurrent_components)],
+            ["attracting components", regions(self.attracting_components)],
+            ["graph entropy log ρ(A)", f"{self.graph_entropy:.4f}"],
+            ["periodic-orbit entropy (1/K) log N_K", periodic],
+            [
+                "symbolic cycles (realised)",
+                f"{len(self.symbolic_cycles)} ({sum(s.realised for s in self.symbolic_cycles)})",
+            ],
+        ]
+        caption = f"{self.kind} graph: {self.n_nodes} regions, {self.n_edges} transitions"
+        return html_table(caption, ["", ""], rows)
 
     def to_dict(self) -> dict:
         return {

@@ -66,7 +66,7 @@ def test_nodes_carry_affine_maps_and_fixed_points():
     assert graph.nodes["0"]["fixed_point"] == pytest.approx([2.0])
     assert graph.nodes["1"]["fixed_point_kind"] == "real"
     assert graph.nodes["1"]["fixed_point"] == pytest.approx([2 / 3])
-    assert graph.nodes["1"]["fixed_point_stability"] == "stable node"
+    assert graph.nodes["1"]["fixed_point_stability"] == "attracting node"
     assert graph.nodes["1"]["jacobian"] == [[-0.5]]
 
 

@@ -10,8 +10,9 @@ import sympy
 from pwl_analysis import load_model
 from pwl_analysis.graph import empirical_graph, exact_graph
 from pwl_analysis.latex import compile_pdf, escape_text, matrix_latex, write_latex
+from pwl_analysis.rational import rationalize
 
-from systems import lozi_map, reference_file, tent_map
+from systems import lozi_map, random_map, reference_file, tent_map
 
 NASTY = r"model_1 #2 & 50% {x} $y$ ~z^ \ λ ± é"
 
@@ -81,6 +82,11 @@ def _documents():
         ),
     )
     yield "lozi_exact", m.to_latex(exact=True, cycles=cycles, graph=exact_graph(m))
+    rational = rationalize(m)
+    yield (
+        "lozi_rational",
+        rational.map.to_latex(exact=True, cycles=rational.map.cycles(4), rationalization=rational),
+    )
     for name, P in (("lorenz_m20_p2", 2), ("lorenz_m30_p10", 10)):
         model = load_model(reference_file(f"{name}.pt"), P=P)
         run = model.trajectory(np.zeros(model.M), 3000)[500:]
@@ -96,3 +102,72 @@ def test_generated_documents_compile(tmp_path):
         assert pdf.read_bytes().startswith(b"%PDF")
     # compile_pdf works in a temporary folder: no .aux or .log is left next to the source.
     assert {p.suffix for p in tmp_path.iterdir()} == {".pdf", ".tex"}
+
+
+def _region_table_rows(text: str) -> list[list[str]]:
+    table = text.split("\\section*{Regions}")[1].split("\\end{longtable}")[0]
+    body = table.split("\\endhead\n")[1].split("\n\\bottomrule")[0]
+    return [[cell.strip() for cell in row.rstrip(" \\").split(" & ")] for row in body.splitlines()]
+
+
+def test_m20_p2_defines_f_on_every_region_and_fills_the_region_table():
+    m = load_model(reference_file("lorenz_m20_p2.pt"), P=2)
+    text = m.to_latex(name="lorenz_m20_p2")
+    # J_d = (B | C_d): B once, the P = 2 switching columns of every region
+    assert "B_{:,\\,1:8}" in text
+    assert (
+        "\\bigl(C_{00} \\;\\big|\\; C_{01} \\;\\big|\\; C_{10} \\;\\big|\\; C_{11}\\bigr)" in text
+    )
+    rows = _region_table_rows(text)
+    assert [row[0] for row in rows] == [
+        "\\texttt{00}",
+        "\\texttt{01}",
+        "\\texttt{10}",
+        "\\texttt{11}",
+    ]
+    for row in rows:
+        assert len(row) == 5 and all(row), row  # no empty cell
+        assert row[2] in {"real", "virtual"} and "index" in row[3]
+    shares = [float(row[4]) for row in rows]
+    assert sum(shares) == pytest.approx(1.0, abs=2e-3)  # each share printed to 3 decimals
+
+
+def test_compact_form_gives_every_region_jacobian():
+    # (B | C_d) printed at full precision is J_d itself, for every region of a random M = 8 map
+    m = random_map(3, 8, 2)
+    text = m.to_latex(digits=17, fragment=True)
+    n = m.M - m.P
+    block = text.split("\\bigl(C_{00}")[1].split("\\end{matrix}")[0]
+    rows = block.split("\\begin{matrix}")[1].split("\\\\")
+    C = np.array([[float(x) for x in row.split("&")] for row in rows])
+    for d in range(m.n_regions):
+        assert np.allclose(C[:, d * m.P : (d + 1) * m.P], m.jacobians[d][:, n:], rtol=1e-15, atol=0)
+
+
+def test_rationalized_lozi_prints_simple_weights_and_exact_fixed_points():
+    r = rationalize(lozi_map())
+    text = r.map.to_latex(exact=True, rationalization=r)
+    assert "\\frac{17}{10}" in text and "\\frac{1}{2}" in text and "- \\frac{17}{5}" in text
+    assert "simplest rational" in text and "2 of 10" in text
+    # fixed points z = (y, x) = (5/22, 5/11) and (−5/12, −5/6)
+    assert "$\\frac{5}{22}$, $\\frac{5}{11}$" in text
+    assert "$- \\frac{5}{12}$, $- \\frac{5}{6}$" in text
+    assert "flip saddle (index 1)" in text and "saddle (index 1)" in text
+    with pytest.raises(ValueError, match="another map"):
+        lozi_map().to_latex(rationalization=r)
+
+
+def test_results_display_themselves_in_jupyter():
+    from pwl_analysis import exact_graph, graph_topology
+
+    m = lozi_map()
+    # the map prints as its two affine branches, through sympy's printer protocol too
+    assert m._repr_latex_().startswith("$$f(z) = \\begin{cases}")
+    assert sympy.latex(m) == m._latex() and "\\Omega_{1}" in sympy.latex(m)
+    assert "M = 30" in load_model(reference_file("lorenz_m30_p10.pt"), P=10)._repr_latex_()
+    cycles = m.cycles(2)
+    html = cycles._repr_html_()
+    assert html.count("<tr>") == 1 + len(cycles) and "flip saddle (index 1)" in html
+    assert cycles[0].stability._repr_latex_() == "$\\text{saddle (index 1)}$"
+    topology = graph_topology(exact_graph(m), cycles)
+    assert "exact graph: 2 regions" in topology._repr_html_()

@@ -11,6 +11,7 @@ from sympy.polys.matrices import DomainMatrix
 from pwl_analysis import Exhaustive, PWLMap, Scyfi, SearchTooLargeError
 from pwl_analysis.cycle_equation import exact_cycle
 from pwl_analysis.orbits import Cycle
+from pwl_analysis.stability import StabilityKind
 from pwl_analysis.words import lyndon_words
 
 from systems import lozi_map, random_map, tent_map
@@ -41,7 +42,9 @@ def test_lozi_fixed_points_closed_form():
     assert {c.exact_points[0, 1] for c in found} == expected
     for c in found:
         assert c.exact_points[0, 0] == b * c.exact_points[0, 1]  # y = b x
-        assert c.stability.startswith("saddle")
+        # multipliers (±1.7 ± √4.89)/2: 1.956 in x < 0 (Ω_0), −1.956 in x > 0 (Ω_1)
+        expected = {"0": StabilityKind.SADDLE, "1": StabilityKind.FLIP_SADDLE}
+        assert c.stability.kind == expected[c.regions[0]] and c.stability.index == 1
 
 
 def _maps_to_itself_exactly(m: PWLMap, cycle: Cycle) -> bool:
@@ -138,7 +141,8 @@ def test_marginal_stability_decided_exactly():
     # rotation by 90° in the region where the piecewise unit is inactive, fixed point at 0
     m = PWLMap.from_alrnn(np.array([[0.0, -1.0], [1.0, 0.0]]), np.zeros((2, 2)), [0.0, 0.0], 1)
     fixed = m.fixed_points()
-    assert fixed[0].stability == "marginal focus"
+    assert fixed[0].stability.kind == StabilityKind.MARGINAL
+    assert str(fixed[0].stability) == "marginal"
 
 
 def test_virtual_fixed_points_only_on_request():

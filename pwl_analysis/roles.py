@@ -1,0 +1,148 @@
+"""The role each linear region plays on the attractor: which part of it the region carries.
+
+For a region Ω_d the free run z_t (after a transient) gives its *occupation*, the share of
+states in Ω_d; a coarse coding (:mod:`pwl_analysis.coarse`) says which part of the attractor
+those states belong to:
+
+- a :class:`~pwl_analysis.coarse.SectionCoding` (Lorenz: anchors C−, C+ with letters L, R)
+  assigns each state the letter of its nearest anchor in the observed coordinates B z; a
+  region whose states are (≥ ``WING_SHARE``) of one letter carries that *wing*, a region
+  shared by the letters is the *centre* where the run switches between wings (for Lorenz-63
+  the neighbourhood of the origin);
+- a :class:`~pwl_analysis.coarse.LoopRegionCoding` (Rössler) has a home region, holding the
+  fixed point the run spirals around, and marked regions, visited only by the loops coded 1
+  (the fold of the attractor).
+
+Without a coding a region is only visited or not.  A region whose real fixed point is an
+anchor says so ("holds C−").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pwl_analysis.coarse import LoopRegionCoding, SectionCoding
+from pwl_analysis.graph import region_attributes
+from pwl_analysis.orbits import CycleSet
+from pwl_analysis.pwl_map import PWLMap
+
+#: A region carries one wing when at least this share of its states is nearest that anchor.
+WING_SHARE = 0.9
+#: Regions are listed individually up to this many (else only the visited ones, or in a
+#: document those of the graph or the orbits).
+LISTED_REGIONS_MAX = 64
+
+
+@dataclass(frozen=True)
+class RegionRole:
+    """One region: its fixed point, its share of the free run, and its role.
+
+    Attributes
+    ----------
+    label : str
+    occupation : float
+        Share of the free run's states in the region.
+    fixed_point : str
+        ``"real"``, ``"virtual"`` or ``"none"`` (I − J_d singular).
+    stability : str
+        The fixed point's stability in words (``""`` when there is none).
+    role : str
+        What part of the attractor the region carries, in words.
+    letters : dict of str to float
+        For a section coding: share of the region's states nearest each anchor letter.
+    """
+
+    label: str
+    occupation: float
+    fixed_point: str
+    stability: str
+    role: str
+    letters: dict[str, float]
+
+    def __repr__(self) -> str:
+        return f"RegionRole(Ω_{self.label}: {self.role}, occupation {self.occupation:.3f})"
+
+    def to_dict(self) -> dict:
+        return {
+            "label": self.label,
+            "occupation": self.occupation,
+            "fixed_point": self.fixed_point,
+            "stability": self.stability,
+            "role": self.role,
+            "letters": dict(self.letters),
+        }
+
+
+def region_roles(
+    m: PWLMap, orbit: np.ndarray, cycles: CycleSet, coding=None
+) -> tuple[RegionRole, ...]:
+    """The role of every region (of the visited ones when 2^P > 64) on the run ``orbit``.
+
+    Parameters
+    ----------
+    m : PWLMap
+    orbit : ndarray, shape (T, M)
+        A free run after its transient.
+    cycles : CycleSet
+        Holds the real fixed points.
+    coding : SectionCoding or LoopRegionCoding, optional
+        Names the parts of the attractor (see the module docstring).
+
+    Returns
+    -------
+    tuple of RegionRole
+        In region index order.
+    """
+    symbols = m.region_of(orbit)
+    indices = (
+        range(m.n_regions) if m.n_regions <= LISTED_REGIONS_MAX else sorted(set(symbols.tolist()))
+    )
+    nodes = region_attributes(m, indices, cycles)
+    roles = []
+    for label, data in nodes.items():
+        inside = symbols == data["index"]
+        letters, role = _role(m, orbit[inside], data, coding)
+        roles.append(
+            RegionRole(
+                label=label,
+                occupation=float(inside.mean()),
+                fixed_point=data["fixed_point_kind"],
+                stability=data["fixed_point_stability"],
+                role=role,
+                letters=letters,
+            )
+        )
+    return tuple(roles)
+
+
+def _role(m: PWLMap, states: np.ndarray, data: dict, coding) -> tuple[dict, str]:
+    if len(states) == 0:
+        return {}, "not visited by the free run"
+    if isinstance(coding, SectionCoding):
+        return _section_role(states, data, coding)
+    if data["fixed_point_kind"] == "real" and data["fixed_point_stability"].startswith("attr"):
+        return {}, "holds the attracting fixed point"
+    if isinstance(coding, LoopRegionCoding):
+        if data["index"] in coding.marked:
+            return {}, "fold: visited only by the loops coded 1"
+        return {}, "spiral: the loops around the central fixed point (coded 0 unless they fold)"
+    return {}, "visited by the free run"
+
+
+def _section_role(states: np.ndarray, data: dict, coding: SectionCoding) -> tuple[dict, str]:
+    observed = states @ coding.observation.T
+    nearest = np.linalg.norm(observed[:, None, :] - coding.anchors[None], axis=2).argmin(axis=1)
+    shares = {letter: float(np.mean(nearest == i)) for i, letter in enumerate(coding.letters)}
+    holds = ""
+    if data["fixed_point_kind"] == "real":
+        point = coding.observation @ np.asarray(data["fixed_point"])
+        for anchor, letter in zip(coding.anchors, coding.letters):
+            if np.allclose(point, anchor, rtol=0, atol=1e-9 * (1 + np.abs(anchor).max())):
+                holds = f"; holds the wing's fixed point C_{letter}"
+    letter, share = max(shares.items(), key=lambda item: item[1])
+    if share >= WING_SHARE:
+        return shares, f"wing {letter}{holds}"
+    split = ", ".join(f"{key} {value:.0%}" for key, value in shares.items())
+    return shares, f"centre: the run switches between the wings here ({split}){holds}"
