@@ -23,8 +23,9 @@ import torch
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
+from pwl_analysis.evaluation import robust_evaluation
 from pwl_analysis.loading import load_model
-from pwl_analysis.metrics import evaluate, free_run, power_spectrum_distance, state_space_divergence
+from pwl_analysis.metrics import evaluate
 from pwl_analysis.pwl_map import PWLMap
 from training import checkpoint
 from training.config import TrainConfig
@@ -161,24 +162,37 @@ def _run_epoch(model, optimizer, series, rng, config, step) -> tuple[float, int]
 
 
 def _progress_metrics(model: ALRNN, series: Series, config: TrainConfig) -> dict[str, float]:
-    """D_stsp and D_H of a free run against the end of the *training* data.
+    """D_stsp, D_H and λ_max over ``eval_runs`` free runs from different *training* points.
 
-    The free run has 2 · ``eval_steps`` steps from the first training point and only its
-    second half is compared, so chaos that dies out after a transient does not count.  Used
-    for the progress bar and to select the best epoch; the held-out part stays unseen.
+    Each run is iterated ``eval_steps`` // 5 steps as a transient, then ``eval_steps`` steps are
+    compared with the whole training part (:func:`pwl_analysis.evaluation.robust_evaluation`).
+    The selection score is the *worst* run's D_stsp: a model whose attractor coexists with a
+    periodic orbit or a fixed point that some starts fall into is not selected because one
+    lucky run looked good.  The held-out part stays unseen.
     """
     steps = min(config.eval_steps, len(series.train))
-    reference = series.train[-steps:]
-    B = model.arrays()["B"]
-    generated = free_run(model.to_pwl_map(), series.train[0], 2 * steps, B)[steps:]
+    evaluation = robust_evaluation(
+        model.to_pwl_map(),
+        series.train,
+        B=model.arrays()["B"],
+        dt=series.dt,
+        n_runs=config.eval_runs,
+        steps=steps,
+        transient=steps // 5,
+        window=steps // 2,
+        n_bins=config.n_bins,
+        sigma=config.sigma,
+    )
     return {
-        "D_stsp": state_space_divergence(reference, generated, config.n_bins).value,
-        "D_H": power_spectrum_distance(reference, generated, config.sigma).value,
+        "D_stsp": evaluation.d_stsp.median,
+        "D_stsp_worst": evaluation.d_stsp.high,
+        "D_H": evaluation.d_h.median,
+        "lambda_max": evaluation.lambda_max.median,
     }
 
 
 def _is_better(metrics: dict, state: checkpoint.TrainingState) -> bool:
-    score = metrics.get("D_stsp", np.nan)
+    score = metrics.get("D_stsp_worst", np.nan)
     return np.isfinite(score) and score < state.best_score
 
 
@@ -324,7 +338,7 @@ def _next_epoch(model, optimizer, rng, series, config, state, save) -> checkpoin
         changes["history"] = (*state.history, {"epoch": epoch, **metrics})
         if config.select_best and _is_better(metrics, state):
             changes |= {"best_weights": model.arrays(), "best_epoch": epoch}
-            changes["best_score"] = metrics["D_stsp"]
+            changes["best_score"] = metrics["D_stsp_worst"]
     state = _snapshot(model, optimizer, rng, state, **changes)
     if epoch % config.checkpoint_every == 0 or epoch == config.epochs:
         save(state)
