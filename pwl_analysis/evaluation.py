@@ -125,6 +125,40 @@ class RobustEvaluation:
             f"regions used {list(self.regions_used)})"
         )
 
+    def to_markdown(self) -> list[str]:
+        """Lines of a Markdown table: each measure's median and range over the runs."""
+        settings = self.settings
+        lines = [
+            f"{settings['n_runs']} free runs of {settings['steps']:,} steps (after "
+            f"{settings['transient']:,} transient steps) from different points of the "
+            f"reference data ({settings['T_reference']:,} points); median [min, max] over runs"
+            + (f"; {self.diverged} run(s) diverged" if self.diverged else "")
+            + ".",
+            "",
+            "| measure | median | range |",
+            "|---|---|---|",
+            f"| D_stsp ({settings['n_bins']} bins) | {self.d_stsp.median:.4g} | "
+            f"{self.d_stsp.low:.4g} … {self.d_stsp.high:.4g} |",
+            f"| D_H ({settings['window']:,}-step windows, σ = {settings['sigma']:g}) | "
+            f"{self.d_h.median:.4g} | {self.d_h.low:.4g} … {self.d_h.high:.4g} |",
+            f"| λ_max per step | {self.lambda_max.median:.4g} | {self.lambda_max.low:.4g} … "
+            f"{self.lambda_max.high:.4g} |",
+        ]
+        per_time = self.lambda_max_per_time
+        if per_time is not None:
+            lines.append(
+                f"| λ_max per time unit (Δt = {self.dt:g}) | {per_time.median:.4g} | "
+                f"{per_time.low:.4g} … {per_time.high:.4g} |"
+            )
+        used = ", ".join(f"Ω_{label} {self.occupation[label]:.1%}" for label in self.regions_used)
+        lines += [
+            f"| prediction error ({settings['n_steps']} steps) | "
+            f"{self.prediction_error.value:.4g} | |",
+            "",
+            f"Regions used (> {settings['min_occupation']:.0%} of the time): {used or 'none'}.",
+        ]
+        return lines
+
     def to_dict(self) -> dict:
         per_time = self.lambda_max_per_time
         return {

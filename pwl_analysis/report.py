@@ -258,7 +258,13 @@ def _lyapunov_lines(analysis: Analysis, dt: float | None) -> list[str]:
     return lines
 
 
-def write_report(folder: Path, training: dict, analysis: Analysis, analysis_dir: str) -> Path:
+def write_report(
+    folder: Path,
+    training: dict,
+    analysis: Analysis,
+    analysis_dir: str,
+    against_truth: list[str] | None = None,
+) -> Path:
     """Write ``folder/report.md`` atomically.
 
     Parameters
@@ -271,6 +277,9 @@ def write_report(folder: Path, training: dict, analysis: Analysis, analysis_dir:
         The result of :func:`~pwl_analysis.analysis.analyze`.
     analysis_dir : str
         The analysis sub-folder's name, for links to its files.
+    against_truth : list of str, optional
+        Lines of the section "The model against the true system" (robust evaluation, and the
+        true flow beside the model where it is known).
     """
     run_dir = Path(training["run_dir"]).name
     dt = _time_step(training, analysis)
@@ -283,7 +292,10 @@ def write_report(folder: Path, training: dict, analysis: Analysis, analysis_dir:
     lines += _opening(analysis)
     lines += ["", "## Training", ""]
     lines += _table(_training_rows(training))
-    lines += ["", f"![training loss]({run_dir}/loss.png)", "", "## The trained map", ""]
+    lines += ["", f"![training loss]({run_dir}/loss.png)", ""]
+    if against_truth:
+        lines += ["## The model against the true system", "", *against_truth, ""]
+    lines += ["## The trained map", ""]
     lines += _table(analysis.summary())
     lines += [
         "",

@@ -14,7 +14,10 @@ from pwl_analysis.cli import main
 from training.ecg import delay_embedding
 
 #: A few seconds of training: the test checks the report, not the reconstruction.
-SMALL = ["--epochs", "1", "--M", "8", "--P", "1", "--max-period", "3", "--no-progress"]
+SMALL = [
+    *("--epochs", "1", "--M", "8", "--P", "1", "--max-period", "3", "--no-progress"),
+    *("--evaluation-steps", "2000"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +46,18 @@ def test_every_report_file_exists_and_parses(report):
     metrics = json.loads((report / "run" / "metrics.json").read_text())
     assert {"D_stsp", "D_H"} <= set(metrics["metrics"])
     assert load_model(report / "run").M == 8
+
+
+def test_report_sets_the_model_beside_the_true_system(report):
+    text = (report / "report.md").read_text()
+    assert "## The model against the true system" in text
+    assert "λ_max per time unit" in text and "| C+ |" in text
+    truth = json.loads((report / "analysis" / "analysis.json").read_text())["against_true_system"]
+    # the flow's λ_max is computed, not typed in: Lorenz-63, 0.9056 (Sprott 2003)
+    assert truth["flow_lambda_max_per_time"] == pytest.approx(0.9056, rel=0.02)
+    assert [f["name"] for f in truth["fixed_points"]] == ["origin", "C+", "C-"]
+    assert truth["evaluation"]["settings"]["n_runs"] == 5
+    assert truth["evaluation"]["settings"]["steps"] == 2000
 
 
 def test_existing_report_is_refused_then_replaced_only_when_complete(report, capsys):
@@ -105,7 +120,10 @@ def test_ecg_is_a_built_in_source_recorded_by_name():
 
 # ---- output folders, interruptions and budgets (issue 11) ----------------------------------
 
-TINY = ["--epochs", "1", "--M", "6", "--P", "1", "--max-period", "2", "--no-progress"]
+TINY = [
+    *("--epochs", "1", "--M", "6", "--P", "1", "--max-period", "2", "--no-progress"),
+    *("--evaluation-steps", "2000"),
+]
 
 
 def run(out, *extra):
@@ -220,7 +238,8 @@ def test_ctrl_c_keeps_the_checkpoint_and_says_how_to_resume(tmp_path, capsys, mo
     kept = tmp_path / "r.run"
     assert (kept / "checkpoint.npz").is_file() and not out.exists()
     monkeypatch.setattr(training.loop, "_run_epoch", run_epoch)
-    assert main(["run", "lorenz63", "--out", str(out), "--resume", "--no-progress"]) == 0
+    resume = ["--resume", "--no-progress", "--evaluation-steps", "2000"]
+    assert main(["run", "lorenz63", "--out", str(out), *resume]) == 0
     assert not kept.exists() and (out / "report.md").is_file()
     assert json.loads((out / "run" / "metrics.json").read_text())["epochs"] == 2
 
@@ -242,7 +261,8 @@ def test_a_failed_analysis_keeps_the_trained_model_for_resume(tmp_path, capsys, 
     monkeypatch.setattr(pwl_analysis.analysis, "analyze", analyze)
     assert run(out, "--resume") == 2  # training options are the stored ones
     assert "do not combine it with --M, --P, --epochs" in capsys.readouterr().err
-    assert main(["run", "--out", str(out), "--resume", "--max-period", "1", "--no-progress"]) == 0
+    resume = ["--resume", "--max-period", "1", "--no-progress", "--evaluation-steps", "2000"]
+    assert main(["run", "--out", str(out), *resume]) == 0
     assert load_model(out / "run").M == 6
 
 

@@ -115,7 +115,9 @@ def _train(config, pending: Path, resume: bool, progress: bool):
         raise
 
 
-def _analyse_into(staging: Path, trained, name: str, out: Path, max_period, progress: bool):
+def _analyse_into(
+    staging: Path, trained, name: str, out: Path, max_period, progress: bool, evaluation_steps
+):
     from pwl_analysis.analysis import analyze
     from pwl_analysis.report import write_report
 
@@ -128,12 +130,51 @@ def _analyse_into(staging: Path, trained, name: str, out: Path, max_period, prog
         max_period=max_period,
         progress=progress,
     )
+    lines, faithfulness = _against_truth(trained, evaluation_steps)
+    _add_to_json(staging / ANALYSIS_FOLDER / "analysis.json", "against_true_system", faithfulness)
     summary = trained.to_dict() | {"run_dir": str(out / RUN_FOLDER)}
-    write_report(staging, summary, analysis, ANALYSIS_FOLDER)
+    write_report(staging, summary, analysis, ANALYSIS_FOLDER, lines)
     write_marker(staging, REPORT_KIND)
     if progress:
         print(f"[3/3] report written to {out / 'report.md'}")
     return analysis, summary
+
+
+def _against_truth(trained, steps: int) -> tuple[list[str], dict]:
+    """Robust evaluation on the held-out data and, for a built-in flow, the flow beside it."""
+    import numpy as np
+
+    from pwl_analysis.evaluation import robust_evaluation
+    from training.loop import series_for
+    from training.truth import FLOWS, compare_with_truth
+
+    series = series_for(trained.config)
+    with np.load(Path(trained.run_dir) / "model.npz") as arrays:
+        B = arrays["B"]
+    m = trained.pwl_map()
+    window = max(2, min(10_000, len(series.test) // 2, steps // 2))
+    evaluation = robust_evaluation(
+        m, series.test, B=B, dt=series.dt, n_runs=5, steps=steps, window=window
+    )
+    lines = evaluation.to_markdown()
+    if trained.config.system not in FLOWS:
+        lines += ["", "No true system is known for these data: only the data-side measures above."]
+        return lines, {"evaluation": evaluation.to_dict()}
+    comparison = compare_with_truth(
+        m, trained.config.system, evaluation, series.mean, series.std, series.dt
+    )
+    record = comparison.to_dict() | {"evaluation": evaluation.to_dict()}
+    return [*lines, "", *comparison.to_markdown()], record
+
+
+def _add_to_json(path: Path, key: str, value) -> None:
+    import json
+
+    from pwl_analysis._atomic import write_atomically
+
+    document = json.loads(path.read_text())
+    document[key] = value
+    write_atomically(path, json.dumps(document, indent=1))
 
 
 def run_pipeline(
@@ -145,6 +186,7 @@ def run_pipeline(
     resume: bool = False,
     progress: bool = True,
     max_period: int | None = None,
+    evaluation_steps: int = 100_000,
     **overrides,
 ) -> PipelineResult:
     """Train, analyse and report; see the module docstring.
@@ -166,6 +208,9 @@ def run_pipeline(
         Progress bars for training and analysis.
     max_period : int, optional
         Largest cycle period analysed (default: cheap for the model's P).
+    evaluation_steps : int
+        Length of each of the five free runs of the robust evaluation (section "The model
+        against the true system" of the report).
     **overrides
         Training options (``TrainConfig`` fields), e.g. ``epochs=20``; not with ``resume``.
 
@@ -184,6 +229,10 @@ def run_pipeline(
     out = Path(out)
     if max_period is not None:
         check_search(max_period, Exhaustive())
+    if isinstance(evaluation_steps, bool) or not 1_000 <= evaluation_steps <= 10_000_000:
+        raise UserInputError(
+            f"--evaluation-steps must be between 1000 and 10000000, got {evaluation_steps}"
+        )
     check_output(out, overwrite, REPORT_KIND)
     pending = training_folder(out)
     with output_lock(out):
@@ -200,7 +249,9 @@ def run_pipeline(
         name = config.system or Path(config.data_path).stem
         staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.new."))
         try:
-            analysis, summary = _analyse_into(staging, trained, name, out, max_period, progress)
+            analysis, summary = _analyse_into(
+                staging, trained, name, out, max_period, progress, evaluation_steps
+            )
         except (UserInputError, SearchTooLargeError) as error:
             shutil.rmtree(staging)
             raise UserInputError(
@@ -243,6 +294,12 @@ def add_run_command(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--P", type=int, help="piecewise-linear units")
     parser.add_argument("--seed", type=int, help="training seed")
     parser.add_argument("--max-period", type=int, help="largest cycle period analysed")
+    parser.add_argument(
+        "--evaluation-steps",
+        type=int,
+        default=100_000,
+        help="steps of each of the 5 free runs measured against the held-out data",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress output")
     parser.set_defaults(run=_run_command)
 
@@ -274,6 +331,7 @@ def _run_command(args: argparse.Namespace) -> int:
             resume=args.resume,
             progress=not args.no_progress,
             max_period=args.max_period,
+            evaluation_steps=args.evaluation_steps,
             **{k: v for k, v in options.items() if v is not None},
         )
     except KeyboardInterrupt:

@@ -24,6 +24,7 @@ dynamics and periodic orbits of the Lorenz attractor. Nonlinearity 16, 1035–10
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -116,6 +117,7 @@ def flow_fixed_points(system: str, mean, std) -> tuple[FlowFixedPoint, ...]:
     return tuple(points)
 
 
+@functools.lru_cache(maxsize=16)
 def flow_lyapunov_max(
     system: str, duration: float = 1000.0, renormalise: float = 10.0, seed: int = 0
 ) -> float:
@@ -123,7 +125,8 @@ def flow_lyapunov_max(
 
     The orbit starts on the attractor (after the system's transient); u̇ = F(u) and
     v̇ = DF(u) v are integrated together with DOP853 (rtol 1e-9) and v is renormalised every
-    ``renormalise`` time units: λ_max = Σ log ‖v‖ / ``duration``.
+    ``renormalise`` time units: λ_max = Σ log ‖v‖ / ``duration``.  Deterministic, so the
+    value is computed once per process and arguments.
     """
     _check_system(system)
     field, _, _, _ = SYSTEMS[system]
