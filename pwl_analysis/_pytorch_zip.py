@@ -268,6 +268,18 @@ class _Archive:
         return array
 
 
+def check_fits(name: str, size: tuple[int, ...], budget: int) -> None:
+    """Refuse tensor ``name`` unless a float64 array of shape ``size`` fits in ``budget`` bytes.
+
+    Each size alone must fit too, so that an empty tensor of shape (0, 2^40) is refused.
+    """
+    if math.prod(size) * 8 > budget or any(n * 8 > budget for n in size):
+        raise ModelError(
+            f"tensor {name} of shape {size} would fill more than the remaining "
+            f"{budget} bytes of the limit as float64"
+        )
+
+
 def _materialise(name: str, tensor: _Tensor, archive: _Archive, budget: int) -> np.ndarray:
     """Tensor ``name`` (quoted) as a new float64 array, after checking it lies in its storage."""
     if tensor.offset < 0:
@@ -276,15 +288,10 @@ def _materialise(name: str, tensor: _Tensor, archive: _Archive, budget: int) -> 
         negative = [n for n in values if n < 0]
         if negative:
             raise ModelError(f"tensor {name} has a negative {what} {negative[0]}")
-    count = math.prod(tensor.size)
-    if count * 8 > budget or any(n * 8 > budget for n in tensor.size):
-        raise ModelError(
-            f"tensor {name} of shape {tensor.size} would fill more than the remaining "
-            f"{budget} bytes of the limit as float64"
-        )
-    if count == 0:
-        return np.zeros(tensor.size)
+    check_fits(name, tensor.size, budget)
     storage = archive.storage(tensor.storage)
+    if math.prod(tensor.size) == 0:
+        return np.zeros(tensor.size)
     last = tensor.offset + sum((n - 1) * s for n, s in zip(tensor.size, tensor.stride))
     if last >= storage.size:
         raise ModelError(

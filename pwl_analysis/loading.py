@@ -98,11 +98,15 @@ def _tensor_as_array(torch, path: Path, name, value, budget: int) -> np.ndarray:
             f"{path}: tensor {name!r} is a {value.layout} {value.dtype} tensor on "
             f"{value.device}, not a dense tensor of real numbers"
         )
-    if value.numel() * 8 > budget:
+    if min(value.shape, default=0) < 0 or min(value.stride(), default=0) < 0:
         raise ModelError(
-            f"{path}: tensor {name!r} of shape {tuple(value.shape)} would fill more than the "
-            f"remaining {budget} bytes of the limit as float64"
+            f"{path}: tensor {name!r} has a negative size or stride "
+            f"(sizes {tuple(value.shape)}, strides {value.stride()})"
         )
+    try:
+        _pytorch_zip.check_fits(repr(name), tuple(value.shape), budget)
+    except ModelError as error:
+        raise ModelError(f"{path}: {error}") from None
     return np.array(value.detach().to(torch.float64).numpy(), dtype=np.float64)
 
 
