@@ -205,16 +205,23 @@ def _check_opcodes(data: bytes) -> None:
             raise ModelError(f"the pickle uses opcode {opcode.name} at byte {position}")
 
 
+def check_expanded_size(archive: zipfile.ZipFile, limit: int) -> None:
+    """Refuse a zip archive whose records add up to more than ``limit`` bytes once expanded.
+
+    The sizes come from the archive's directory, and :mod:`zipfile` never returns more bytes
+    of a record than its directory entry declares, so nothing beyond ``limit`` is ever read.
+    """
+    total = sum(info.file_size for info in archive.infolist())
+    if total > limit:
+        raise ModelError(f"it would expand to {total} bytes, more than the limit of {limit} bytes")
+
+
 class _Archive:
     """The records of one checkpoint, read at their declared and bounded sizes."""
 
     def __init__(self, archive: zipfile.ZipFile, limit: int):
         infos = archive.infolist()
-        total = sum(info.file_size for info in infos)
-        if total > limit:
-            raise ModelError(
-                f"it would expand to {total} bytes, more than the limit of {limit} bytes"
-            )
+        check_expanded_size(archive, limit)
         pickles = [info.filename for info in infos if info.filename.endswith("data.pkl")]
         if len(pickles) != 1:
             raise ModelError(f"it has {len(pickles)} data.pkl records instead of one")

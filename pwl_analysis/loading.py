@@ -14,6 +14,7 @@ Formats
 
 from __future__ import annotations
 
+import math
 import pickle
 import zipfile
 from pathlib import Path
@@ -156,10 +157,33 @@ def _stored_P(stored: np.ndarray, path: Path) -> int:
     return int(stored)
 
 
+def _check_npz_sizes(path: Path) -> None:
+    """Refuse an .npz archive too large once expanded, or with an array larger than its data.
+
+    ``np.load`` allocates the shape an ``.npy`` header declares before reading the data, so a
+    header claiming terabytes is refused here, from the header alone.
+    """
+    with zipfile.ZipFile(path) as archive:
+        _pytorch_zip.check_expanded_size(archive, MAX_CHECKPOINT_BYTES)
+        for info in archive.infolist():
+            with archive.open(info) as member:
+                version = np.lib.format.read_magic(member)
+                header = np.lib.format.read_array_header_1_0
+                if version != (1, 0):
+                    header = np.lib.format.read_array_header_2_0
+                shape, _, dtype = header(member)
+                held = info.file_size - member.tell()
+            if math.prod(shape) * dtype.itemsize > held:
+                raise ModelError(f"{info.filename} declares shape {shape} but holds {held} bytes")
+
+
 def _read_npz(path: Path, P: int | None) -> PWLMap:
     try:
+        _check_npz_sizes(path)
         with np.load(path, allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}
+    except ModelError as error:
+        raise ModelError(f"{path} is refused: {error}") from None
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
         raise ModelError(f"cannot read {path} as an .npz archive: {error}") from error
     A, W, h = _weights_from(arrays, str(path))

@@ -4,6 +4,7 @@ Hostile ``.pt`` files are hand-written (``crafted``) and read by both readers: `
 where torch is installed, and the torch-free reader that ``load_model`` uses without torch.
 """
 
+import io
 import pickle
 import re
 import struct
@@ -403,6 +404,33 @@ def test_big_endian_storages_are_read_in_their_byte_order(tmp_path):
         archive.writestr("archive/version", "3\n")
     with _torch_free():
         np.testing.assert_array_equal(load_model(path, P=1).W, [[0, 1], [1, 0]])
+
+
+def _npy(shape: tuple, data: bytes, descr: str = "<f8") -> bytes:
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": descr, "fortran_order": False, "shape": shape}
+    )
+    return header.getvalue() + data
+
+
+def test_npz_header_claiming_terabytes_is_refused_before_allocating(tmp_path):
+    # Before: numpy's MemoryError traceback "Unable to allocate 8.00 TiB".
+    path = tmp_path / "m.npz"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("A.npy", _npy((2,), np.ones(2).tobytes()))
+        archive.writestr("W.npy", _npy((1 << 40,), bytes(64)))
+        archive.writestr("h.npy", _npy((2,), np.ones(2).tobytes()))
+        archive.writestr("P.npy", _npy((), np.int64(1).tobytes(), "<i8"))
+    with pytest.raises(ModelError, match=re.escape("W.npy declares shape (1099511627776,)")):
+        load_model(path)
+
+
+def test_npz_larger_than_the_limit_is_refused(tmp_path, monkeypatch):
+    np.savez(tmp_path / "m.npz", A=np.ones(2), W=np.eye(2), h=np.ones(2), P=1)
+    monkeypatch.setattr(loading, "MAX_CHECKPOINT_BYTES", 100)
+    with pytest.raises(ModelError, match="more than the limit of 100 bytes"):
+        load_model(tmp_path / "m.npz")
 
 
 # ---- weights and P ------------------------------------------------------------------------
