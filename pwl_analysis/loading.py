@@ -61,7 +61,7 @@ def _torch_reason(error: Exception) -> str:
     if "WeightsUnpickler error:" in text:
         text = text.split("WeightsUnpickler error:", 1)[1]
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[0].split(". ")[0].rstrip(".") if lines else type(error).__name__
+    return lines[0].split(". ")[0].rstrip(".:") if lines else type(error).__name__
 
 
 def _read_with_torch(torch, path: Path) -> dict[str, np.ndarray]:
@@ -177,6 +177,14 @@ def _check_npz_sizes(path: Path) -> None:
                 raise ModelError(f"{info.filename} declares shape {shape} but holds {held} bytes")
 
 
+def _checked_map(A, W, h, P, path: Path) -> PWLMap:
+    """:meth:`PWLMap.from_alrnn`, its refusal naming the file the weights came from."""
+    try:
+        return PWLMap.from_alrnn(A, W, h, P)
+    except ModelError as error:
+        raise ModelError(f"{path}: {error}") from None
+
+
 def _read_npz(path: Path, P: int | None) -> PWLMap:
     try:
         _check_npz_sizes(path)
@@ -194,7 +202,7 @@ def _read_npz(path: Path, P: int | None) -> PWLMap:
         P = stored
     if P is None:
         raise ModelError(f"{path} has no P: pass the number of piecewise-linear units")
-    return PWLMap.from_alrnn(A, W, h, P)
+    return _checked_map(A, W, h, P, path)
 
 
 def load_model(path: str | Path, P: int | None = None) -> PWLMap:
@@ -228,4 +236,4 @@ def load_model(path: str | Path, P: int | None = None) -> PWLMap:
     if P is None:
         raise ModelError(f"{path.name} does not store P: pass P (e.g. --P 2)")
     A, W, h = _weights_from(read_state_dict(path), str(path))
-    return PWLMap.from_alrnn(A, W, h, P)
+    return _checked_map(A, W, h, P, path)
