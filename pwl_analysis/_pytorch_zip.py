@@ -59,6 +59,10 @@ _STORAGE_DTYPES = {
     "ByteStorage": "u1",
 }
 
+#: Most bytes of ``data.pkl``: a state_dict needs about 100 per tensor, and every byte may
+#: push an object on the unpickler's stack.
+MAX_PICKLE_BYTES = 1 << 20
+
 #: Most dimensions a tensor may have.
 _MAX_NDIM = 32
 
@@ -222,12 +226,19 @@ class _Archive:
     def __init__(self, archive: zipfile.ZipFile, limit: int):
         infos = archive.infolist()
         check_expanded_size(archive, limit)
-        pickles = [info.filename for info in infos if info.filename.endswith("data.pkl")]
+        pickles = [info for info in infos if info.filename.endswith("data.pkl")]
         if len(pickles) != 1:
             raise ModelError(f"it has {len(pickles)} data.pkl records instead of one")
-        self.prefix = pickles[0][: -len("data.pkl")]
+        if pickles[0].file_size > MAX_PICKLE_BYTES:
+            raise ModelError(
+                f"its data.pkl has {pickles[0].file_size} bytes, more than the "
+                f"{MAX_PICKLE_BYTES} a state_dict needs"
+            )
+        self.prefix = pickles[0].filename[: -len("data.pkl")]
         self._archive = archive
         self._storages: dict[str, tuple[_Storage, np.ndarray]] = {}
+        self._names = frozenset(info.filename for info in infos)
+        self._byteorder: str | None = None
 
     def read(self, name: str) -> bytes:
         """Record ``<prefix><name>``, exactly as long as the archive declares."""
@@ -243,12 +254,13 @@ class _Archive:
 
     def byteorder(self) -> str:
         """``"<"`` or ``">"``: the byte order of the storages (little when unrecorded)."""
-        if self.prefix + "byteorder" not in self._archive.namelist():
-            return "<"
-        order = self.read("byteorder")
-        if order not in (b"little", b"big"):
-            raise ModelError("its byteorder record is neither 'little' nor 'big'")
-        return "<" if order == b"little" else ">"
+        if self._byteorder is None:
+            recorded = self.prefix + "byteorder" in self._names
+            order = self.read("byteorder") if recorded else b"little"
+            if order not in (b"little", b"big"):
+                raise ModelError("its byteorder record is neither 'little' nor 'big'")
+            self._byteorder = "<" if order == b"little" else ">"
+        return self._byteorder
 
     def storage(self, storage: _Storage) -> np.ndarray:
         """The elements of ``storage``, after checking its record holds exactly that many."""

@@ -30,10 +30,10 @@ RUN_CHECKPOINT = "model.npz"
 #: Most bytes a ``.pt`` archive may expand to, and most bytes its tensors may fill as float64.
 MAX_CHECKPOINT_BYTES = 1 << 30
 
-#: What ``torch.load(weights_only=True)`` raises on a damaged or hostile file: the unpickler's
-#: refusal, torch's checks of storages and strides, and its own unguarded assertions.
+#: What ``torch.load(weights_only=True)`` raises on a damaged or hostile file besides its
+#: unpickler's refusal (pickle.UnpicklingError): torch's checks of storages, sizes and strides,
+#: and its own unguarded assertions and attribute look-ups.
 _TORCH_ERRORS = (
-    pickle.UnpicklingError,
     RuntimeError,
     AssertionError,
     AttributeError,

@@ -406,6 +406,13 @@ def test_big_endian_storages_are_read_in_their_byte_order(tmp_path):
         np.testing.assert_array_equal(load_model(path, P=1).W, [[0, 1], [1, 0]])
 
 
+def test_pickle_larger_than_a_state_dict_needs_is_refused(tmp_path, reader):
+    # A megabyte of EMPTY_DICT opcodes would push a million dicts on the unpickler's stack.
+    data = b"\x80\x02" + b"}" * (_pytorch_zip.MAX_PICKLE_BYTES + 1) + b"."
+    path = write_checkpoint(tmp_path / "m.pt", data, {})
+    _refused(path, reader, f"its data.pkl has {len(data)} bytes, more than the 1048576")
+
+
 def _npy(shape: tuple, data: bytes, descr: str = "<f8") -> bytes:
     header = io.BytesIO()
     np.lib.format.write_array_header_1_0(
