@@ -8,8 +8,10 @@ of a tensor sits at index ``offset + Σ_k i_k stride_k`` of its storage.
 
 Nothing in the file runs and nothing is read or allocated beyond declared, checked sizes:
 
-1. The archive's uncompressed size (the sum of its records' sizes) is at most ``limit`` bytes
-   before anything is read; every record is read at exactly its declared size.
+1. Before anything is read, the archive must declare at most :data:`MAX_RECORDS` records, an
+   uncompressed size (the sum of its records' sizes) of at most ``limit`` bytes and a
+   ``data.pkl`` of at most :data:`MAX_PICKLE_BYTES`; every record is read at exactly its
+   declared size.
 2. The pickle may use only the opcodes and globals a state_dict needs; every argument of a
    rebuild call and every persistent id is type-checked.
 3. A storage of ``numel`` elements must be a record of exactly ``numel × itemsize`` bytes.
@@ -62,6 +64,13 @@ _STORAGE_DTYPES = {
 #: Most bytes of ``data.pkl``: a state_dict needs about 100 per tensor, and every byte may
 #: push an object on the unpickler's stack.
 MAX_PICKLE_BYTES = 1 << 20
+
+#: Most records an archive may hold: a checkpoint has one per storage and a few more.
+MAX_RECORDS = 1 << 16
+
+#: How far from its end a zip archive's end-of-directory record may start (22 bytes and a
+#: comment of up to 65535).
+_EOCD_SEARCH = 22 + 65535
 
 #: Most dimensions a tensor may have.
 _MAX_NDIM = 32
@@ -209,6 +218,33 @@ def _check_opcodes(data: bytes) -> None:
             raise ModelError(f"the pickle uses opcode {opcode.name} at byte {position}")
 
 
+def open_zip(path: str | Path) -> zipfile.ZipFile:
+    """``zipfile.ZipFile(path)``, once its directory declares at most :data:`MAX_RECORDS` records.
+
+    :mod:`zipfile` builds an object per record as it opens an archive, so a directory of
+    millions of records is refused beforehand, from the end-of-directory record(s) alone.
+    """
+    with open(path, "rb") as file:
+        size = file.seek(0, io.SEEK_END)
+        file.seek(max(0, size - _EOCD_SEARCH))
+        tail = file.read()
+        end = tail.rfind(b"PK\x05\x06")
+        if end < 0 or len(tail) < end + 22:
+            raise zipfile.BadZipFile("it is not a zip archive (no end-of-directory record)")
+        (records,) = struct.unpack_from("<H", tail, end + 10)
+        locator = end - 20
+        if locator >= 0 and tail[locator : locator + 4] == b"PK\x06\x07":
+            (offset,) = struct.unpack_from("<Q", tail, locator + 8)
+            file.seek(offset)
+            zip64 = file.read(56)
+            if len(zip64) < 56 or zip64[:4] != b"PK\x06\x06":
+                raise zipfile.BadZipFile("its zip64 end-of-directory record is damaged")
+            (records,) = struct.unpack_from("<Q", zip64, 32)
+    if records > MAX_RECORDS:
+        raise ModelError(f"its directory declares {records} records, more than {MAX_RECORDS}")
+    return zipfile.ZipFile(path)
+
+
 def check_expanded_size(archive: zipfile.ZipFile, limit: int) -> None:
     """Refuse a zip archive whose records add up to more than ``limit`` bytes once expanded.
 
@@ -346,7 +382,7 @@ def read_state_dict(path: str | Path, limit: int) -> dict[str, np.ndarray]:
         The file is not such a checkpoint, exceeds ``limit``, or breaks any rule of the
         module docstring; the message names the file and the fault.
     """
-    with _named(path), zipfile.ZipFile(path) as file:
+    with _named(path), open_zip(path) as file:
         archive = _Archive(file, limit)
         state = _unpickle(archive.read("data.pkl"))
         return _arrays_of(state, archive, limit)
@@ -362,7 +398,7 @@ def check_archive(path: str | Path, limit: int) -> None:
     ModelError
         Not a zip archive, not exactly one ``data.pkl`` record, or too large once expanded.
     """
-    with _named(path), zipfile.ZipFile(path) as file:
+    with _named(path), open_zip(path) as file:
         _Archive(file, limit)
 
 

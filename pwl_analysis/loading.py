@@ -163,7 +163,7 @@ def _check_npz_sizes(path: Path) -> None:
     ``np.load`` allocates the shape an ``.npy`` header declares before reading the data, so a
     header claiming terabytes is refused here, from the header alone.
     """
-    with zipfile.ZipFile(path) as archive:
+    with _pytorch_zip.open_zip(path) as archive:
         _pytorch_zip.check_expanded_size(archive, MAX_CHECKPOINT_BYTES)
         for info in archive.infolist():
             with archive.open(info) as member:

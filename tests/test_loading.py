@@ -413,6 +413,17 @@ def test_pickle_larger_than_a_state_dict_needs_is_refused(tmp_path, reader):
     _refused(path, reader, f"its data.pkl has {len(data)} bytes, more than the 1048576")
 
 
+def test_zip_directory_of_millions_of_records_is_refused_before_parsing(tmp_path, reader):
+    # A zip64 end-of-directory record declaring 10^7 records (zipfile would build an object
+    # for each) followed by its locator and the classic end record.
+    zip64_end = b"PK\x06\x06" + struct.pack("<QHHIIQQQQ", 44, 45, 45, 0, 0, 10**7, 10**7, 0, 0)
+    locator = b"PK\x06\x07" + struct.pack("<IQI", 0, 0, 1)
+    end = b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    path = tmp_path / "m.pt"
+    path.write_bytes(zip64_end + locator + end)
+    _refused(path, reader, "its directory declares 10000000 records, more than 65536")
+
+
 def _npy(shape: tuple, data: bytes, descr: str = "<f8") -> bytes:
     header = io.BytesIO()
     np.lib.format.write_array_header_1_0(
@@ -623,6 +634,8 @@ def _gathered(record: bytes, kind: str, call: Call) -> np.ndarray:
     }
     values = np.frombuffer(record, dtype=dtype[kind])
     _, offset, size, stride = call.args[:4]
+    if 0 in size:
+        return np.zeros(size)
     index = np.full(size, offset, dtype=np.int64)
     for axis, (n, s) in enumerate(zip(size, stride)):
         shape = [1] * len(size)
