@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import pickle
+import struct
 import zipfile
 from pathlib import Path
 
@@ -32,7 +33,7 @@ MAX_CHECKPOINT_BYTES = 1 << 30
 
 #: What ``torch.load(weights_only=True)`` raises on a damaged or hostile file besides its
 #: unpickler's refusal (pickle.UnpicklingError): torch's checks of storages, sizes and strides,
-#: and its own unguarded assertions and attribute look-ups.
+#: its unguarded assertions and look-ups, and its pure-Python unpickler's reads past the end.
 _TORCH_ERRORS = (
     RuntimeError,
     AssertionError,
@@ -43,6 +44,8 @@ _TORCH_ERRORS = (
     IndexError,
     EOFError,
     OSError,
+    OverflowError,
+    struct.error,
 )
 
 

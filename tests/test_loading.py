@@ -588,6 +588,29 @@ def test_fuzz_random_bytes_in_data_pkl(scratch, edits):
     _loaded_or_refused(path)
 
 
+@pytest.fixture(scope="module")
+def base_archive(scratch) -> bytes:
+    """The bytes of the valid crafted checkpoint the archive fuzz test damages."""
+    return write_checkpoint(scratch / "base.pt", _BASE_PICKLE, _BASE_RECORDS).read_bytes()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    edits=st.lists(
+        st.tuples(st.floats(0, 1, exclude_max=True), st.binary(max_size=4)), min_size=1, max_size=4
+    )
+)
+def test_fuzz_random_bytes_anywhere_in_the_archive(scratch, base_archive, edits):
+    # Zip headers, directory and records damaged: each edit overwrites bytes at a relative position.
+    data = bytearray(base_archive)
+    for where, new in edits:
+        position = int(where * len(data))
+        data[position : position + len(new)] = new
+    path = scratch / "archive.pt"
+    path.write_bytes(bytes(data))
+    _loaded_or_refused(path)
+
+
 _junk = st.one_of(
     st.none(),
     st.booleans(),
