@@ -17,6 +17,12 @@ from unittest import mock
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pwl_analysis import ModelError, PWLMap, _pytorch_zip, load_model, loading
+from pwl_analysis.loading import read_state_dict
+
 from crafted import (
     Build,
     Call,
@@ -32,12 +38,6 @@ from crafted import (
     write_checkpoint,
     zip_bomb,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from pwl_analysis import ModelError, PWLMap, _pytorch_zip, load_model, loading
-from pwl_analysis.loading import read_state_dict
-
 from systems import reference_file
 
 READERS = ["torch.load", "torch-free"]
@@ -69,7 +69,7 @@ def test_official_models_load_with_their_sizes(reader):
     assert (small.M, small.P, large.M, large.P) == (20, 2, 30, 10)
 
 
-def test_official_model_weights_equal_torch_load():
+def test_official_model_weights_equal_torch_load(reader):
     torch = _torch()
     path = reference_file("lorenz_m20_p2.pt")
     state = torch.load(path, weights_only=True)
@@ -79,7 +79,7 @@ def test_official_model_weights_equal_torch_load():
     np.testing.assert_array_equal(m.h, state["h"].numpy())
 
 
-def test_official_model_has_four_fixed_points():
+def test_official_model_has_four_fixed_points(reader):
     # The reference: lorenz_m20_p2 has 4 fixed points and no cycles of period 2–8.
     m = load_model(reference_file("lorenz_m20_p2.pt"), P=2)
     assert len(m.fixed_points()) == 4
