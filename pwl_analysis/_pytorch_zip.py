@@ -262,6 +262,9 @@ class _Archive:
     def __init__(self, archive: zipfile.ZipFile, limit: int):
         infos = archive.infolist()
         check_expanded_size(archive, limit)
+        folders = [info.filename for info in infos if info.is_dir() or info.external_attr & 0x10]
+        if folders:
+            raise ModelError(f"record {reprlib.repr(folders[0])} is marked as a folder")
         pickles = [info for info in infos if info.filename.endswith("data.pkl")]
         if len(pickles) != 1:
             raise ModelError(f"it has {len(pickles)} data.pkl records instead of one")

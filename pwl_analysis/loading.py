@@ -4,10 +4,11 @@ Formats
 -------
 - ``.pt`` / ``.pth``: a PyTorch ``state_dict`` as saved by the official AL-RNN Python code,
   keys ``A`` (M,), ``W`` (M, M), ``h`` (M,) (and ``B`` (N, M), unused here).  P is not stored,
-  so it must be given.  Where PyTorch is installed the file is read by
-  ``torch.load(weights_only=True)``; otherwise by this package's bounded, torch-free reader
-  (:mod:`pwl_analysis._pytorch_zip`).  Either way no code in the file runs, the archive may
-  expand to at most :data:`MAX_CHECKPOINT_BYTES`, and every tensor must be real-valued.
+  so it must be given.  The file is read by this package's bounded, torch-free reader
+  (:mod:`pwl_analysis._pytorch_zip`) and, where PyTorch is installed, first by
+  ``torch.load(weights_only=True)``, whose tensors must then equal the torch-free reader's.
+  Either way no code in the file runs, the archive may expand to at most
+  :data:`MAX_CHECKPOINT_BYTES`, and every tensor must be real-valued.
 - ``.npz``: arrays ``A``, ``W``, ``h`` and an integer scalar ``P``.
 - a run folder written by ``pwl-analysis train``: its ``model.npz``.
 """
@@ -86,7 +87,22 @@ def _read_with_torch(torch, path: Path) -> dict[str, np.ndarray]:
     for name, value in state.items():
         arrays[name] = _tensor_as_array(torch, path, name, value, budget)
         budget -= arrays[name].nbytes
+    _check_agrees(arrays, _pytorch_zip.read_state_dict(path, MAX_CHECKPOINT_BYTES), path)
     return arrays
+
+
+def _check_agrees(arrays: dict, reference: dict, path: Path) -> None:
+    """Refuse a file that torch.load reads differently from the torch-free reader.
+
+    torch's zip reader trusts fields Python's :mod:`zipfile` checks (a record flagged as a
+    folder is read as uninitialised memory), so every tensor is read a second, independent way.
+    """
+    for name in arrays.keys() | reference.keys():
+        if not np.array_equal(arrays.get(name), reference.get(name), equal_nan=True):
+            raise ModelError(
+                f"{path} is refused: torch.load and the archive's records disagree on tensor "
+                f"{name!r}, so the archive is inconsistent"
+            )
 
 
 def _tensor_as_array(torch, path: Path, name, value, budget: int) -> np.ndarray:

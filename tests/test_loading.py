@@ -424,6 +424,30 @@ def test_zip_directory_of_millions_of_records_is_refused_before_parsing(tmp_path
     _refused(path, reader, "its directory declares 10000000 records, more than 65536")
 
 
+def test_record_marked_as_a_folder_is_refused(tmp_path, reader):
+    # Found by fuzzing: torch.load read such a record as uninitialised memory, exit 0.
+    path = tmp_path / "m.pt"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("archive/data.pkl", _BASE_PICKLE)
+        for key, record in _BASE_RECORDS.items():
+            info = zipfile.ZipInfo(f"archive/data/{key}")
+            info.external_attr = 0x10 if key == "1" else 0  # MS-DOS "directory" attribute
+            archive.writestr(info, record)
+        archive.writestr("archive/version", "3\n")
+    _refused(path, reader, "record 'archive/data/1' is marked as a folder")
+
+
+def test_torch_load_reading_other_values_than_the_records_is_refused(tmp_path, monkeypatch):
+    torch = _torch()
+    path = alrnn_checkpoint(tmp_path / "m.pt")
+    state = torch.load(path, weights_only=True)
+    state["W"][0, 0] = 7.0
+    monkeypatch.setattr(torch, "load", lambda *args, **kwargs: state)
+    disagree = r"torch\.load and the archive's records disagree on tensor 'W'"
+    with pytest.raises(ModelError, match=disagree):
+        load_model(path, P=1)
+
+
 def _npy(shape: tuple, data: bytes, descr: str = "<f8") -> bytes:
     header = io.BytesIO()
     np.lib.format.write_array_header_1_0(
