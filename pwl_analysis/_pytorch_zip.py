@@ -49,6 +49,9 @@ _OPCODES = frozenset(
     "EMPTY_TUPLE TUPLE TUPLE1 TUPLE2 TUPLE3 EMPTY_DICT SETITEM SETITEMS".split()
 )
 
+#: Opcodes that store or fetch a memo entry by an index given in the pickle.
+_MEMO_OPCODES = frozenset({"BINPUT", "LONG_BINPUT", "BINGET", "LONG_BINGET"})
+
 #: Storage classes of real-number tensors and the little-endian dtype of their records.
 _STORAGE_DTYPES = {
     "DoubleStorage": "<f8",
@@ -212,10 +215,17 @@ class _Unpickler(pickle.Unpickler):
 
 
 def _check_opcodes(data: bytes) -> None:
-    """Refuse a pickle with an opcode that a state_dict does not need, before running it."""
-    for opcode, _, position in pickletools.genops(data):
+    """Refuse a pickle with an opcode that a state_dict does not need, before running it.
+
+    Memo indices are bounded too: the C unpickler keeps its memo in an array as long as the
+    largest index, so one ``LONG_BINPUT 2**31`` would allocate gigabytes.  ``torch.save``
+    numbers memo entries 0, 1, 2, …, so they never exceed the pickle's length.
+    """
+    for opcode, arg, position in pickletools.genops(data):
         if opcode.name not in _OPCODES:
             raise ModelError(f"the pickle uses opcode {opcode.name} at byte {position}")
+        if opcode.name in _MEMO_OPCODES and arg > len(data):
+            raise ModelError(f"the pickle uses memo index {arg} at byte {position}")
 
 
 def open_zip(path: str | Path) -> zipfile.ZipFile:
@@ -262,7 +272,7 @@ class _Archive:
     def __init__(self, archive: zipfile.ZipFile, limit: int):
         infos = archive.infolist()
         check_expanded_size(archive, limit)
-        folders = [info.filename for info in infos if info.is_dir() or info.external_attr & 0x10]
+        folders = [i.filename for i in infos if i.filename.endswith("/") or i.external_attr & 0x10]
         if folders:
             raise ModelError(f"record {reprlib.repr(folders[0])} is marked as a folder")
         pickles = [info for info in infos if info.filename.endswith("data.pkl")]

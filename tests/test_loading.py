@@ -380,6 +380,13 @@ def test_opcodes_a_state_dict_does_not_need_are_refused(tmp_path, reader):
     _refused(path, reader, "the pickle uses opcode EMPTY_LIST at byte 10")
 
 
+def test_huge_memo_index_is_refused_before_unpickling(tmp_path, reader):
+    # Found by fuzzing: the C unpickler sizes its memo array by the largest index (MemoryError).
+    data = b"\x80\x02}r" + struct.pack("<I", 2**31) + b"."  # EMPTY_DICT, LONG_BINPUT 2^31
+    path = write_checkpoint(tmp_path / "m.pt", data, {})
+    _refused(path, reader, "the pickle uses memo index 2147483648 at byte 3")
+
+
 def test_build_cannot_modify_the_readers_functions(tmp_path, reader):
     rebuild = Global("torch._utils", "_rebuild_tensor_v2")
     W = Build(rebuild, (None, {"__defaults__": ({},)}))
