@@ -1,141 +1,227 @@
-"""Reading trained AL-RNN weights from disk, without executing pickled code.
+"""Reading trained AL-RNN weights from disk, without executing code from the file.
 
 Formats
 -------
 - ``.pt`` / ``.pth``: a PyTorch ``state_dict`` as saved by the official AL-RNN Python code,
   keys ``A`` (M,), ``W`` (M, M), ``h`` (M,) (and ``B`` (N, M), unused here).  P is not stored,
-  so it must be given.  The file is read by a *restricted* unpickler that rebuilds tensors as
-  numpy arrays and refuses every other global: torch is not needed and no code in the file
-  runs.
-- ``.npz``: arrays ``A``, ``W``, ``h`` and scalar ``P``.
+  so it must be given.  The file is read by this package's bounded, torch-free reader
+  (:mod:`pwl_analysis._pytorch_zip`) and, where PyTorch is installed, first by
+  ``torch.load(weights_only=True)``, whose tensors must then equal the torch-free reader's.
+  Either way no code in the file runs, the archive may expand to at most
+  :data:`MAX_CHECKPOINT_BYTES`, and every tensor must be real-valued.
+- ``.npz``: arrays ``A``, ``W``, ``h`` and an integer scalar ``P``.
 - a run folder written by ``pwl-analysis train``: its ``model.npz``.
 """
 
 from __future__ import annotations
 
+import math
 import pickle
+import struct
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from pwl_analysis import _pytorch_zip
 from pwl_analysis.pwl_map import ModelError, PWLMap
 
 #: The checkpoint file inside a training run folder.
 RUN_CHECKPOINT = "model.npz"
 
-_STORAGE_DTYPES = {
-    "DoubleStorage": np.float64,
-    "FloatStorage": np.float32,
-    "HalfStorage": np.float16,
-    "LongStorage": np.int64,
-    "IntStorage": np.int32,
-    "ShortStorage": np.int16,
-    "CharStorage": np.int8,
-    "ByteStorage": np.uint8,
-    "BoolStorage": np.bool_,
-}
-_TORCH_DTYPES = {"float64": np.float64, "float32": np.float32, "float16": np.float16}
+#: Most bytes a ``.pt`` archive may expand to, and most bytes its tensors may fill as float64.
+MAX_CHECKPOINT_BYTES = 1 << 30
+
+#: What ``torch.load(weights_only=True)`` raises on a damaged or hostile file besides its
+#: unpickler's refusal (pickle.UnpicklingError): torch's checks of storages, sizes and strides,
+#: its unguarded assertions and look-ups, and its pure-Python unpickler's reads past the end.
+_TORCH_ERRORS = (
+    RuntimeError,
+    AssertionError,
+    AttributeError,
+    TypeError,
+    ValueError,
+    KeyError,
+    IndexError,
+    EOFError,
+    OSError,
+    OverflowError,
+    struct.error,
+)
 
 
-class _StateDict(dict):
-    """A dict that accepts the ``_metadata`` attribute torch attaches to state_dicts."""
+def _torch_module():
+    """The ``torch`` module, or None where PyTorch is not installed (imported on first use)."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
 
 
-def _rebuild_tensor(storage, offset, size, stride, *_):
-    itemsize = storage.dtype.itemsize
-    if offset + sum((n - 1) * s for n, s in zip(size, stride)) >= max(storage.size, 1) and size:
-        raise ModelError("a tensor in the checkpoint points outside its storage")
-    view = np.lib.stride_tricks.as_strided(
-        storage[offset:], shape=tuple(size), strides=tuple(s * itemsize for s in stride)
-    )
-    return np.array(view)
+def _torch_reason(error: Exception) -> str:
+    """The first sentence of a torch error that says what is wrong (after torch's preamble)."""
+    text = str(error)
+    if "WeightsUnpickler error:" in text:
+        text = text.split("WeightsUnpickler error:", 1)[1]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0].split(". ")[0].rstrip(".:") if lines else type(error).__name__
 
 
-def _rebuild_parameter(data, *_):
-    return data
-
-
-class _StateDictUnpickler(pickle.Unpickler):
-    """Unpickler that knows tensors and ordered dicts and nothing else."""
-
-    def __init__(self, file, archive: zipfile.ZipFile, prefix: str):
-        super().__init__(file)
-        self._archive = archive
-        self._prefix = prefix
-
-    def find_class(self, module: str, name: str):
-        if (module, name) == ("collections", "OrderedDict"):
-            return _StateDict
-        if (module, name) == ("torch._utils", "_rebuild_tensor_v2"):
-            return _rebuild_tensor
-        if (module, name) == ("torch._utils", "_rebuild_parameter"):
-            return _rebuild_parameter
-        if module == "torch" and name in _STORAGE_DTYPES:
-            return _STORAGE_DTYPES[name]
-        if module == "torch" and name in _TORCH_DTYPES:
-            return _TORCH_DTYPES[name]
-        if (module, name) == ("torch", "UntypedStorage"):
-            return np.uint8
+def _read_with_torch(torch, path: Path) -> dict[str, np.ndarray]:
+    _pytorch_zip.check_archive(path, MAX_CHECKPOINT_BYTES)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
         raise ModelError(
-            f"checkpoint contains {module}.{name}, which a plain state_dict does not; "
-            "refusing to run code from the file"
-        )
+            f"{path}: {_torch_reason(error)}; refusing to run code from the file"
+        ) from error
+    except _TORCH_ERRORS as error:
+        raise ModelError(
+            f"cannot read {path} as a PyTorch checkpoint: {_torch_reason(error)}"
+        ) from error
+    if not isinstance(state, dict):
+        raise ModelError(f"{path} holds a {type(state).__name__}, not a state_dict")
+    arrays = {}
+    budget = MAX_CHECKPOINT_BYTES
+    for name, value in state.items():
+        arrays[name] = _tensor_as_array(torch, path, name, value, budget)
+        budget -= arrays[name].nbytes
+    _check_agrees(arrays, _pytorch_zip.read_state_dict(path, MAX_CHECKPOINT_BYTES), path)
+    return arrays
 
-    def persistent_load(self, pid):
-        kind, dtype, key, _location, _numel = pid[:5]
-        if kind != "storage":
-            raise ModelError(f"unknown persistent object {kind!r} in checkpoint")
-        try:
-            raw = self._archive.read(f"{self._prefix}data/{key}")
-        except KeyError as error:
-            raise ModelError(f"checkpoint is missing tensor data {key!r}") from error
-        return np.frombuffer(raw, dtype=np.dtype(dtype).newbyteorder("<"))
+
+def _check_agrees(arrays: dict, reference: dict, path: Path) -> None:
+    """Refuse a file that torch.load reads differently from the torch-free reader.
+
+    torch's zip reader trusts fields Python's :mod:`zipfile` checks (a record flagged as a
+    folder is read as uninitialised memory), so every tensor is read a second, independent way.
+    """
+    for name in arrays.keys() | reference.keys():
+        if not np.array_equal(arrays.get(name), reference.get(name), equal_nan=True):
+            raise ModelError(
+                f"{path} is refused: torch.load and the archive's records disagree on tensor "
+                f"{name!r}, so the archive is inconsistent"
+            )
+
+
+def _tensor_as_array(torch, path: Path, name, value, budget: int) -> np.ndarray:
+    """A real, dense CPU tensor of at most ``budget`` float64 bytes as a new float64 array."""
+    if not isinstance(name, str):
+        raise ModelError(f"{path} has a state_dict key of type {type(name).__name__}")
+    if not isinstance(value, torch.Tensor):
+        raise ModelError(f"{path}: entry {name!r} is a {type(value).__name__}, not a tensor")
+    dense = value.layout == torch.strided and value.device.type == "cpu"
+    real = not (value.is_quantized or value.dtype.is_complex or value.dtype == torch.bool)
+    if not (dense and real):
+        raise ModelError(
+            f"{path}: tensor {name!r} is a {value.layout} {value.dtype} tensor on "
+            f"{value.device}, not a dense tensor of real numbers"
+        )
+    if min(value.shape, default=0) < 0 or min(value.stride(), default=0) < 0:
+        raise ModelError(
+            f"{path}: tensor {name!r} has a negative size or stride "
+            f"(sizes {tuple(value.shape)}, strides {value.stride()})"
+        )
+    try:
+        _pytorch_zip.check_fits(repr(name), tuple(value.shape), budget)
+    except ModelError as error:
+        raise ModelError(f"{path}: {error}") from None
+    return np.array(value.detach().to(torch.float64).numpy(), dtype=np.float64)
 
 
 def read_state_dict(path: str | Path) -> dict[str, np.ndarray]:
-    """Tensors of a PyTorch state_dict file as numpy arrays (no torch, no code execution)."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            pickles = [n for n in archive.namelist() if n.endswith("data.pkl")]
-            if len(pickles) != 1:
-                raise ModelError(f"{path} is not a PyTorch zip checkpoint (no data.pkl)")
-            prefix = pickles[0][: -len("data.pkl")]
-            with archive.open(pickles[0]) as file:
-                state = _StateDictUnpickler(file, archive, prefix).load()
-    except (zipfile.BadZipFile, EOFError, pickle.UnpicklingError, ValueError, OSError) as error:
-        if isinstance(error, ModelError):
-            raise
-        raise ModelError(f"cannot read {path} as a PyTorch checkpoint: {error}") from error
-    if not isinstance(state, dict):
-        raise ModelError(f"{path} holds a {type(state).__name__}, not a state_dict")
-    return state
+    """Tensors of a PyTorch state_dict file as float64 arrays, without running code from it.
+
+    Parameters
+    ----------
+    path : str or Path
+        A zip checkpoint written by ``torch.save(state_dict, path)``.
+
+    Returns
+    -------
+    dict of str to ndarray
+        Each entry's tensor as a new float64 array.
+
+    Raises
+    ------
+    ModelError
+        The file is unreadable, would expand beyond :data:`MAX_CHECKPOINT_BYTES`, holds
+        anything but a dict of dense real tensors, or (torch-free reader) breaks a rule of
+        :mod:`pwl_analysis._pytorch_zip`.
+    """
+    path = Path(path)
+    torch = _torch_module()
+    if torch is None:
+        return _pytorch_zip.read_state_dict(path, MAX_CHECKPOINT_BYTES)
+    return _read_with_torch(torch, path)
 
 
-def _weights_from(mapping, source: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _weights_from(mapping, source: str) -> tuple:
+    """The arrays A, W, h of ``mapping``, unchecked (:meth:`PWLMap.from_alrnn` checks them)."""
     missing = [key for key in ("A", "W", "h") if key not in mapping]
     if missing:
         raise ModelError(
             f"{source} lacks {', '.join(missing)} (found keys: {', '.join(sorted(mapping))})"
         )
-    return tuple(np.asarray(mapping[key], dtype=np.float64) for key in ("A", "W", "h"))
+    return tuple(mapping[key] for key in ("A", "W", "h"))
+
+
+def _stored_P(stored: np.ndarray, path: Path) -> int:
+    """The P stored in an .npz archive, if it is a single integer (not a bool)."""
+    if stored.shape != () or stored.dtype.kind not in "iu":
+        raise ModelError(
+            f"{path} stores P as {stored.dtype} of shape {stored.shape}, not a single integer"
+        )
+    return int(stored)
+
+
+def _check_npz_sizes(path: Path) -> None:
+    """Refuse an .npz archive too large once expanded, or with an array larger than its data.
+
+    ``np.load`` allocates the shape an ``.npy`` header declares before reading the data, so a
+    header claiming terabytes is refused here, from the header alone.
+    """
+    with _pytorch_zip.open_zip(path) as archive:
+        _pytorch_zip.check_expanded_size(archive, MAX_CHECKPOINT_BYTES)
+        for info in archive.infolist():
+            with archive.open(info) as member:
+                version = np.lib.format.read_magic(member)
+                header = np.lib.format.read_array_header_1_0
+                if version != (1, 0):
+                    header = np.lib.format.read_array_header_2_0
+                shape, _, dtype = header(member)
+                held = info.file_size - member.tell()
+            if math.prod(shape) * dtype.itemsize > held:
+                raise ModelError(f"{info.filename} declares shape {shape} but holds {held} bytes")
+
+
+def _checked_map(A, W, h, P, path: Path) -> PWLMap:
+    """:meth:`PWLMap.from_alrnn`, its refusal naming the file the weights came from."""
+    try:
+        return PWLMap.from_alrnn(A, W, h, P)
+    except ModelError as error:
+        raise ModelError(f"{path}: {error}") from None
 
 
 def _read_npz(path: Path, P: int | None) -> PWLMap:
     try:
+        _check_npz_sizes(path)
         with np.load(path, allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}
+    except ModelError as error:
+        raise ModelError(f"{path} is refused: {error}") from None
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
         raise ModelError(f"cannot read {path} as an .npz archive: {error}") from error
     A, W, h = _weights_from(arrays, str(path))
     if "P" in arrays:
-        stored = int(arrays["P"])
+        stored = _stored_P(arrays["P"], path)
         if P is not None and P != stored:
-            raise ModelError(f"{path} stores P = {stored}, but P = {P} was given")
+            raise ModelError(f"{path} stores P = {stored}, but P = {P!r} was given")
         P = stored
     if P is None:
         raise ModelError(f"{path} has no P: pass the number of piecewise-linear units")
-    return PWLMap.from_alrnn(A, W, h, P)
+    return _checked_map(A, W, h, P, path)
 
 
 def load_model(path: str | Path, P: int | None = None) -> PWLMap:
@@ -169,4 +255,4 @@ def load_model(path: str | Path, P: int | None = None) -> PWLMap:
     if P is None:
         raise ModelError(f"{path.name} does not store P: pass P (e.g. --P 2)")
     A, W, h = _weights_from(read_state_dict(path), str(path))
-    return PWLMap.from_alrnn(A, W, h, P)
+    return _checked_map(A, W, h, P, path)

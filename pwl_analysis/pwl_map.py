@@ -93,14 +93,38 @@ class Region:
         }
 
 
-def _as_float_array(name: str, value, shape: tuple[int, ...]) -> np.ndarray:
-    array = np.asarray(value, dtype=np.float64)
-    if array.shape != shape:
-        raise ModelError(f"{name} has shape {array.shape}, expected {shape}")
+def _real_array(name: str, value) -> np.ndarray:
+    """``value`` as a float64 array of finite reals; anything else is a ModelError."""
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as error:
+        raise ModelError(f"{name} is ragged or not made of numbers") from error
+    if array.dtype.kind not in "iufO":
+        raise ModelError(f"{name} holds {array.dtype} values, not real numbers")
+    try:
+        array = array.astype(np.float64)
+    except (TypeError, ValueError, OverflowError) as error:
+        raise ModelError(f"{name} holds a value that is not a float64 real ({error})") from error
     if not np.all(np.isfinite(array)):
         bad = int(np.sum(~np.isfinite(array)))
         raise ModelError(f"{name} contains {bad} NaN or infinite value(s)")
     return array
+
+
+def _as_float_array(name: str, value, shape: tuple[int, ...]) -> np.ndarray:
+    array = _real_array(name, value)
+    if array.shape != shape:
+        raise ModelError(f"{name} has shape {array.shape}, expected {shape}")
+    return array
+
+
+def _check_P(P, M: int) -> int:
+    """``P`` as an int, if it is an integer (not a bool) in 0…M."""
+    if isinstance(P, (bool, np.bool_)) or not isinstance(P, (int, np.integer)):
+        raise ModelError(f"P must be an integer, got {type(P).__name__} {P!r}")
+    if not 0 <= P <= M:
+        raise ModelError(f"P = {P} piecewise-linear units is out of range 0…M = 0…{M}")
+    return int(P)
 
 
 @dataclass(frozen=True, eq=False)
@@ -151,23 +175,19 @@ class PWLMap:
         Raises
         ------
         ModelError
-            Wrong shapes, P out of range, or NaN / infinite weights.
+            Wrong shapes, weights that are not finite reals (NaN, ±inf, complex, text), or P
+            not an integer in 0…M (2.7, True, a list).
         """
-        h = np.asarray(h, dtype=np.float64)
+        h = _real_array("h", h)
         if h.ndim != 1 or h.size == 0:
             raise ModelError(f"h must be a non-empty vector, got shape {h.shape}")
         M = h.shape[0]
-        A = np.asarray(A, dtype=np.float64)
+        A = _real_array("A", A)
         if A.ndim == 1:
             A = np.diag(_as_float_array("A", A, (M,)))
         A = _as_float_array("A", A, (M, M))
         W = _as_float_array("W", W, (M, M))
-        h = _as_float_array("h", h, (M,))
-        if isinstance(P, bool) or int(P) != P:
-            raise ModelError(f"P must be an integer, got {P!r}")
-        P = int(P)
-        if not 0 <= P <= M:
-            raise ModelError(f"P = {P} piecewise-linear units is out of range 0…M = 0…{M}")
+        P = _check_P(P, M)
         for array in (A, W, h):
             array.setflags(write=False)
         return cls(A=A, W=W, h=h, P=P)
