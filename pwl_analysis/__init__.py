@@ -1,5 +1,6 @@
 """pwl-analysis: trained Almost-Linear RNNs as exact piecewise-affine mathematics."""
 
+from pwl_analysis.admissibility import Admissibility, admissible, admissible_words
 from pwl_analysis.analysis import Analysis, analyze
 from pwl_analysis.batch import BatchAnalysis, ModelSummary, analyze_many, summarize_model
 from pwl_analysis.coarse import LoopRegionCoding, SectionCoding, lorenz_coding, rossler_coding
@@ -15,9 +16,12 @@ from pwl_analysis.seeded import CertifiedCycle, TrajectorySeeded
 from pwl_analysis.sweep import SweepConfig, SweepResult
 from pwl_analysis.symbolic import SymbolicSequence, symbolic_sequence
 from pwl_analysis.topology import Topology, graph_topology
+from pwl_analysis.word_tree import AdmissibleTree
 from pwl_analysis.words import SearchTooLargeError
 
 __all__ = [
+    "Admissibility",
+    "AdmissibleTree",
     "Analysis",
     "BatchAnalysis",
     "CertifiedCycle",
@@ -41,6 +45,8 @@ __all__ = [
     "Topology",
     "TrajectorySeeded",
     "VirtualFixedPoint",
+    "admissible",
+    "admissible_words",
     "analyze",
     "analyze_many",
     "cycle_lyapunov_spectrum",

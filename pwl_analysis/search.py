@@ -35,6 +35,7 @@ from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.seeded import TrajectorySeeded, seeded_cycles
 from pwl_analysis.stability import classify
 from pwl_analysis.transitions import transition_matrix
+from pwl_analysis.word_tree import AdmissibleTree, tree_cycles
 from pwl_analysis.words import least_rotation, lyndon_words, primitive_period
 
 #: Above this many regions the q² transition LPs cost more than they save; ``prune=None``
@@ -97,7 +98,7 @@ class Scyfi:
 def find_cycles(
     m: PWLMap,
     max_period: int,
-    method: Exhaustive | Scyfi | TrajectorySeeded | None = None,
+    method: Exhaustive | Scyfi | TrajectorySeeded | AdmissibleTree | None = None,
     progress: bool = False,
 ) -> CycleSet:
     """Every orbit of minimal period 1…``max_period`` that ``method`` finds.
@@ -109,7 +110,8 @@ def find_cycles(
         Largest period K ≥ 1.
     method : Exhaustive, Scyfi or TrajectorySeeded, optional
         Defaults to ``Exhaustive()``; ``TrajectorySeeded`` (long cycles from a free run's
-        near-returns) is dispatched to :func:`pwl_analysis.seeded.seeded_cycles`.
+        near-returns) is dispatched to :func:`pwl_analysis.seeded.seeded_cycles`,
+        ``AdmissibleTree`` to :func:`pwl_analysis.word_tree.tree_cycles`.
     progress : bool
         Show a progress bar over periods.
 
@@ -131,6 +133,8 @@ def find_cycles(
     method = Exhaustive() if method is None else method
     if isinstance(method, TrajectorySeeded):
         return seeded_cycles(m, int(max_period), method, progress)
+    if isinstance(method, AdmissibleTree):
+        return tree_cycles(m, int(max_period), method, progress)
     if not isinstance(method, (Exhaustive, Scyfi)):
         raise TypeError(
             f"method must be Exhaustive(), Scyfi() or TrajectorySeeded(), got {method!r}"
