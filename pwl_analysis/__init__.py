@@ -4,6 +4,7 @@ from pwl_analysis.admissibility import Admissibility, admissible, admissible_wor
 from pwl_analysis.analysis import Analysis, analyze
 from pwl_analysis.batch import BatchAnalysis, ModelSummary, analyze_many, summarize_model
 from pwl_analysis.coarse import LoopRegionCoding, SectionCoding, lorenz_coding, rossler_coding
+from pwl_analysis.entropy import EntropyBounds, entropy_bounds
 from pwl_analysis.graph import empirical_graph, exact_graph, write_graph
 from pwl_analysis.latex import map_to_latex
 from pwl_analysis.loading import load_model
@@ -28,6 +29,7 @@ __all__ = [
     "Cycle",
     "CycleSet",
     "DegenerateCycle",
+    "EntropyBounds",
     "Exhaustive",
     "LoopRegionCoding",
     "LyapunovSpectrum",
@@ -51,6 +53,7 @@ __all__ = [
     "analyze_many",
     "cycle_lyapunov_spectrum",
     "empirical_graph",
+    "entropy_bounds",
     "exact_graph",
     "find_cycles",
     "graph_topology",

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import flint
 import numpy as np
 from scipy.optimize import linprog
+from tqdm.auto import tqdm
 
 from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.transitions import check_box
@@ -342,22 +343,28 @@ def admissible_words(
     >>> [len(w) for w in admissible_words(m, 4, box=([-0.5], [0.5]))]
     [2, 4, 8, 16]
     """
-    from tqdm.auto import tqdm
-
     if isinstance(max_length, bool) or int(max_length) != max_length or max_length < 1:
         raise ValueError(f"max_length must be a positive integer, got {max_length!r}")
     ctx = _Context(m, box)
+    return tuple(
+        np.array([node.word for node in level], dtype=np.int64).reshape(len(level), n)
+        for n, level in enumerate(word_levels(ctx, int(max_length), max_words, progress), 1)
+    )
+
+
+def word_levels(ctx: _Context, max_length: int, max_words: int, progress: bool = False):
+    """Yield the admissible words of length 1, 2, … as lists of tree nodes (lexicographic)."""
     level = [
         node
-        for node in map(lambda a: _Word.root(ctx, a), range(m.n_regions))
+        for node in (_Word.root(ctx, a) for a in range(ctx.m.n_regions))
         if _decide(ctx, node) != "certified infeasible"
     ]
-    levels = [level]
-    for length in tqdm(range(2, int(max_length) + 1), desc="word length", disable=not progress):
+    yield level
+    for length in tqdm(range(2, max_length + 1), desc="word length", disable=not progress):
         previous = {node.word for node in level}
-        level = []
-        for node in levels[-1]:
-            for letter in range(m.n_regions):
+        parents, level = level, []
+        for node in parents:
+            for letter in range(ctx.m.n_regions):
                 if (*node.word[1:], letter) not in previous:
                     continue
                 child = node.child(ctx, letter)
@@ -368,8 +375,4 @@ def admissible_words(
                     f"more than max_words={max_words} admissible words of length {length}; "
                     "raise max_words, shrink the box or lower the length"
                 )
-        levels.append(level)
-    return tuple(
-        np.array([node.word for node in level], dtype=np.int64).reshape(len(level), n + 1)
-        for n, level in enumerate(levels)
-    )
+        yield level

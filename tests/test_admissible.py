@@ -1,6 +1,7 @@
 """Admissible words and the word-tree search against closed forms and brute force."""
 
 import itertools
+import json
 
 import numpy as np
 import pytest
@@ -9,8 +10,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from pwl_analysis import AdmissibleTree, Exhaustive, admissible, admissible_words
+from pwl_analysis import (
+    AdmissibleTree,
+    Exhaustive,
+    PWLMap,
+    admissible,
+    admissible_words,
+    entropy_bounds,
+)
 from pwl_analysis.admissibility import _Context, _decide, _Word
+from pwl_analysis.cli import main
 
 from systems import lozi_map, random_map, tent_map
 
@@ -165,3 +174,39 @@ def test_map_method_equals_function():
     m = lozi_map()
     word = ["1", "0", "1", "1"]
     assert m.admissible(word).admissible == admissible(m, word).admissible
+
+
+# ---- entropy bounds ---------------------------------------------------------------------------
+
+
+def test_tent_map_entropy_is_log_two_from_both_sides():
+    # h_top of the tent map is log 2 (Misiurewicz–Szlenk: constant slope 2)
+    bounds = entropy_bounds(tent_map(), 8, box=TENT_BOX)
+    assert bounds.upper == pytest.approx(np.log(2), abs=1e-12)
+    assert bounds.lower == pytest.approx(np.log(2), abs=1e-12)
+    assert bounds.periodic_points == tuple(2**k for k in range(1, 9))
+    assert "proven upper bound" in bounds.upper_how and "estimate" in bounds.lower_how
+    assert not bounds.lower_is_bound
+
+
+def test_lozi_entropy_bounds_within_targets():
+    # issue 15 targets for the Lozi map a = 1.7, b = 0.5: upper ≤ 0.52, lower ≥ 0.48
+    bounds = entropy_bounds(lozi_map(), 12)
+    assert bounds.upper <= 0.52
+    assert bounds.lower >= 0.48
+    assert bounds.upper <= np.log(bounds.word_counts[-1]) / 12  # log ρ beats (1/n) log N_n
+
+
+def test_contraction_has_zero_entropy_bound():
+    m = PWLMap.from_alrnn([0.5, 0.3], [[0.0, 0.2], [0.1, 0.1]], [0.3, -0.2], P=1)
+    bounds = entropy_bounds(m, 6, box=(-np.ones(2), np.ones(2)))
+    assert bounds.upper == pytest.approx(0.0, abs=1e-9)
+
+
+def test_entropy_command(tmp_path, capsys):
+    m = tent_map()
+    path = tmp_path / "tent.npz"
+    np.savez(path, A=m.A, W=m.W, h=m.h, P=m.P)
+    assert main(["entropy", str(path), "--max-length", "5", "--box", "-0.5", "0.5", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["upper"] == pytest.approx(np.log(2))
