@@ -1,6 +1,11 @@
 """pwl-analysis: trained Almost-Linear RNNs as exact piecewise-affine mathematics."""
 
-from pwl_analysis.admissibility import Admissibility, admissible, admissible_words
+from pwl_analysis.admissibility import (
+    Admissibility,
+    admissible,
+    admissible_words,
+    free_run_box,
+)
 from pwl_analysis.analysis import Analysis, analyze
 from pwl_analysis.batch import BatchAnalysis, ModelSummary, analyze_many, summarize_model
 from pwl_analysis.coarse import LoopRegionCoding, SectionCoding, lorenz_coding, rossler_coding
@@ -56,6 +61,7 @@ __all__ = [
     "entropy_bounds",
     "exact_graph",
     "find_cycles",
+    "free_run_box",
     "graph_topology",
     "load_model",
     "lorenz_coding",

@@ -39,6 +39,7 @@ import numpy as np
 from scipy.optimize import linprog
 from tqdm.auto import tqdm
 
+from pwl_analysis._polygon import Polygon
 from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.transitions import check_box
 from pwl_analysis.words import SearchTooLargeError
@@ -69,6 +70,8 @@ class _Context:
         self.exact_h = _fmpq_mat(m.h[:, None])
         if self.box is not None:
             self.exact_box = tuple([_fmpq(x) for x in bound] for bound in self.box)
+        #: 2-D polyhedra in a box are cut as polygons (:mod:`pwl_analysis._polygon`), no LP
+        self.polygons = m.M == 2 and self.box is not None
         self.lps = self.certified = self.uncertified = 0
 
     def step_rows(self, Pi: np.ndarray, c: np.ndarray, letter: int):
@@ -103,11 +106,11 @@ class _Word:
     ``Pi``, ``c`` map z_0 to z_{n−1}; ``A``, ``b`` hold every row for steps 0 … n−1.
     """
 
-    __slots__ = ("A", "Pi", "_exact", "b", "c", "parent", "witness", "word")
+    __slots__ = ("A", "Pi", "_exact", "b", "c", "parent", "polygon", "witness", "word")
 
     def __init__(self, word, parent, Pi, c, A, b):
         self.word, self.parent, self.Pi, self.c, self.A, self.b = word, parent, Pi, c, A, b
-        self.witness = None
+        self.witness = self.polygon = None
         self._exact = None
 
     @classmethod
@@ -148,10 +151,15 @@ class _Word:
 def _decide(ctx: _Context, node: _Word, hint=None) -> str:
     """Decide whether Q(node.word) is non-empty; sets ``node.witness`` when it is.
 
-    Returns how: ``"witness"`` (``hint``, a point of the parent's polyhedron, satisfies the
-    new rows), ``"LP feasible"``, ``"certified infeasible"`` or ``"uncertified"`` (the LP
-    says infeasible but the exact certificate failed: counted admissible).
+    Returns how: ``"polygon"`` (2-D: the parent's polygon cut by the new rows is not empty),
+    ``"witness"`` (``hint``, a point of the parent's polyhedron, satisfies the new rows),
+    ``"LP feasible"``, ``"certified infeasible"`` or ``"uncertified"`` (the LP says
+    infeasible but the exact certificate failed: counted admissible).
     """
+    if ctx.polygons:
+        how = _decide_by_polygon(ctx, node)
+        if how is not None:
+            return how
     new = ctx.rows_per_step
     if hint is not None and np.all(node.A[-new:] @ hint <= node.b[-new:]):
         node.witness = hint
@@ -175,6 +183,54 @@ def _decide(ctx: _Context, node: _Word, hint=None) -> str:
         return "certified infeasible"
     ctx.uncertified += 1
     return "uncertified"
+
+
+def _decide_by_polygon(ctx: _Context, node: _Word) -> str | None:
+    """Cut the parent's polygon by the node's new rows; None when an LP must decide."""
+    if node.parent is None:
+        P, M = ctx.m.P, ctx.m.M
+        polygon = Polygon.box(*ctx.box, range(P, P + M), range(P + M, P + 2 * M))
+        new_rows = range(P)
+    else:
+        polygon = node.parent.polygon
+        new_rows = range(len(node.parent.A), len(node.A))
+    if polygon is None:
+        return None
+    for row in new_rows:
+        cut = polygon.cut(node.A[row], node.b[row], row)
+        if isinstance(cut, Polygon):
+            polygon = cut
+            continue
+        if _certify_vertex(ctx, node, (*cut, row)):
+            ctx.certified += 1
+            return "certified infeasible"
+        return None
+    node.polygon, node.witness = polygon, polygon.centroid()
+    return "polygon"
+
+
+def _certify_vertex(ctx: _Context, node: _Word, rows: tuple[int, int, int]) -> bool:
+    """Exact Farkas check on three rows of a 2-D system: y_i = the 2×2 minors.
+
+    y = (a_2 × a_3, a_3 × a_1, a_1 × a_2) solves Σ y_i a_i = 0 (a × a' = a_1 a'_2 − a_2 a'_1);
+    with every y_i ≥ 0 (or every y_i ≤ 0, then −y) and yᵀb < 0 (> 0) the rows are
+    inconsistent.
+    """
+    if len(set(rows)) < 3:
+        return False
+    exact = [_exact_row(ctx, node, row) for row in rows]
+    (a1, b1), (a2, b2), (a3, b3) = exact
+    y = [_cross(a2, a3), _cross(a3, a1), _cross(a1, a2)]
+    value = y[0] * b1 + y[1] * b2 + y[2] * b3
+    if all(w >= 0 for w in y):
+        return value < 0
+    if all(w <= 0 for w in y):
+        return value > 0
+    return False
+
+
+def _cross(a, b):
+    return a[0] * b[1] - a[1] * b[0]
 
 
 def _certify(ctx: _Context, node: _Word, y: np.ndarray) -> bool:
@@ -312,6 +368,23 @@ def _satisfies_exactly(ctx: _Context, node: _Word, z: np.ndarray) -> bool:
         if sum((ai * zi for ai, zi in zip(a, point)), flint.fmpq(0)) > b:
             return False
     return True
+
+
+def free_run_box(m: PWLMap, widen: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+    """Bounding box of a free run from z = 0 (10⁴ steps after 10³), widened by ``widen``
+    of its size on each side: a box around the attractor reached from the origin.
+
+    Raises
+    ------
+    ValueError
+        When the free run diverges (give a box instead).
+    """
+    from pwl_analysis.analysis import free_run
+
+    orbit = free_run(m, 10_000, 1_000)
+    low, high = orbit.min(axis=0), orbit.max(axis=0)
+    pad = widen * (high - low) + 1e-9 * (1 + np.abs(high) + np.abs(low))
+    return low - pad, high + pad
 
 
 # ---- all words of each length ------------------------------------------------------------

@@ -40,7 +40,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from pwl_analysis.admissibility import _Context, word_levels
+from pwl_analysis.admissibility import _Context, free_run_box, word_levels
 from pwl_analysis.orbits import Cycle
 from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.word_tree import _leaf_cycle
@@ -137,7 +137,7 @@ def entropy_bounds(
         raise ValueError(f"max_length must be an integer ≥ 2, got {max_length!r}")
     where = "the given box"
     if box is None:
-        box, where = _free_run_box(m), "the box of a free run from z = 0, widened by 10 %"
+        box, where = free_run_box(m), "the box of a free run from z = 0, widened by 10 %"
     ctx = _Context(m, box)
     levels, cycles = [], []
     for level in word_levels(ctx, int(max_length), max_words, progress):
@@ -216,12 +216,3 @@ def _collatz_wielandt(A) -> float:
         x = B @ x
         x /= x.max()
     return float(np.max((B @ x) / x)) - 1.0
-
-
-def _free_run_box(m: PWLMap) -> tuple[np.ndarray, np.ndarray]:
-    from pwl_analysis.analysis import free_run
-
-    orbit = free_run(m, 10_000, 1_000)
-    low, high = orbit.min(axis=0), orbit.max(axis=0)
-    pad = 0.1 * (high - low) + 1e-9 * (1 + np.abs(high) + np.abs(low))
-    return low - pad, high + pad
