@@ -28,7 +28,8 @@ References
 Bowen, R. (1971). Entropy for group endomorphisms and homogeneous spaces. Trans. AMS 153,
 401–414 (the inequality h(f) ≤ h(g) + sup h(f, fibre)).
 Lind, D., Marcus, B. (1995). An Introduction to Symbolic Dynamics and Coding. CUP
-(Thm. 4.3.1, h = log ρ for a subshift of finite type; Thm. 4.1.? h(X) = inf (1/n) log N_n).
+(§4.1: h(X) = lim (1/n) log |B_n(X)| = inf_n by subadditivity; §4.3–4.4: h = log ρ for an
+edge shift).
 Misiurewicz, M., Szlenk, W. (1980). Entropy of piecewise monotone mappings. Studia Math. 67.
 """
 

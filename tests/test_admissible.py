@@ -210,3 +210,30 @@ def test_entropy_command(tmp_path, capsys):
     assert main(["entropy", str(path), "--max-length", "5", "--box", "-0.5", "0.5", "--json"]) == 0
     record = json.loads(capsys.readouterr().out)
     assert record["upper"] == pytest.approx(np.log(2))
+
+
+def test_polygon_path_equals_lp_path(monkeypatch):
+    # 2-D polyhedra in a box are cut as polygons; the LP path must give the same words
+    m = lozi_map()
+    box = (np.array([-1.0, -2.0]), np.array([1.0, 2.0]))
+    by_polygon = admissible_words(m, 9, box=box)
+    tree_by_polygon = m.cycles(9, method=AdmissibleTree(box=box))
+    original = _Context.__init__
+
+    def without_polygons(self, m, box):
+        original(self, m, box)
+        self.polygons = False
+
+    monkeypatch.setattr(_Context, "__init__", without_polygons)
+    by_lp = admissible_words(m, 9, box=box)
+    assert [w.tolist() for w in by_polygon] == [w.tolist() for w in by_lp]
+    tree_by_lp = m.cycles(9, method=AdmissibleTree(box=box))
+    assert [c.regions for c in tree_by_polygon] == [c.regions for c in tree_by_lp]
+
+
+def test_admissible_words_equal_brute_force_in_3d():
+    m = random_map(7, M=3, P=2, scale=1.8)
+    box = (-np.full(3, 3.0), np.full(3, 3.0))
+    for n, words in enumerate(admissible_words(m, 3, box=box), start=1):
+        brute = [w for w in itertools.product(range(4), repeat=n) if _plain_lp_feasible(m, w, box)]
+        assert {tuple(w) for w in words.tolist()} == set(brute)
