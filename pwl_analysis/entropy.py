@@ -21,7 +21,9 @@ the number of points of period dividing k (every cycle decided exactly), the val
 is (1/K) log P_K at the largest length K.  For many piecewise-affine maps h_top = lim
 (1/k) log P_k (e.g. expanding interval maps), but a finite k is no bound in general (a map
 with three fixed points and zero entropy has (1/1) log 3 > 0).  ``lower_is_bound`` is
-therefore False, and the report says "estimate".
+therefore False, and the report says "estimate" — except for an interval map (M = 1) that
+sends the box into itself with constant |slope| s, where h_top = max(0, log s) exactly
+(Misiurewicz–Szlenk: h = lim (1/n) log Var(f^n), and Var(f^n) = s^n |I|); the tent map is one.
 
 References
 ----------
@@ -36,6 +38,7 @@ Misiurewicz, M., Szlenk, W. (1980). Entropy of piecewise monotone mappings. Stud
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 from scipy import sparse
@@ -58,7 +61,8 @@ class EntropyBounds:
     Attributes
     ----------
     lower : float
-        (1/K) log P_K from the exact cycles in the box (nats per step); 0 without cycles.
+        (1/K) log P_K from the exact cycles in the box (nats per step; 0 without cycles), or
+        max(0, log s) for a constant-slope interval map (see the module docstring).
     upper : float
         min over n of log ρ(G_n) and (1/n) log N_n (nats per step); a proven bound.
     lower_is_bound : bool
@@ -154,14 +158,22 @@ def entropy_bounds(
     )
     K = len(levels)
     lower = float(np.log(periodic[-1]) / K) if periodic[-1] else 0.0
+    lower_how = (
+        f"estimate (1/{K}) log P_{K} = (1/{K}) log {periodic[-1]} from the exact cycles of "
+        f"period dividing {K} in {where}; not a proven lower bound"
+    )
+    slope = _constant_slope(m, ctx.box)
+    if slope is not None:
+        lower = max(0.0, float(np.log(slope)))
+        lower_how = (
+            f"max(0, log s), s = {slope:.6g}: the map sends the interval {where} into itself "
+            "with constant |slope| s, so h_top = max(0, log s) (Misiurewicz–Szlenk); proven"
+        )
     return EntropyBounds(
         lower=lower,
         upper=upper,
-        lower_is_bound=False,
-        lower_how=(
-            f"estimate (1/{K}) log P_{K} = (1/{K}) log {periodic[-1]} from the exact cycles of "
-            f"period dividing {K} in {where}; not a proven lower bound"
-        ),
+        lower_is_bound=slope is not None,
+        lower_how=lower_how,
         upper_how=(
             f"{by} at n = {upper_at}: the admissible {upper_at}-blocks in {where} "
             f"({ctx.certified} words excluded by exact Farkas certificates, "
@@ -171,6 +183,31 @@ def entropy_bounds(
         periodic_points=periodic,
         box=ctx.box,
     )
+
+
+def _constant_slope(m: PWLMap, box) -> float | None:
+    """s when M = 1, f maps the box [l, u] into itself and |f'| = s on every piece there.
+
+    Decided in exact rationals; None when any condition fails.
+    """
+    if m.M != 1:
+        return None
+    lower, upper = (Fraction(float(b[0])) for b in box)
+    slope = [Fraction(float(J[0, 0])) for J in m.jacobians]  # region 0: z ≤ 0, 1: z > 0
+    h = Fraction(float(m.h[0]))
+
+    def f(z: Fraction) -> Fraction:
+        return slope[int(m.P == 1 and z > 0)] * z + h
+
+    if m.P == 0:
+        pieces, corners = [0], [lower, upper]
+    else:
+        pieces = [r for r, inside in ((0, lower < 0), (1, upper > 0)) if inside]
+        corners = [lower, upper] + ([Fraction(0)] if lower < 0 < upper else [])
+    moduli = {abs(slope[r]) for r in pieces}
+    if len(moduli) != 1 or not all(lower <= f(z) <= upper for z in corners):
+        return None
+    return float(moduli.pop())
 
 
 def _upper_bound(levels: list, counts: tuple) -> tuple[float, int, str]:

@@ -185,8 +185,16 @@ def test_tent_map_entropy_is_log_two_from_both_sides():
     assert bounds.upper == pytest.approx(np.log(2), abs=1e-12)
     assert bounds.lower == pytest.approx(np.log(2), abs=1e-12)
     assert bounds.periodic_points == tuple(2**k for k in range(1, 9))
-    assert "proven upper bound" in bounds.upper_how and "estimate" in bounds.lower_how
-    assert not bounds.lower_is_bound
+    assert "proven upper bound" in bounds.upper_how and "Misiurewicz" in bounds.lower_how
+    assert bounds.lower_is_bound
+
+
+def test_periodic_lower_value_is_an_estimate_unless_a_theorem_applies():
+    # a box the tent map does not send into itself: no theorem, the periodic estimate
+    bounds = entropy_bounds(tent_map(), 6, box=([-0.5], [0.3]))
+    assert not bounds.lower_is_bound and "not a proven lower bound" in bounds.lower_how
+    lozi = entropy_bounds(lozi_map(), 4)
+    assert not lozi.lower_is_bound
 
 
 def test_lozi_entropy_bounds_within_targets():
