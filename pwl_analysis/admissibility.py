@@ -123,8 +123,7 @@ class _Word:
         J = ctx.m.jacobians[self.word[-1]]
         Pi, c = J @ self.Pi, J @ self.c + ctx.m.h
         A, b = ctx.step_rows(Pi, c, letter)
-        node = _Word((*self.word, letter), self, Pi, c, np.vstack([self.A, A]), np.r_[self.b, b])
-        return node
+        return _Word((*self.word, letter), self, Pi, c, np.vstack([self.A, A]), np.r_[self.b, b])
 
     def exact(self, ctx: _Context):
         """(Π, c) over QQ as fmpq matrices, computed once along the parent chain."""
@@ -290,7 +289,8 @@ class Admissibility:
         exact arithmetic (a proof of admissibility); False when it does so only within the
         LP's tolerance or there is no witness.
     decided_by : str
-        ``"exact witness"``, ``"LP feasible point"`` (within tolerance),
+        ``"exact witness"``, ``"float witness (within tolerance)"`` (an LP or polygon point
+        that satisfies the conditions only up to rounding),
         ``"Farkas certificate (exact)"`` (a proof of non-admissibility) or
         ``"LP infeasible, certificate failed: counted admissible"``.
     """
@@ -357,7 +357,7 @@ def admissible(m: PWLMap, word, box=None) -> Admissibility:
             labels, True, None, False, "LP infeasible, certificate failed: counted admissible"
         )
     exact = _satisfies_exactly(ctx, node, node.witness)
-    decided = "exact witness" if exact else "LP feasible point"
+    decided = "exact witness" if exact else "float witness (within tolerance)"
     return Admissibility(labels, True, node.witness, exact, decided)
 
 
