@@ -32,7 +32,7 @@ import numpy as np
 import sympy
 from tqdm.auto import tqdm
 
-from pwl_analysis.admissibility import _Context, _decide, _Word
+from pwl_analysis.admissibility import _Context, _decide, _Word, word_levels
 from pwl_analysis.cycle_equation import exact_cycle
 from pwl_analysis.orbits import Cycle, CycleSet, DegenerateCycle
 from pwl_analysis.pwl_map import PWLMap
@@ -93,13 +93,17 @@ def tree_cycles(
     """
     ctx = _Context(m, method.box)
     q = m.n_regions
+    levels = word_levels(ctx, 2, method.max_nodes)
+    roots = next(levels)
+    pairs = {node.word: node for node in next(levels)}  # the admissible transitions a → b
+    successors = {a: sorted(b for (x, b) in pairs if x == a) for a in range(q)}
     found, solved = [], 0
-    stack = [(_Word.root(ctx, a), 1, None) for a in reversed(range(q))]
+    stack = [(node, 1, True) for node in reversed(roots)]
     with tqdm(desc="admissible words", unit=" node", disable=not progress) as bar:
         nodes = 0
         while stack:
-            node, p, hint = stack.pop()
-            if _decide(ctx, node, hint) == "certified infeasible":
+            node, p, decided = stack.pop()
+            if not decided and _decide(ctx, node, node.parent.witness) == "certified infeasible":
                 continue
             nodes += 1
             bar.update()
@@ -109,19 +113,20 @@ def tree_cycles(
                     f"{method.max_nodes}) at word length {len(node.word)}; raise max_nodes, "
                     "shrink the box or lower max_period"
                 )
-            n = len(node.word)
-            if p == n:
+            n, word = len(node.word), node.word
+            if p == n and (word[-1], word[0]) in pairs:  # the cycle closes: z_n ∈ Ω_{w_0}
                 solved += 1
                 cycle = _leaf_cycle(ctx, node)
                 if cycle is not None:
                     found.append(cycle)
-            if n == max_period or node.word[0] == q - 1:
+            if n == max_period or word[0] == q - 1:
                 continue  # (q−1)^n, n ≥ 2, is a prefix of no Lyndon word
-            first = node.word[n - p]
-            for letter in reversed(range(first, q)):
-                stack.append(
-                    (node.child(ctx, letter), p if letter == first else n + 1, node.witness)
+            first = word[n - p]
+            for letter in reversed([b for b in successors[word[-1]] if b >= first]):
+                child, known = (
+                    (pairs[(*word, letter)], True) if n == 1 else (node.child(ctx, letter), False)
                 )
+                stack.append((child, p if letter == first else n + 1, known))
     cycles = sorted((c for c in found if isinstance(c, Cycle)), key=lambda c: (c.period, c.regions))
     return CycleSet(
         cycles=tuple(cycles),
