@@ -147,17 +147,39 @@ def test_failed_certificate_counts_as_admissible(monkeypatch):
     assert "certificate failed" in result.decided_by
 
 
-def test_decisions_are_certified_infeasible_only_with_a_certificate():
+@pytest.mark.parametrize("polygons", [False, True])
+def test_decisions_are_certified_infeasible_only_with_a_certificate(polygons):
+    # every infeasible word of length 6 must be certified, by the LP's dual or a polygon vertex
     m = lozi_map()
     ctx = _Context(m, (np.array([-1.0, -2.0]), np.array([1.0, 2.0])))
-    outcomes = set()
+    ctx.polygons = polygons
+    outcomes = {}
     for word in itertools.product(range(2), repeat=6):
         node = _Word.root(ctx, word[0])
         for letter in word[1:]:
             node = node.child(ctx, letter)
-        outcomes.add(_decide(ctx, node))
+        outcomes[word] = _decide(ctx, node)
     assert ctx.certified > 0 and ctx.uncertified == 0
-    assert outcomes <= {"LP feasible", "certified infeasible"}
+    if not polygons:
+        assert set(outcomes.values()) <= {"LP feasible", "certified infeasible"}
+    infeasible = {w for w, how in outcomes.items() if how == "certified infeasible"}
+    box = (np.array([-1.0, -2.0]), np.array([1.0, 2.0]))
+    assert infeasible == {w for w in outcomes if not _plain_lp_feasible(m, w, box)}
+
+
+def test_cycles_do_not_depend_on_the_order_of_the_units():
+    m = random_map(12, M=3, P=2, scale=1.8)
+    order = [0, 2, 1]  # swap the two piecewise-linear units
+    swapped = PWLMap.from_alrnn(m.A[np.ix_(order, order)], m.W[np.ix_(order, order)], m.h[order], 2)
+    box = (-np.full(3, 4.0), np.full(3, 4.0))
+    one = m.cycles(6, method=AdmissibleTree(box=box))
+    other = swapped.cycles(6, method=AdmissibleTree(box=box))
+    assert len(one) >= 2  # not vacuous
+
+    def orbits(result, columns):
+        return {frozenset(map(tuple, c.exact_points[:, columns].tolist())) for c in result}
+
+    assert orbits(one, order) == orbits(other, [0, 1, 2])
 
 
 def test_budget_error_names_the_option():
