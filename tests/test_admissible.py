@@ -267,3 +267,14 @@ def test_admissible_words_equal_brute_force_in_3d():
     for n, words in enumerate(admissible_words(m, 3, box=box), start=1):
         brute = [w for w in itertools.product(range(4), repeat=n) if _plain_lp_feasible(m, w, box)]
         assert {tuple(w) for w in words.tolist()} == set(brute)
+
+
+def test_polygon_path_on_a_box_touching_a_switching_line():
+    # x ∈ [0, 1]: Ω_0 (x ≤ 0) meets the box only in the segment x = 0, so many polyhedra are
+    # segments or points; the words must still equal a plain LP's
+    m = lozi_map()
+    box = (np.array([-1.0, 0.0]), np.array([1.0, 1.0]))
+    for n, words in enumerate(admissible_words(m, 5, box=box), start=1):
+        brute = [w for w in itertools.product(range(2), repeat=n) if _plain_lp_feasible(m, w, box)]
+        assert {tuple(w) for w in words.tolist()} == set(brute)
+    assert admissible(m, ["0"], box=box).exact_witness
