@@ -1,4 +1,4 @@
-"""Convex polygons cut by half-planes, for deciding 2-D prefix polyhedra without an LP.
+"""Convex polygons (and intervals) cut by half-planes: 2-D (1-D) prefix polyhedra, no LP.
 
 A polygon is held as its vertices v_0, …, v_{k−1} (counter-clockwise) and, for each edge
 v_i → v_{i+1}, the index of the row a·z ≤ β of the polyhedron's system A z ≤ b that the
@@ -7,7 +7,8 @@ nothing, the vertex v* of least a·v and its two edges' rows give the candidate 
 Farkas certificate: a·z ≥ a·v* holds on the cone of those two rows exactly when
 a = −(y_1 a_1 + y_2 a_2) with y ≥ 0, which the caller checks in rational arithmetic.  The
 polygon is float: "non-empty" is a claim in the safe direction, "empty" is only believed
-with that exact certificate.
+with that exact certificate.  An interval [lo, hi] is the same in one dimension: its two
+ends' rows contradict when it empties.
 
 References
 ----------
@@ -59,3 +60,32 @@ class Polygon:
     def centroid(self) -> np.ndarray:
         """Mean of the vertices (a point of the polygon, up to rounding)."""
         return self.vertices.mean(axis=0)
+
+
+class Interval:
+    """The 1-D analogue: [lo, hi] and the rows of its two ends."""
+
+    __slots__ = ("hi", "lo", "rows")
+
+    def __init__(self, lo: float, hi: float, rows: tuple[int, int]):
+        self.lo, self.hi, self.rows = lo, hi, rows
+
+    @classmethod
+    def box(cls, lower, upper, upper_rows, lower_rows) -> Interval:
+        """[l, u]; rows of z ≤ u and −z ≤ −l."""
+        return cls(float(lower[0]), float(upper[0]), (lower_rows[0], upper_rows[0]))
+
+    def cut(self, a: np.ndarray, beta: float, row: int) -> Interval | tuple[int, ...]:
+        """The interval ∩ {a z ≤ β}, or, when that is empty, the rows that contradict."""
+        a = float(a[0])
+        lo, hi, (row_lo, row_hi) = self.lo, self.hi, self.rows
+        if a == 0:
+            return self if beta >= 0 else (row,)
+        if a > 0 and beta / a < hi:
+            hi, row_hi = beta / a, row
+        elif a < 0 and beta / a > lo:
+            lo, row_lo = beta / a, row
+        return Interval(lo, hi, (row_lo, row_hi)) if lo <= hi else (row_lo, row_hi)
+
+    def centroid(self) -> np.ndarray:
+        return np.array([(self.lo + self.hi) / 2])

@@ -39,7 +39,7 @@ import numpy as np
 from scipy.optimize import linprog
 from tqdm.auto import tqdm
 
-from pwl_analysis._polygon import Polygon
+from pwl_analysis._polygon import Interval, Polygon
 from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.transitions import check_box
 from pwl_analysis.words import SearchTooLargeError
@@ -70,8 +70,9 @@ class _Context:
         self.exact_h = _fmpq_mat(m.h[:, None])
         if self.box is not None:
             self.exact_box = tuple([_fmpq(x) for x in bound] for bound in self.box)
-        #: 2-D polyhedra in a box are cut as polygons (:mod:`pwl_analysis._polygon`), no LP
-        self.polygons = m.M == 2 and self.box is not None
+        #: 1-D and 2-D polyhedra in a box are cut as intervals and polygons, no LP
+        #: (:mod:`pwl_analysis._polygon`)
+        self.polygons = m.M <= 2 and self.box is not None
         self.lps = self.certified = self.uncertified = 0
 
     def step_rows(self, Pi: np.ndarray, c: np.ndarray, letter: int):
@@ -188,7 +189,8 @@ def _decide_by_polygon(ctx: _Context, node: _Word) -> str | None:
     """Cut the parent's polygon by the node's new rows; None when an LP must decide."""
     if node.parent is None:
         P, M = ctx.m.P, ctx.m.M
-        polygon = Polygon.box(*ctx.box, range(P, P + M), range(P + M, P + 2 * M))
+        shape = Polygon if M == 2 else Interval
+        polygon = shape.box(*ctx.box, range(P, P + M), range(P + M, P + 2 * M))
         new_rows = range(P)
     else:
         polygon = node.parent.polygon
@@ -197,10 +199,10 @@ def _decide_by_polygon(ctx: _Context, node: _Word) -> str | None:
         return None
     for row in new_rows:
         cut = polygon.cut(node.A[row], node.b[row], row)
-        if isinstance(cut, Polygon):
+        if not isinstance(cut, tuple):
             polygon = cut
             continue
-        if _certify_vertex(ctx, node, (*cut, row)):
+        if _certify_minors(ctx, node, cut if ctx.m.M == 1 else (*cut, row)):
             ctx.certified += 1
             return "certified infeasible"
         return None
@@ -208,28 +210,31 @@ def _decide_by_polygon(ctx: _Context, node: _Word) -> str | None:
     return "polygon"
 
 
-def _certify_vertex(ctx: _Context, node: _Word, rows: tuple[int, int, int]) -> bool:
-    """Exact Farkas check on three rows of a 2-D system: y_i = the 2×2 minors.
+def _certify_minors(ctx: _Context, node: _Word, rows: tuple[int, ...]) -> bool:
+    """Exact Farkas check on M + 1 rows: y_i = (−1)^i det(the other rows' a's).
 
-    y = (a_2 × a_3, a_3 × a_1, a_1 × a_2) solves Σ y_i a_i = 0 (a × a' = a_1 a'_2 − a_2 a'_1);
-    with every y_i ≥ 0 (or every y_i ≤ 0, then −y) and yᵀb < 0 (> 0) the rows are
-    inconsistent.
+    That y solves Σ y_i a_i = 0 (Cramer); with every y_i ≥ 0 (or every y_i ≤ 0, then −y) and
+    yᵀb < 0 (> 0) the rows are inconsistent.  In 2-D the minors are the cross products
+    a_2 × a_3, a_3 × a_1, a_1 × a_2.  A single row is inconsistent when a = 0 and b < 0.
     """
-    if len(set(rows)) < 3:
-        return False
+    M = ctx.m.M
     exact = [_exact_row(ctx, node, row) for row in rows]
-    (a1, b1), (a2, b2), (a3, b3) = exact
-    y = [_cross(a2, a3), _cross(a3, a1), _cross(a1, a2)]
-    value = y[0] * b1 + y[1] * b2 + y[2] * b3
+    if len(rows) == 1:
+        a, b = exact[0]
+        return all(x == 0 for x in a) and b < 0
+    if len(set(rows)) != M + 1:
+        return False
+    y = []
+    for i in range(M + 1):
+        others = [a for k, (a, _) in enumerate(exact) if k != i]
+        minor = flint.fmpq_mat(M, M, [x for a in others for x in a]).det()
+        y.append(minor if i % 2 == 0 else -minor)
+    value = sum((w * b for w, (_, b) in zip(y, exact)), flint.fmpq(0))
     if all(w >= 0 for w in y):
         return value < 0
     if all(w <= 0 for w in y):
         return value > 0
     return False
-
-
-def _cross(a, b):
-    return a[0] * b[1] - a[1] * b[0]
 
 
 def _certify(ctx: _Context, node: _Word, y: np.ndarray) -> bool:

@@ -142,6 +142,7 @@ def test_failed_certificate_counts_as_admissible(monkeypatch):
     import pwl_analysis.admissibility as module
 
     monkeypatch.setattr(module, "_certify", lambda ctx, node, y: False)
+    monkeypatch.setattr(module, "_certify_minors", lambda ctx, node, rows: False)
     result = admissible(tent_map(), ["0", "0"], box=([0.0], [0.5]))
     assert result.admissible and result.witness is None
     assert "certificate failed" in result.decided_by
