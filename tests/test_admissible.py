@@ -98,13 +98,18 @@ def _plain_lp_feasible(m, word, box) -> bool:
     return result.status == 0
 
 
-@pytest.mark.parametrize("seed", [1, 5, 12])
-def test_admissible_words_equal_brute_force(seed):
-    m = random_map(seed, M=2, P=2, scale=1.8)
-    box = (-np.full(2, 4.0), np.full(2, 4.0))
-    levels = admissible_words(m, 4, box=box)
+@pytest.mark.parametrize(("seed", "M"), [(1, 2), (5, 2), (12, 2), (3, 1), (8, 1)])
+def test_admissible_words_equal_brute_force(seed, M):
+    # 2-D: the polygon path; 1-D: the interval path; both against a plain LP per word
+    m = random_map(seed, M=M, P=M, scale=1.8 if M == 2 else 2.5)
+    box = (-np.full(M, 4.0), np.full(M, 4.0))
+    levels = admissible_words(m, 5 if M == 1 else 4, box=box)
     for n, words in enumerate(levels, start=1):
-        brute = [w for w in itertools.product(range(4), repeat=n) if _plain_lp_feasible(m, w, box)]
+        brute = [
+            w
+            for w in itertools.product(range(m.n_regions), repeat=n)
+            if _plain_lp_feasible(m, w, box)
+        ]
         assert {tuple(w) for w in words.tolist()} == set(brute)
 
 
