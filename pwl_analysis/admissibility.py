@@ -105,14 +105,31 @@ class _Word:
     """One node of a word tree: a word, its float polyhedron and (lazily) its exact one.
 
     ``Pi``, ``c`` map z_0 to z_{n−1}; ``A``, ``b`` hold every row for steps 0 … n−1.
+    ``growth`` is max_j ‖ |J_{w_{j−1}}| ⋯ |J_{w_0}| ‖∞ + ‖c̄_j‖∞ (c̄ the same recursion in
+    absolute values), which bounds the rounding error of the float rows.
     """
 
-    __slots__ = ("A", "Pi", "_exact", "b", "c", "parent", "polygon", "witness", "word")
+    __slots__ = (
+        "A",
+        "Pi",
+        "_abs",
+        "_exact",
+        "b",
+        "c",
+        "growth",
+        "parent",
+        "polygon",
+        "witness",
+        "word",
+    )
 
-    def __init__(self, word, parent, Pi, c, A, b):
+    def __init__(self, word, parent, Pi, c, A, b, absolute=None):
         self.word, self.parent, self.Pi, self.c, self.A, self.b = word, parent, Pi, c, A, b
         self.witness = self.polygon = None
         self._exact = None
+        self._abs = (np.abs(Pi), np.abs(c)) if absolute is None else absolute
+        previous = 0.0 if parent is None else parent.growth
+        self.growth = max(previous, float(self._abs[0].sum(axis=1).max() + self._abs[1].max()))
 
     @classmethod
     def root(cls, ctx: _Context, letter: int) -> _Word:
@@ -124,7 +141,10 @@ class _Word:
         J = ctx.m.jacobians[self.word[-1]]
         Pi, c = J @ self.Pi, J @ self.c + ctx.m.h
         A, b = ctx.step_rows(Pi, c, letter)
-        return _Word((*self.word, letter), self, Pi, c, np.vstack([self.A, A]), np.r_[self.b, b])
+        J_abs = np.abs(J)
+        absolute = (J_abs @ self._abs[0], J_abs @ self._abs[1] + np.abs(ctx.m.h))
+        word = (*self.word, letter)
+        return _Word(word, self, Pi, c, np.vstack([self.A, A]), np.r_[self.b, b], absolute)
 
     def exact(self, ctx: _Context):
         """(Π, c) over QQ as fmpq matrices, computed once along the parent chain."""

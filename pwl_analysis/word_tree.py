@@ -40,9 +40,8 @@ from pwl_analysis.words import SearchTooLargeError
 
 #: Float cycle solves with a larger condition number of I − Π go straight to the exact path.
 _COND_LIMIT = 1e6
-#: Relative size of a row violation the float screen believes.  With cond(I − Π) ≤ 10⁶ and
-#: products of ≤ 10³ Jacobians the float error is about 10⁶ · 10³ · 2⁻⁵² ≈ 10⁻⁷ of the
-#: scale ‖a‖(1 + ‖z‖) + |b|; 10⁻⁵ leaves a margin of 100.
+#: Relative size of a row violation the float screen believes, on top of the rounding bound
+#: of :func:`_leaf_cycle`.
 _SCREEN_TOL = 1e-5
 
 
@@ -144,10 +143,19 @@ def _leaf_cycle(ctx: _Context, node: _Word) -> Cycle | DegenerateCycle | None:
     J = m.jacobians[node.word[-1]]
     lhs = np.eye(m.M) - J @ node.Pi
     offset = J @ node.c + m.h
-    if np.linalg.cond(lhs) <= _COND_LIMIT:
-        z = np.linalg.solve(lhs, offset)
-        scale = np.abs(node.A).sum(axis=1) * (1 + np.abs(z).max()) + np.abs(node.b)
-        if np.any(node.A @ z - node.b > _SCREEN_TOL * scale):
+    if np.linalg.cond(lhs, 1) <= _COND_LIMIT:
+        inverse = np.linalg.inv(lhs)
+        z = inverse @ offset
+        size = 1 + np.abs(z).max()
+        # Π, c and the rows are products of ≤ n Jacobians: each entry is off by at most
+        # ~ (n + M) ε · growth (Higham, Accuracy and Stability, §3.5), which moves z by up to
+        # ‖(I − Π)⁻¹‖ times that; a row's residual a·z − b moves by both.
+        n, eps = len(node.word) + m.M, np.finfo(float).eps
+        row_norms = np.abs(node.A).sum(axis=1)
+        inverse_norm = np.abs(inverse).sum(axis=1).max()  # ‖(I − Π)⁻¹‖∞
+        rounding = 8 * n * eps * node.growth * size * (m.M + row_norms * inverse_norm)
+        scale = row_norms * size + np.abs(node.b)
+        if np.any(node.A @ z - node.b > _SCREEN_TOL * scale + rounding):
             return None
     result = exact_cycle(m, node.word)
     if isinstance(result, Cycle) and not _in_box(ctx, result):
