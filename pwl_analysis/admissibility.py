@@ -406,7 +406,10 @@ def free_run_box(m: PWLMap, widen: float = 0.1) -> tuple[np.ndarray, np.ndarray]
     """
     from pwl_analysis.analysis import free_run
 
-    orbit = free_run(m, 10_000, 1_000)
+    try:
+        orbit = free_run(m, 10_000, 1_000)
+    except ValueError as error:
+        raise ValueError(f"{error}; give a box=(lower, upper) instead") from error
     low, high = orbit.min(axis=0), orbit.max(axis=0)
     pad = widen * (high - low) + 1e-9 * (1 + np.abs(high) + np.abs(low))
     return low - pad, high + pad

@@ -284,3 +284,9 @@ def test_polygon_path_on_a_box_touching_a_switching_line():
         brute = [w for w in itertools.product(range(2), repeat=n) if _plain_lp_feasible(m, w, box)]
         assert {tuple(w) for w in words.tolist()} == set(brute)
     assert admissible(m, ["0"], box=box).exact_witness
+
+
+def test_diverging_map_without_box_asks_for_one():
+    m = PWLMap.from_alrnn([1.5], [[0.0]], [1.0], P=1)
+    with pytest.raises(ValueError, match="give a box"):
+        entropy_bounds(m, 3)
