@@ -15,7 +15,7 @@ In a low-dimensional map most region words cannot be realised, so the tree is fa
 than the q^k words :class:`pwl_analysis.search.Exhaustive` enumerates: SCYFI's 2-D test
 models are complete to period 83 in about a second (2-D polyhedra in a box are cut as
 polygons, no LP).  In high dimension the LPs cost more than they prune (the 20-D Lorenz
-model: 2.5 s for periods ≤ 6 against 0.08 s for ``Exhaustive``), so ``Exhaustive`` stays
+model: 1.8 s for periods ≤ 6 against 0.07 s for ``Exhaustive``), so ``Exhaustive`` stays
 the default.
 
 References
