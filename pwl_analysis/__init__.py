@@ -1,8 +1,15 @@
 """pwl-analysis: trained Almost-Linear RNNs as exact piecewise-affine mathematics."""
 
+from pwl_analysis.admissibility import (
+    Admissibility,
+    admissible,
+    admissible_words,
+    free_run_box,
+)
 from pwl_analysis.analysis import Analysis, analyze
 from pwl_analysis.batch import BatchAnalysis, ModelSummary, analyze_many, summarize_model
 from pwl_analysis.coarse import LoopRegionCoding, SectionCoding, lorenz_coding, rossler_coding
+from pwl_analysis.entropy import EntropyBounds, entropy_bounds
 from pwl_analysis.graph import empirical_graph, exact_graph, write_graph
 from pwl_analysis.latex import map_to_latex
 from pwl_analysis.loading import load_model
@@ -18,15 +25,19 @@ from pwl_analysis.stability import Stability, StabilityKind
 from pwl_analysis.sweep import SweepConfig, SweepResult
 from pwl_analysis.symbolic import SymbolicSequence, symbolic_sequence
 from pwl_analysis.topology import Topology, graph_topology
+from pwl_analysis.word_tree import AdmissibleTree
 from pwl_analysis.words import SearchTooLargeError
 
 __all__ = [
+    "Admissibility",
+    "AdmissibleTree",
     "Analysis",
     "BatchAnalysis",
     "CertifiedCycle",
     "Cycle",
     "CycleSet",
     "DegenerateCycle",
+    "EntropyBounds",
     "Exhaustive",
     "LoopRegionCoding",
     "LyapunovSpectrum",
@@ -48,12 +59,16 @@ __all__ = [
     "Topology",
     "TrajectorySeeded",
     "VirtualFixedPoint",
+    "admissible",
+    "admissible_words",
     "analyze",
     "analyze_many",
     "cycle_lyapunov_spectrum",
     "empirical_graph",
+    "entropy_bounds",
     "exact_graph",
     "find_cycles",
+    "free_run_box",
     "graph_topology",
     "load_model",
     "lorenz_coding",

@@ -11,6 +11,7 @@ from pathlib import Path
 from pwl_analysis.analysis import analyze, attractor_exact_graph, free_run
 from pwl_analysis.batch import analyze_many
 from pwl_analysis.coarse import CODINGS
+from pwl_analysis.entropy import entropy_bounds
 from pwl_analysis.errors import UserInputError
 from pwl_analysis.graph import empirical_graph, graph_to_json, write_graph
 from pwl_analysis.latex import write_latex
@@ -125,6 +126,38 @@ def _add_cycles(commands: argparse._SubParsersAction) -> None:
         "--coding", choices=sorted(CODINGS), help="name each cycle by its coarse L/R or 0/1 word"
     )
     parser.set_defaults(run=_cycles_command)
+
+
+def _entropy_command(args: argparse.Namespace) -> None:
+    m = load_model(args.model, P=args.P)
+    box = None if args.box is None else tuple(_numbers(text) for text in args.box)
+    bounds = entropy_bounds(m, args.max_length, box=box, progress=not args.json)
+    if args.json:
+        print(json.dumps(bounds.to_dict(), indent=1))
+    else:
+        print(f"{m}\n{bounds!r}\n  upper: {bounds.upper_how}\n  lower: {bounds.lower_how}")
+
+
+def _numbers(text: str) -> list[float]:
+    """``"1.5"`` or ``"-1,-2.5"`` as a list of floats (one value: every coordinate)."""
+    return [float(x) for x in text.split(",")]
+
+
+def _add_entropy(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("entropy", help="bounds on the topological entropy")
+    parser.add_argument("model", help=".pt state_dict, .npz archive or training run folder")
+    parser.add_argument("--P", type=int, default=None, help="piecewise-linear units (for .pt)")
+    parser.add_argument(
+        "--max-length", type=int, default=12, help="longest admissible word (default 12)"
+    )
+    parser.add_argument(
+        "--box",
+        nargs=2,
+        metavar=("LOWER", "UPPER"),
+        help="box, each a number or comma-separated per coordinate (default: a free run's box)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the bounds as JSON")
+    parser.set_defaults(run=_entropy_command)
 
 
 def _add_dask_options(parser: argparse.ArgumentParser) -> None:
@@ -257,6 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     _add_cycles(commands)
     _add_graph(commands)
+    _add_entropy(commands)
     _add_latex(commands)
     _add_analyze(commands)
     add_train_command(commands)

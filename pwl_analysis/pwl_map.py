@@ -420,6 +420,14 @@ class PWLMap:
     def _repr_latex_(self) -> str:
         return f"$${self._latex()}$$"
 
+    def admissible(self, regions, box=None):
+        """Whether some orbit segment follows a region word: an ``Admissibility`` with a
+        witness or an exact Farkas certificate; see :func:`pwl_analysis.admissibility.admissible`.
+        """
+        from pwl_analysis.admissibility import admissible
+
+        return admissible(self, regions, box)
+
     def to_latex(self, **options) -> str:
         """The map as a LaTeX document or fragment; see :func:`pwl_analysis.latex.map_to_latex`."""
         from pwl_analysis.latex import map_to_latex

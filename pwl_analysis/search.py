@@ -42,6 +42,7 @@ from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.seeded import TrajectorySeeded, seeded_cycles
 from pwl_analysis.stability import classify
 from pwl_analysis.transitions import transition_matrix
+from pwl_analysis.word_tree import AdmissibleTree, tree_cycles
 from pwl_analysis.words import (
     SearchTooLargeError,
     least_rotation,
@@ -122,7 +123,7 @@ class Scyfi:
 def find_cycles(
     m: PWLMap,
     max_period: int,
-    method: Exhaustive | Scyfi | TrajectorySeeded | None = None,
+    method: Exhaustive | Scyfi | TrajectorySeeded | AdmissibleTree | None = None,
     progress: bool = False,
 ) -> CycleSet:
     """Every orbit of minimal period 1…``max_period`` that ``method`` finds.
@@ -134,7 +135,8 @@ def find_cycles(
         Largest period K ≥ 1.
     method : Exhaustive, Scyfi or TrajectorySeeded, optional
         Defaults to ``Exhaustive()``; ``TrajectorySeeded`` (long cycles from a free run's
-        near-returns) is dispatched to :func:`pwl_analysis.seeded.seeded_cycles`.
+        near-returns) is dispatched to :func:`pwl_analysis.seeded.seeded_cycles`,
+        ``AdmissibleTree`` to :func:`pwl_analysis.word_tree.tree_cycles`.
     progress : bool
         Show a progress bar over periods.
 
@@ -155,6 +157,8 @@ def find_cycles(
     check_search(max_period, method)
     if isinstance(method, TrajectorySeeded):
         return seeded_cycles(m, int(max_period), method, progress)
+    if isinstance(method, AdmissibleTree):
+        return tree_cycles(m, int(max_period), method, progress)
     periods = tqdm(range(1, int(max_period) + 1), desc="periods", disable=not progress)
     found, tried = [], 0
     if isinstance(method, Exhaustive):
@@ -198,11 +202,12 @@ def check_search(max_period: int, method: Exhaustive | Scyfi | TrajectorySeeded)
     """
     if isinstance(max_period, bool) or int(max_period) != max_period or max_period < 1:
         raise UserInputError(f"max_period must be a positive integer, got {max_period!r}")
-    if not isinstance(method, (Exhaustive, Scyfi, TrajectorySeeded)):
+    if not isinstance(method, (Exhaustive, Scyfi, TrajectorySeeded, AdmissibleTree)):
         raise TypeError(
-            f"method must be Exhaustive(), Scyfi() or TrajectorySeeded(), got {method!r}"
+            "method must be Exhaustive(), AdmissibleTree(), Scyfi() or TrajectorySeeded(), "
+            f"got {method!r}"
         )
-    if isinstance(method, (Exhaustive, Scyfi)) and max_period > MAX_PERIOD:
+    if isinstance(method, (Exhaustive, Scyfi, AdmissibleTree)) and max_period > MAX_PERIOD:
         raise SearchTooLargeError(
             f"max_period = {max_period} is beyond the longest period searched, {MAX_PERIOD}: "
             "lower --max-period (or use --seeded for long cycles)"
