@@ -52,10 +52,13 @@ def _fmpq(x: float) -> flint.fmpq:
     return flint.fmpq(*float(x).as_integer_ratio())
 
 
-def _fmpq_mat(array: np.ndarray) -> flint.fmpq_mat:
-    array = np.atleast_2d(np.asarray(array, dtype=np.float64))
-    rows, cols = array.shape
-    return flint.fmpq_mat(rows, cols, [_fmpq(x) for x in array.ravel()])
+def _fmpq_of(matrix) -> flint.fmpq_mat:
+    """A ``DomainMatrix`` over QQ as a python-flint ``fmpq_mat`` (exact)."""
+    rows, cols = matrix.shape
+    entries = [
+        flint.fmpq(int(x.numerator), int(x.denominator)) for row in matrix.to_list() for x in row
+    ]
+    return flint.fmpq_mat(rows, cols, entries)
 
 
 class _Context:
@@ -66,8 +69,9 @@ class _Context:
         self.box = check_box(m, box)
         self.sign = np.where(m.region_bits == 1, 1.0, -1.0)
         self.rows_per_step = m.P + (2 * m.M if self.box is not None else 0)
-        self.exact_jacobians = [_fmpq_mat(J) for J in m.jacobians]
-        self.exact_h = _fmpq_mat(m.h[:, None])
+        # the exact J_d (the float ones round A_ij + W_ij; a rational map's are not floats)
+        self.exact_jacobians = [_fmpq_of(m.exact_region_jacobian(d)) for d in range(m.n_regions)]
+        self.exact_h = _fmpq_of(m.exact_weights[2])
         if self.box is not None:
             self.exact_box = tuple([_fmpq(x) for x in bound] for bound in self.box)
         #: 1-D and 2-D polyhedra in a box are cut as intervals and polygons, no LP

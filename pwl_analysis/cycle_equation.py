@@ -261,7 +261,7 @@ def screen_words(m: PWLMap, words: np.ndarray, systems: list[_ReducedCycleSystem
     return keep
 
 
-def _gamma(n: int) -> float:
+def rounding_gamma(n: int) -> float:
     """γ_n = n u / (1 − n u): relative error bound of an n-term float dot product."""
     return n * _U / (1 - n * _U)
 
@@ -289,7 +289,7 @@ def _screen_group(system, E: np.ndarray, sign: np.ndarray, size: int) -> np.ndar
     # |y* − ŷ|_i ≤ Σ_j |T_ij| δ + Σ_j T_r,ij (|û|_max + δ) + c_r,i + γ (Σ_j |T_ij| |û|_max + |c_i|)
     size_u = np.abs(u).max(axis=1, initial=0.0)[:, None]
     delta = u_error[:, None]
-    g = _gamma(width + 2)
+    g = rounding_gamma(width + 2)
     y_error = (T_rows * delta + T_r_rows * (size_u + delta)) * (1 + g) + c_r
     y_error += g * (T_rows * size_u + np.abs(c))
     violated = (sign * y + y_error < 0).any(axis=1)
@@ -306,12 +306,12 @@ def _verified_error(A, T_radius, b, b_radius, X, x) -> tuple[np.ndarray, np.ndar
     only X A costs s³.  Shapes: A, X (n, s, s); b, b_radius, x (n, s).
     """
     s = A.shape[1]
-    g = _gamma(s + 2)
-    X_norm, A_norm = _norm_inf(X), _norm_inf(A)
+    g = rounding_gamma(s + 2)
+    X_norm, A_norm = norm_inf(X), norm_inf(A)
     A_radius = T_radius + _U * A_norm
     product = X @ A
     product[:, np.arange(s), np.arange(s)] -= 1.0
-    rho = (_norm_inf(product) + g * (X_norm * A_norm + 1) + X_norm * A_radius) * (1 + g)
+    rho = (norm_inf(product) + g * (X_norm * A_norm + 1) + X_norm * A_radius) * (1 + g)
     size_x = np.abs(x).max(axis=1)
     residual = np.abs(b - np.einsum("nij,nj->ni", A, x)).max(axis=1)
     slack = residual + b_radius.max(axis=1) + g * (np.abs(b).max(axis=1) + A_norm * size_x)
@@ -321,7 +321,7 @@ def _verified_error(A, T_radius, b, b_radius, X, x) -> tuple[np.ndarray, np.ndar
     return error, ok
 
 
-def _norm_inf(matrices: np.ndarray) -> np.ndarray:
+def norm_inf(matrices: np.ndarray) -> np.ndarray:
     """Matrix ∞-norms (max row sum) of a stack, shape (n,)."""
     return np.abs(matrices).sum(axis=2).max(axis=1)
 
@@ -428,17 +428,17 @@ def may_have_singular_power(m: PWLMap, words: np.ndarray, repeats: int) -> np.nd
         absolute = np.abs(J) @ absolute
     with np.errstate(over="ignore", invalid="ignore"):
         power = np.linalg.matrix_power(product, repeats)
-        growth = _norm_inf(np.linalg.matrix_power(absolute, repeats))
+        growth = norm_inf(np.linalg.matrix_power(absolute, repeats))
         lhs = np.eye(m.M) - power
-        g = _gamma(repeats * k * (m.M + 3))
-        error = g * growth * (1 + 2 * g) + 2 * _U * _norm_inf(lhs)
+        g = rounding_gamma(repeats * k * (m.M + 3))
+        error = g * growth * (1 + 2 * g) + 2 * _U * norm_inf(lhs)
         ok = np.isfinite(error) & np.isfinite(lhs).all(axis=(1, 2))
         inverse, solvable = _batched_inverse(np.where(ok[:, None, None], lhs, np.eye(m.M)))
-        X_norm = _norm_inf(inverse)
+        X_norm = norm_inf(inverse)
         residual = inverse @ lhs
         residual[:, np.arange(m.M), np.arange(m.M)] -= 1.0
-        gm = _gamma(m.M + 2)
-        rho = (_norm_inf(residual) + gm * X_norm * (_norm_inf(lhs) + 1) + X_norm * error) * (1 + gm)
+        gm = rounding_gamma(m.M + 2)
+        rho = (norm_inf(residual) + gm * X_norm * (norm_inf(lhs) + 1) + X_norm * error) * (1 + gm)
     return ~(ok & solvable & (rho < 1))
 
 

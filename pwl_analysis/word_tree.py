@@ -34,16 +34,10 @@ import sympy
 from tqdm.auto import tqdm
 
 from pwl_analysis.admissibility import _Context, _decide, _Word, word_levels
-from pwl_analysis.cycle_equation import exact_cycle
+from pwl_analysis.cycle_equation import exact_cycle, norm_inf, rounding_gamma
 from pwl_analysis.orbits import Cycle, CycleSet, DegenerateCycle
 from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.words import SearchTooLargeError
-
-#: Float cycle solves with a larger condition number of I − Π go straight to the exact path.
-_COND_LIMIT = 1e6
-#: Relative size of a row violation the float screen believes, on top of the rounding bound
-#: of :func:`_leaf_cycle`.
-_SCREEN_TOL = 1e-5
 
 
 @dataclass(frozen=True)
@@ -139,26 +133,54 @@ def tree_cycles(
 
 
 def _leaf_cycle(ctx: _Context, node: _Word) -> Cycle | DegenerateCycle | None:
-    """The cycle with the node's (Lyndon) word, if its solution is in the node's polyhedron."""
+    """The cycle with the node's (Lyndon) word, unless its solution provably leaves the
+    node's polyhedron; every survivor is decided by :func:`exact_cycle`.
+
+    The float Π, c and the rows (A, b) are products of at most L = n + 1 Jacobians, each entry
+    within g = γ_{L(M+3)} times the absolute-value products (``growth``, Higham 2002, §3.5) of
+    the exact ones.  The float solution ẑ of (I − Π) z = c gets a rigorous bound δ on
+    ‖z* − ẑ‖∞ (Rump's verification, as in :mod:`pwl_analysis.cycle_equation`), and a row
+    a·z ≤ b is taken as violated only when a·ẑ − b exceeds its own rounding, ‖a‖₁ δ and the
+    rows' error bounds together.
+    """
     m = ctx.m
     J = m.jacobians[node.word[-1]]
     lhs = np.eye(m.M) - J @ node.Pi
     offset = J @ node.c + m.h
-    if np.linalg.cond(lhs, 1) <= _COND_LIMIT:
+    abs_Pi = np.abs(J) @ node._abs[0]
+    abs_c = np.abs(J) @ node._abs[1] + np.abs(m.h)
+    g = rounding_gamma((len(node.word) + 1) * (m.M + 3))
+    error_rows = 2 * g * max(node.growth, float(abs_Pi.sum(axis=1).max() + abs_c.max()))
+    try:
         inverse = np.linalg.inv(lhs)
-        z = inverse @ offset
-        size = 1 + np.abs(z).max()
-        # Π, c and the rows are products of ≤ n Jacobians: each entry is off by at most
-        # ~ (n + M) ε · growth (Higham, Accuracy and Stability, §3.5), which moves z by up to
-        # ‖(I − Π)⁻¹‖ times that; a row's residual a·z − b moves by both.
-        n, eps = len(node.word) + m.M, np.finfo(float).eps
-        row_norms = np.abs(node.A).sum(axis=1)
-        inverse_norm = np.abs(inverse).sum(axis=1).max()  # ‖(I − Π)⁻¹‖∞
-        rounding = 8 * n * eps * node.growth * size * (m.M + row_norms * inverse_norm)
-        scale = row_norms * size + np.abs(node.b)
-        if np.any(node.A @ z - node.b > _SCREEN_TOL * scale + rounding):
-            return None
-    result = exact_cycle(m, node.word)
+    except np.linalg.LinAlgError:
+        return _exact_leaf(ctx, node)
+    z = inverse @ offset
+    X_norm, lhs_norm = float(norm_inf(inverse[None])[0]), float(norm_inf(lhs[None])[0])
+    gm = rounding_gamma(m.M + 2)
+    residual = inverse @ lhs - np.eye(m.M)
+    rho = (float(norm_inf(residual[None])[0]) + gm * X_norm * (lhs_norm + 1)) * (1 + gm)
+    rho += X_norm * error_rows * (1 + gm)
+    size = float(np.abs(z).max())
+    slack = np.abs(offset - lhs @ z).max() + gm * (np.abs(offset).max() + lhs_norm * size)
+    if not (np.isfinite(rho) and rho < 1 and np.isfinite(slack)):
+        return _exact_leaf(ctx, node)
+    delta = X_norm * (slack + error_rows * (1 + size)) * (1 + gm) / (1 - rho)
+    row_norms = np.abs(node.A).sum(axis=1)
+    violation = node.A @ z - node.b
+    bound = row_norms * delta + error_rows * (1 + size + delta) + 2 * _row_rounding(node, z)
+    if np.any(violation - bound > 0):
+        return None
+    return _exact_leaf(ctx, node)
+
+
+def _row_rounding(node: _Word, z: np.ndarray) -> np.ndarray:
+    """Rounding of a·ẑ − b in floats: γ_{M+1} (|a|·|ẑ| + |b|) per row."""
+    return rounding_gamma(node.A.shape[1] + 1) * (np.abs(node.A) @ np.abs(z) + np.abs(node.b))
+
+
+def _exact_leaf(ctx: _Context, node: _Word) -> Cycle | DegenerateCycle | None:
+    result = exact_cycle(ctx.m, node.word)
     if isinstance(result, Cycle) and not _in_box(ctx, result):
         return None
     return result
