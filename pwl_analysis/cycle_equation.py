@@ -209,11 +209,13 @@ def reduced_systems(m: PWLMap, k: int) -> list[_ReducedCycleSystem]:
     q = m.n_regions
     bases = range(q) if q <= 16 else sorted({0, q - 1, *range(0, q, max(1, q // 8))})
     identity = np.eye(m.M)
-    systems = [
-        reduced_system(m, k, base)
-        for base in bases
-        if _condition(identity - np.linalg.matrix_power(m.jacobians[base], k)) <= _COND_LIMIT
-    ]
+    with np.errstate(over="ignore", invalid="ignore"):  # huge weights: no base is usable
+        usable = [
+            base
+            for base in bases
+            if _condition(identity - np.linalg.matrix_power(m.jacobians[base], k)) <= _COND_LIMIT
+        ]
+    systems = [reduced_system(m, k, base) for base in usable]
     return [system for system in systems if system is not None]
 
 
