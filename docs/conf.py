@@ -59,8 +59,10 @@ sphinx_gallery_conf = {
 
 
 def _escape_bars(app, what, name, obj, options, lines):
-    """Docstrings write absolute values as plain text, |x|; keep reST from reading them as
-    substitutions (outside inline literals and roles)."""
+    """Escape the bars of plain-text absolute values, |x|, outside literals and roles.
+
+    Docstrings write |x| as plain text; reST would read it as a substitution.
+    """
     for i, line in enumerate(lines):
         parts = re.split(r"(``.*?``|:\w+:`[^`]*`)", line)
         parts[::2] = [part.replace("|", r"\|") for part in parts[::2]]
@@ -68,4 +70,5 @@ def _escape_bars(app, what, name, obj, options, lines):
 
 
 def setup(app):
+    """Register this extension with Sphinx."""
     app.connect("autodoc-process-docstring", _escape_bars)

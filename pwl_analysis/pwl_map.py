@@ -84,6 +84,7 @@ class Region:
         return f"${self._latex()}$"
 
     def to_dict(self) -> dict:
+        """The record as a JSON-ready dict."""
         return {
             "index": self.index,
             "label": self.label,
@@ -474,8 +475,10 @@ class PWLMap:
         return f"$${self._latex()}$$"
 
     def admissible(self, regions, box=None):
-        """Whether some orbit segment follows a region word: an ``Admissibility`` with a
-        witness or an exact Farkas certificate; see :func:`pwl_analysis.admissibility.admissible`.
+        """Whether some orbit segment follows a region word.
+
+        An ``Admissibility`` with a witness or an exact Farkas certificate; see
+        :func:`pwl_analysis.admissibility.admissible`.
         """
         from pwl_analysis.admissibility import admissible
 

@@ -30,6 +30,7 @@ class PublicAPI(SphinxDirective):
     """Document each public name, classes first, in alphabetical order."""
 
     def run(self) -> list[nodes.Node]:
+        """Parse the exported names into autodoc entries."""
         names = sorted(pwl_analysis.__all__, key=lambda n: (_is_function(n), n))
         lines = [line for name in names for line in _entry(name)]
         container = nodes.section()
@@ -39,5 +40,6 @@ class PublicAPI(SphinxDirective):
 
 
 def setup(app):
+    """Register this extension with Sphinx."""
     app.add_directive("public-api", PublicAPI)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
