@@ -1,4 +1,5 @@
 """Your own data: a CSV time series in, the full report out.
+=========================================================
 
 The example writes a series it simulates itself — the forced Duffing oscillator
 x'' + δx' + αx + βx³ = γ cos(ωt) in its chaotic regime (δ = 0.3, α = −1, β = 1, γ = 0.5,

@@ -1,11 +1,12 @@
-"""The tent and Lozi maps written as AL-RNNs: exact orbits against closed forms.
+r"""The tent and Lozi maps written as AL-RNNs: exact orbits against closed forms.
+==============================================================================
 
-Tent map u ↦ 1/2 − 2|u| = 2u + 1/2 − 4 max(0, u) (M = P = 1): it has 2^k points of period
-dividing k, so its number of orbits of minimal period k is the number of primitive binary
-necklaces (OEIS A001037).
+Tent map :math:`u \mapsto 1/2 - 2|u| = 2u + 1/2 - 4\max(0, u)` (M = P = 1): it has
+:math:`2^k` points of period dividing k, so its number of orbits of minimal period k is the
+number of primitive binary necklaces (OEIS A001037).
 
-Lozi map x' = 1 − a|x| + y, y' = b x (a = 1.7, b = 0.5) on z = (y, x) with ReLU on x: its
-fixed points are x = 1/(1 + a − b) (x > 0) and x = 1/(1 − a − b) (x < 0), y = b x.
+Lozi map :math:`x' = 1 - a|x| + y,\ y' = b x` (a = 1.7, b = 0.5) on z = (y, x) with ReLU on
+x: its fixed points are x = 1/(1 + a − b) (x > 0) and x = 1/(1 − a − b) (x < 0), y = b x.
 
     python examples/exact_ground_truth.py [--out examples/output]
 """
@@ -73,7 +74,7 @@ def report_lozi(out: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--out", type=Path, default=Path("examples/output"))
     parser.add_argument("--max-period", type=int, default=12)
     args = parser.parse_args()

@@ -1,4 +1,5 @@
 """Lorenz-63 with P = 2: few regions, the two wing fixed points in different regions.
+==================================================================================
 
 The AL-RNN paper finds that an AL-RNN with only P = 2 piecewise-linear units reconstructs
 Lorenz-63, visiting few of its 4 linear regions, and that the flow's two wing equilibria

@@ -1,4 +1,5 @@
 """Minimal-P sweep on Lorenz-63: D_stsp and regions used against P = 0 … 5.
+========================================================================
 
 The AL-RNN paper's central experiment: the smallest number P of piecewise-linear units that
 still reconstructs the attractor gives the most parsimonious piecewise-linear model.  Runs are

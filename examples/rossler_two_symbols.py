@@ -1,4 +1,5 @@
 """Rössler with P = 1: a two-region code, its symbolic graph and its cycles.
+=========================================================================
 
 With one piecewise-linear unit the AL-RNN splits state space into two half-spaces; the
 attractor's fold lives in the region where the unit is active.  The symbolic graph on the two

@@ -335,6 +335,7 @@ class Admissibility:
         return f"Admissibility({' → '.join(self.word)}: {verdict}, {self.decided_by})"
 
     def to_dict(self) -> dict:
+        """The record as a JSON-ready dict."""
         return {
             "word": list(self.word),
             "admissible": self.admissible,
@@ -400,8 +401,10 @@ def _satisfies_exactly(ctx: _Context, node: _Word, z: np.ndarray) -> bool:
 
 
 def free_run_box(m: PWLMap, widen: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
-    """Bounding box of a free run from z = 0 (10⁴ steps after 10³), widened by ``widen``
-    of its size on each side: a box around the attractor reached from the origin.
+    """Bounding box of a free run from z = 0 (10⁴ steps after 10³), widened by ``widen``.
+
+    The box is widened by ``widen`` of its size on each side: a box around the attractor
+    reached from the origin.
 
     Raises
     ------

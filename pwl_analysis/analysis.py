@@ -191,6 +191,7 @@ class Analysis:
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
+        """The record as a JSON-ready dict."""
         return {
             "name": self.name,
             "M": self.M,

@@ -150,6 +150,7 @@ class ModelSummary:
         )
 
     def to_dict(self) -> dict:
+        """The record as a JSON-ready dict."""
         return asdict(self)
 
 
@@ -294,6 +295,7 @@ class BatchAnalysis:
 
     @property
     def failed(self) -> int:
+        """Number of rows whose status is not ``ok``."""
         return sum(row["status"] != "ok" for row in self.rows)
 
     def __repr__(self) -> str:
@@ -303,6 +305,7 @@ class BatchAnalysis:
         )
 
     def to_dict(self) -> dict:
+        """The record as a JSON-ready dict."""
         return {"table": str(self.table), "rows": list(self.rows)}
 
 

@@ -283,6 +283,7 @@ def _add_analyze(commands: argparse._SubParsersAction) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``pwl-analysis`` argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
         prog="pwl-analysis",
         description="Exact analysis of trained Almost-Linear RNNs (piecewise-linear RNNs).",

@@ -125,8 +125,10 @@ def _midpoints_and_radii(matrix: flint.arb_mat) -> tuple[np.ndarray, np.ndarray]
 
 
 def ball_matrix(matrix: DomainMatrix) -> flint.arb_mat:
-    """Balls holding the exact entries of a ``DomainMatrix`` over QQ (radius 0 if dyadic),
-    at flint's current precision."""
+    """Balls holding the exact entries of a ``DomainMatrix`` over QQ (radius 0 if dyadic).
+
+    The balls are formed at flint's current precision.
+    """
     rows = matrix.to_list()
     return flint.arb_mat(
         [[flint.fmpq(int(x.numerator), int(x.denominator)) for x in row] for row in rows]
@@ -299,8 +301,9 @@ def _screen_group(system, E: np.ndarray, sign: np.ndarray, size: int) -> np.ndar
 
 
 def _verified_error(A, T_radius, b, b_radius, X, x) -> tuple[np.ndarray, np.ndarray]:
-    """Rigorous ‖x* − x‖∞ for every exact solution of A* x* = b* given X ≈ A⁻¹ (Rump 2010,
-    Thm 10.2), and a mask of the words where it is established (ρ < 1).
+    """Rigorous ‖x* − x‖∞ for every exact solution of A* x* = b* given X ≈ A⁻¹.
+
+    Rump 2010, Thm 10.2; with a mask of the words where the bound is established (ρ < 1).
 
     A = I − E T_aa was formed in floats from T, so ‖A* − A‖∞ ≤ ``T_radius`` + u ‖A‖∞ (the
     ±1 factors are exact, the subtraction rounds once); |b* − b| ≤ ``b_radius``.  ρ bounds
@@ -481,6 +484,7 @@ def power_word_family(m: PWLMap, word, repeats: int) -> DegenerateCycle | None:
 
 
 def region_bits_tuple(m: PWLMap, region: int) -> tuple[int, ...]:
+    """The bits d of region ``region`` as a tuple of ints."""
     return tuple(int(b) for b in m.region_bits[region])
 
 
@@ -533,7 +537,7 @@ def _degenerate(m: PWLMap, word, labels, lhs, offset) -> DegenerateCycle:
 
 
 def _affine_set_meets_regions(m: PWLMap, word, z_p, directions) -> bool:
-    """Is there t with every iterate of z_p + N t in its (closed) region of the word?
+    """Whether some t puts every iterate of z_p + N t in its (closed) region of the word.
 
     False only when an exact Farkas certificate proves that no such t exists.
     """

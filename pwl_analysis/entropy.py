@@ -93,6 +93,7 @@ class EntropyBounds:
         )
 
     def to_dict(self) -> dict:
+        """The record as a JSON-ready dict."""
         return {
             "lower": self.lower,
             "upper": self.upper,

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 
 class UserInputError(ValueError):
-    """An option, file, model or folder the computation cannot use; the message says which
-    value is wrong and what was expected, in one sentence."""
+    """An option, file, model or folder the computation cannot use.
+
+    The message says which value is wrong and what was expected, in one sentence.
+    """
 
 
 class BudgetError(UserInputError):
-    """A request whose cost (memory, words to solve, periods to search) exceeds its budget;
-    the message names the option to lower."""
+    """A request whose cost (memory, words to solve, periods to search) exceeds its budget.
+
+    The message names the option to lower.
+    """

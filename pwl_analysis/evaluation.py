@@ -51,16 +51,19 @@ class Spread:
 
     @property
     def low(self) -> float:
+        """Smallest finite value (NaN if none is finite)."""
         return float(np.nanmin(self.values)) if np.isfinite(self.values).any() else float("nan")
 
     @property
     def high(self) -> float:
+        """Largest finite value (NaN if none is finite)."""
         return float(np.nanmax(self.values)) if np.isfinite(self.values).any() else float("nan")
 
     def __repr__(self) -> str:
         return f"{self.median:.4g} [{self.low:.4g}, {self.high:.4g}]"
 
     def to_dict(self) -> dict:
+        """The record as a JSON-ready dict."""
         return {
             "median": self.median,
             "min": self.low,
@@ -160,6 +163,7 @@ class RobustEvaluation:
         return lines
 
     def to_dict(self) -> dict:
+        """The record as a JSON-ready dict."""
         per_time = self.lambda_max_per_time
         return {
             "D_stsp": self.d_stsp.to_dict(),

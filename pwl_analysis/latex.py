@@ -100,8 +100,10 @@ class LatexError(RuntimeError):
 
 
 def escape_text(text: str) -> str:
-    r"""Text safe in LaTeX's text mode: specials escaped, a few math symbols translated, any
-    other non-ASCII character replaced by ``?`` (it could stop pdflatex).
+    r"""Text safe in LaTeX's text mode.
+
+    Specials are escaped, a few math symbols translated, any other non-ASCII character
+    replaced by ``?`` (it could stop pdflatex).
 
     >>> escape_text("lorenz_m20 #2 & 50% {x}")
     'lorenz\\_m20 \\#2 \\& 50\\% \\{x\\}'

@@ -1,4 +1,4 @@
-"""Dynamical-systems-reconstruction (DSR) measures: does a model's free run look like the data?
+"""Dynamical-systems-reconstruction (DSR) measures: how closely a free run matches the data.
 
 All functions take plain numpy arrays of shape (T, N), time along axis 0, and return a
 :class:`Metric` that carries the settings it was computed with, so a stored number is never
@@ -60,6 +60,7 @@ class Metric:
         return f"{self.name} = {self.value:.4g} ({details})"
 
     def to_dict(self) -> dict:
+        """The record as a JSON-ready dict."""
         return {"value": float(self.value), "settings": dict(self.settings)}
 
 
@@ -333,6 +334,7 @@ class Evaluation:
         )
 
     def to_dict(self) -> dict:
+        """The record as a JSON-ready dict."""
         return {
             "D_stsp": self.d_stsp.to_dict(),
             "D_H": self.d_h.to_dict(),

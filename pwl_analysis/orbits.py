@@ -127,6 +127,7 @@ class VirtualFixedPoint:
         return f"VirtualFixedPoint(of Ω_{self.region}: {self.stability})"
 
     def to_dict(self) -> dict:
+        """The record as a JSON-ready dict."""
         return {
             "region": self.region,
             "point": self.point.tolist(),
@@ -165,6 +166,7 @@ class DegenerateCycle:
         )
 
     def to_dict(self) -> dict:
+        """The record as a JSON-ready dict."""
         return {
             "period": self.period,
             "regions": list(self.regions),
@@ -250,6 +252,7 @@ class CycleSet:
         return html_table(caption, ["k", "regions", "stability", "max |λ|", "z_0"], rows)
 
     def to_dict(self) -> dict:
+        """The record as a JSON-ready dict."""
         return {
             "max_period": self.max_period,
             "method": self.method,

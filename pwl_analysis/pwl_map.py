@@ -84,6 +84,7 @@ class Region:
         return f"${self._latex()}$"
 
     def to_dict(self) -> dict:
+        """The record as a JSON-ready dict."""
         return {
             "index": self.index,
             "label": self.label,
@@ -380,8 +381,61 @@ class PWLMap:
     def cycles(self, max_period: int, method=None, progress: bool = False):
         """Every orbit of minimal period 1…``max_period``: a :class:`CycleSet`.
 
-        ``method`` is ``Exhaustive()`` (default, complete) or ``Scyfi()`` (heuristic); see
-        :func:`pwl_analysis.search.find_cycles`.
+        A k-cycle through the regions d_0 … d_{k-1} solves the cycle equation
+        (I − Π) z_0 = c, Π = J_{d_{k-1}} ⋯ J_{d_0}, and is kept when every iterate lies in its
+        region, decided in exact rationals.
+
+        Parameters
+        ----------
+        max_period : int
+            Largest period K ≥ 1 searched.
+        method : Exhaustive, AdmissibleTree, Scyfi or TrajectorySeeded, optional
+            The search, as a value: ``Exhaustive()`` (default) and ``AdmissibleTree()`` are
+            complete up to K; ``Scyfi()`` (for large P) and ``TrajectorySeeded()`` (long
+            cycles of flow-like models) are heuristics and their result says so.
+        progress : bool, default False
+            Show a progress bar over periods.
+
+        Returns
+        -------
+        CycleSet
+            The cycles sorted by period and region word, the degenerate cycle families, and
+            whether the answer is complete.
+
+        Raises
+        ------
+        UserInputError
+            ``max_period`` is not a positive integer.
+        TypeError
+            ``method`` is not one of the search methods.
+        SearchTooLargeError
+            ``max_period`` is beyond the longest period searched, or the method's words or
+            letters exceed its budget.
+
+        See Also
+        --------
+        pwl_analysis.search.find_cycles : the same search as a function.
+
+        References
+        ----------
+        Eisenmann, L., Monfared, Z., Göring, N., Durstewitz, D. (2023). Bifurcations and loss
+        jumps in RNN training. NeurIPS 2023 (SCYFI).
+
+        Examples
+        --------
+        The tent map u ↦ 1/2 − 2|u| = 2u + 1/2 − 4 max(0, u) has 2^k points of period
+        dividing k: two fixed points, one 2-cycle and two 3-cycles, all exact rationals.
+
+        >>> m = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
+        >>> orbits = m.cycles(3)
+        >>> orbits.complete
+        True
+        >>> [(c.period, c.regions) for c in orbits]
+        [(1, ('0',)), (1, ('1',)), (2, ('0', '1')), (3, ('0', '0', '1')), (3, ('0', '1', '1'))]
+        >>> orbits[2].exact_points.T
+        Matrix([[-1/10, 3/10]])
+        >>> print(orbits[2].stability)
+        repelling node (index 1)
         """
         from pwl_analysis.search import find_cycles
 
@@ -421,8 +475,10 @@ class PWLMap:
         return f"$${self._latex()}$$"
 
     def admissible(self, regions, box=None):
-        """Whether some orbit segment follows a region word: an ``Admissibility`` with a
-        witness or an exact Farkas certificate; see :func:`pwl_analysis.admissibility.admissible`.
+        """Whether some orbit segment follows a region word.
+
+        An ``Admissibility`` with a witness or an exact Farkas certificate; see
+        :func:`pwl_analysis.admissibility.admissible`.
         """
         from pwl_analysis.admissibility import admissible
 

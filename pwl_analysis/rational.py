@@ -108,6 +108,7 @@ class Rationalization:
         )
 
     def to_dict(self) -> dict:
+        """The record as a JSON-ready dict."""
         return {
             "changed": self.changed,
             "total": self.total,

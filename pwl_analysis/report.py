@@ -91,7 +91,7 @@ def _moduli(cycle: Cycle, shown: int = 3) -> str:
 
 
 def _word(regions) -> str:
-    """Region word run-length encoded: 10^5 11^3 …"""
+    """Region word run-length encoded: 10^5 11^3 and so on."""
     runs = [(label, len(list(group))) for label, group in groupby(regions)]
     text = " ".join(f"{label}^{n}" if n > 1 else label for label, n in runs)
     return text if len(text) <= 60 else text[:57] + "…"

@@ -62,6 +62,7 @@ class ReturnMapFixedPoint:
         )
 
     def to_dict(self) -> dict:
+        """The record as a JSON-ready dict."""
         return {
             "position": self.position,
             "multiplier": self.multiplier,

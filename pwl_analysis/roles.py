@@ -65,6 +65,7 @@ class RegionRole:
         return f"RegionRole(Ω_{self.label}: {self.role}, occupation {self.occupation:.3f})"
 
     def to_dict(self) -> dict:
+        """The record as a JSON-ready dict."""
         return {
             "label": self.label,
             "occupation": self.occupation,

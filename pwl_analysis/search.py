@@ -79,6 +79,7 @@ class Exhaustive:
     max_words: int = 5_000_000
 
     def describe(self, m: PWLMap) -> str:
+        """One line naming the method and its settings, for reports."""
         pruned = "LP-pruned" if self._prunes(m) else "unpruned"
         boxed = ", in box" if self.box is not None else ""
         return f"exhaustive ({pruned}{boxed})"
@@ -117,6 +118,7 @@ class Scyfi:
         return self.n_starts * self.max_iter * max_period * (max_period + 1) // 2
 
     def describe(self, m: PWLMap) -> str:
+        """One line naming the method and its settings, for reports."""
         return f"SCYFI heuristic ({self.n_starts} starts × {self.max_iter} iterations per period)"
 
 
@@ -221,8 +223,11 @@ def check_search(max_period: int, method: Exhaustive | Scyfi | TrajectorySeeded)
 
 
 def _candidates(m: PWLMap, words: np.ndarray) -> np.ndarray:
-    """Verified float screen of one period's words; all words pass (to the exact decision)
-    when no base region gives a provably invertible reduced system."""
+    """Verified float screen of one period's words.
+
+    All words pass (to the exact decision) when no base region gives a provably invertible
+    reduced system.
+    """
     if len(words) == 0:
         return np.zeros(0, dtype=bool)
     systems = reduced_systems(m, words.shape[1])

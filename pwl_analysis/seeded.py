@@ -121,6 +121,7 @@ class TrajectorySeeded:
             raise UserInputError(f"radius must be positive, got {self.radius!r}")
 
     def describe(self, m: PWLMap) -> str:
+        """One line naming the method and its settings, for reports."""
         return (
             f"trajectory-seeded SCYFI ({self.n_steps} steps, {self.max_seeds} seeds × "
             f"{self.max_iter} iterations), exact/ball-arithmetic decision"
@@ -437,8 +438,11 @@ def _ball_cycle(m: PWLMap, word: np.ndarray):
 
 
 def _sides(balls, bits) -> bool | None:
-    """True if every ball is certainly in its half-line (y > 0 for d = 1, y ≤ 0 for d = 0),
-    False if some ball is certainly outside it, None otherwise."""
+    """Whether every ball is in its half-line (y > 0 for d = 1, y ≤ 0 for d = 0).
+
+    True if every ball is certainly inside, False if some ball is certainly outside, None
+    otherwise.
+    """
     inside = [(y > 0) if b else (y <= 0) for y, b in zip(balls, bits)]
     if all(inside):
         return True

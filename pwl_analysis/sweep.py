@@ -172,6 +172,7 @@ class SweepConfig:
         return cls(**values)
 
     def to_dict(self) -> dict:
+        """The record as a JSON-ready dict."""
         return asdict(self)
 
     def runs(self) -> list[Run]:
@@ -214,8 +215,10 @@ def execute_run(run: Run, runs_dir: str, max_period: int, free_run_steps: int) -
 
 
 def _move_into_place(temporary: Path, final: Path, row: dict) -> dict:
-    """Rename the finished run folder to its name; if another worker got there first, keep
-    that run and discard this one."""
+    """Rename the finished run folder to its name.
+
+    If another worker got there first, keep that run and discard this one.
+    """
     try:
         os.rename(temporary, final)
     except OSError:
@@ -307,6 +310,7 @@ class SweepResult:
 
     @property
     def failed(self) -> int:
+        """Number of rows whose status is not ``ok``."""
         return sum(row["status"] != "ok" for row in self.rows)
 
     def __repr__(self) -> str:
@@ -322,6 +326,7 @@ class SweepResult:
         )
 
     def to_dict(self) -> dict:
+        """The record as a JSON-ready dict."""
         return asdict(self) | {k: str(getattr(self, k)) for k in ("out_dir", "table", "figure")}
 
 

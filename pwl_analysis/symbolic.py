@@ -91,6 +91,7 @@ class SymbolicSequence:
         return f"SymbolicSequence(T={len(self)}, {len(self.visited)} regions: {shown}{more})"
 
     def to_dict(self) -> dict:
+        """The record as a JSON-ready dict."""
         symbols, lengths = self.runs()
         return {
             "P": self.P,

@@ -46,6 +46,7 @@ class SymbolicCycle:
 
     @property
     def realised(self) -> bool:
+        """Whether a real cycle of the map follows this symbolic cycle."""
         return self.cycle is not None
 
     def __repr__(self) -> str:
@@ -53,6 +54,7 @@ class SymbolicCycle:
         return f"SymbolicCycle({' → '.join(self.regions)}: {status})"
 
     def to_dict(self) -> dict:
+        """The record as a JSON-ready dict."""
         return {
             "regions": list(self.regions),
             "realised": self.realised,
@@ -151,6 +153,7 @@ class Topology:
         return html_table(caption, ["", ""], rows)
 
     def to_dict(self) -> dict:
+        """The record as a JSON-ready dict."""
         return {
             "kind": self.kind,
             "n_nodes": self.n_nodes,

@@ -58,6 +58,7 @@ class AdmissibleTree:
     max_nodes: int = 1_000_000
 
     def describe(self, m: PWLMap) -> str:
+        """One line naming the method and its settings, for reports."""
         boxed = "in box" if self.box is not None else "no box"
         return f"admissible word tree ({boxed})"
 
@@ -133,8 +134,9 @@ def tree_cycles(
 
 
 def _leaf_cycle(ctx: _Context, node: _Word) -> Cycle | DegenerateCycle | None:
-    """The cycle with the node's (Lyndon) word, unless its solution provably leaves the
-    node's polyhedron; every survivor is decided by :func:`exact_cycle`.
+    """The cycle with the node's (Lyndon) word, unless it provably leaves the node's polyhedron.
+
+    Every survivor is decided by :func:`exact_cycle`.
 
     The float Π, c and the rows (A, b) are products of at most L = n + 1 Jacobians, each entry
     within g = γ_{L(M+3)} times the absolute-value products (``growth``, Higham 2002, §3.5) of
