@@ -32,7 +32,7 @@ def test_ci_runs_the_readme_commands_in_order():
         if line.strip().startswith(("pip ", "python "))
     ]
     install, test = 'pip install -e ".[all]"', "python -m pytest"
-    docs = "python -m sphinx -W --keep-going -b html docs docs/_build/html"
+    docs = "python -m sphinx -q -W --keep-going -b html docs docs/_build/html"
     assert ci_commands == [install, test, docs]
     positions = [README.index(f"    {command}\n") for command in (install, test, docs)]
     assert positions == sorted(positions)
