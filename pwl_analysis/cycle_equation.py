@@ -59,6 +59,9 @@ from pwl_analysis.words import least_rotation
 
 #: Words per batched solve (bounds memory, and lets chunks run on several cores).
 _CHUNK = 8192
+#: Word rotations per batch of :func:`direct_float_solve` (four arrays of (M+1)² floats each:
+#: 70 MB apiece for M = 20).
+_ROTATIONS_PER_BATCH = 20_000
 #: Base regions with a larger (1-norm) condition number of I − J_b^k are not used as bases.
 _COND_LIMIT = 1e10
 #: Working precision (bits) of the ball-arithmetic T and c.
@@ -349,6 +352,10 @@ def direct_float_solve(m: PWLMap, words: np.ndarray) -> tuple[np.ndarray, np.nda
     (points of shape (n, k, M), solvable mask of shape (n,)).
     """
     n, k = words.shape
+    if n * k > _ROTATIONS_PER_BATCH and n > 1:
+        size = max(1, _ROTATIONS_PER_BATCH // k)
+        parts = [direct_float_solve(m, words[i : i + size]) for i in range(0, n, size)]
+        return np.concatenate([p for p, _ in parts]), np.concatenate([ok for _, ok in parts])
     M = m.M
     steps = np.zeros((m.n_regions, M + 1, M + 1))
     steps[:, :M, :M], steps[:, :M, M], steps[:, M, M] = m.jacobians, m.h, 1.0

@@ -84,3 +84,13 @@ def test_direct_float_solve_gives_every_rotations_exact_points():
         for cycle, found in zip(of_k, points):
             # exact points rounded once; the float solve of a short word is accurate to ~1e-12
             np.testing.assert_allclose(found, cycle.points, atol=1e-9)
+
+
+def test_direct_float_solve_in_batches_equals_one_batch(monkeypatch):
+    m = random_map(2, M=3, P=2)
+    words = np.random.default_rng(0).integers(0, m.n_regions, size=(7, 5))
+    whole = direct_float_solve(m, words)
+    monkeypatch.setattr("pwl_analysis.cycle_equation._ROTATIONS_PER_BATCH", 10)  # 2 words
+    batched = direct_float_solve(m, words)
+    np.testing.assert_array_equal(whole[0], batched[0])
+    np.testing.assert_array_equal(whole[1], batched[1])
