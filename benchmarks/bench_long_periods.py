@@ -103,9 +103,14 @@ def _scyfi_in_child(pythonpath: str, parameters, k: int, timeout: float) -> str:
     """'n k-cycles in s seconds' from Scyfi on the package found at ``pythonpath``."""
     arguments = [sys.executable, "-c", _SCYFI_CHILD, *map(str, (*parameters, k))]
     environment = {**os.environ, "PYTHONPATH": pythonpath}
-    try:
+    try:  # run in that folder: ``python -c`` puts the working folder first on sys.path
         run = subprocess.run(
-            arguments, env=environment, capture_output=True, text=True, timeout=timeout
+            arguments,
+            env=environment,
+            cwd=pythonpath,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
     except subprocess.TimeoutExpired:
         return f"> {timeout:.0f} s, unfinished"
