@@ -17,6 +17,11 @@ recipe, 150 epochs, test D_stsp = 1.23, D_H = 0.028):
     pwl-analysis train --data ../shared/reference/alrnn-dsr/rossler.npy --P 1 --seq-len 300 \
         --tau 8 --out runs/rossler     # then runs/rossler/model.npz
 
+Admissible coarse information (issue 15): for each flow word of length ≤ 4 that the model
+realises, whether its shortest cycle's region word is admissible in the free run's box
+(``m.admissible``: an exact witness or an exact Farkas certificate), and the entropy bounds
+from the admissible region words of length ≤ ``--entropy-length`` in that box.
+
 For a Rössler model the 0/1 loop words are listed too, and the cycles named ``1`` (one turn
 through the fold) are compared with the flow's period-1 orbit, Floquet multiplier −2.403
 (ChaosBook).  Where the map has no such cycle (its Δt-map need not lock to a periodic orbit
@@ -34,7 +39,15 @@ from pathlib import Path
 
 import numpy as np
 
-from pwl_analysis import TrajectorySeeded, _exact, load_model, lorenz_coding, rossler_coding
+from pwl_analysis import (
+    TrajectorySeeded,
+    _exact,
+    entropy_bounds,
+    free_run_box,
+    load_model,
+    lorenz_coding,
+    rossler_coding,
+)
 from pwl_analysis.analysis import free_run
 from pwl_analysis.cycle_equation import _exact_cycle_equation
 from pwl_analysis.return_map import return_map_fixed_point, section_crossings
@@ -92,7 +105,11 @@ def main() -> None:
     parser.add_argument("--P", type=int, default=2)
     parser.add_argument("--max-period", type=int, default=450, help="4 loops ≈ 300–450 steps")
     parser.add_argument("--rossler", default=None, help="a trained Rössler model (P = 1)")
+    parser.add_argument("--entropy-length", type=int, default=5, help="admissible words ≤ n")
     args = parser.parse_args()
+    if not Path(args.model).exists():
+        print(f"model {args.model} not found: skipped")
+        return
     m = load_model(args.model, P=args.P)
     coding = lorenz_coding(m)
     method = TrajectorySeeded()
@@ -110,6 +127,8 @@ def main() -> None:
     verdict = "met" if seconds < TARGET_SECONDS else "MISSED"
     print(f"coarse words ≤ 4 found: {short} in {seconds:.1f} s (target < 30 s: {verdict})")
 
+    _admissible_coarse_words(m, by_name, args.entropy_length)
+
     shortest = min((c for c in result if c.period > 1), key=lambda c: c.period, default=None)
     if shortest is not None:
         word = np.array([m.region_index(r) for r in shortest.regions])
@@ -122,6 +141,32 @@ def main() -> None:
         )
     if args.rossler is not None:
         _rossler(load_model(args.rossler), args.max_period)
+
+
+def _admissible_coarse_words(m, by_name: dict, length: int) -> None:
+    """Admissibility of the realised flow words' region words, and the entropy bounds."""
+    box = free_run_box(m)
+    print("\nadmissible in the free run's box (widened by 10 %), shortest cycle of each word:")
+    for word in _flow_words(4):
+        if word not in by_name:
+            print(f"  {word:<5} no cycle found, so no region word to decide")
+            continue
+        cycle = min(by_name[word], key=lambda c: c.period)
+        answer, seconds = _timed(m.admissible, cycle.regions, box)
+        print(
+            f"  {word:<5} region word of length {cycle.period}: "
+            f"{'admissible' if answer.admissible else 'not admissible'} "
+            f"({answer.decided_by}, {seconds:.2f} s)"
+        )
+    bounds, seconds = _timed(entropy_bounds, m, length)
+    print(
+        f"entropy of f on the orbits that stay in that box, from the admissible region words "
+        f"of length ≤ {length} ({seconds:.1f} s): h_top ≤ {bounds.upper:.4f} per step, a proven "
+        f"upper bound; N_n = {list(bounds.word_counts)} of (2^P)^n = "
+        f"{[m.n_regions**n for n in range(1, length + 1)]}. Lower value {bounds.lower:.4f}, "
+        f"{'a proven bound' if bounds.lower_is_bound else 'an estimate'}: {bounds.lower_how}."
+    )
+    print(f"  upper: {bounds.upper_how}")
 
 
 def _rossler(m, max_period: int) -> None:

@@ -6,6 +6,11 @@ the same models as tests/test_scyfi_suite.py), all cycles of period ≤ k by the
 word budget beyond period 16) and ``Scyfi`` (heuristic, never complete), measured in the
 same run.  Scyfi runs in a child process with a time limit (``--baseline-timeout``).
 
+Scyfi before and after its speed-up (each rotation class solved once, all rotations of a
+word from prefix × suffix products): on the cases in ``--scyfi-before-periods`` (default
+the 80-cycle model, issue 15's target ×10) the package as of ``--scyfi-before`` (a git
+revision, exported with ``git archive``) runs in a child process beside today's.
+
 Entropy: the tent map and the Lozi map (a = 1.7, b = 0.5) by ``entropy_bounds`` against the
 one-step exact graph's entropy (today's bound) and the naive (1/n) log N_n; and, when the
 reference models are present, the official Lorenz model's admissible words and bounds.
@@ -14,13 +19,17 @@ Targets (issue 15, 2 cores): every 2-D case complete under 10 s; Lozi upper ≤ 
 lower ≥ 0.48 within 2 minutes.
 
     python benchmarks/bench_long_periods.py [--baseline-timeout 300] [--lorenz-length 6]
+        [--scyfi-before ab4b2e1] [--scyfi-before-periods 80]
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -44,7 +53,21 @@ from test_scyfi_suite import CASES, plrnn
 
 from systems import lozi_map, tent_map
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "alrnn-dsr"
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT.parent / "shared" / "reference" / "alrnn-dsr"
+#: The last commit before Scyfi's speed-up.
+SCYFI_BEFORE = "ab4b2e1"
+#: Today's Scyfi and the one at a revision, timed in a child; the budget is lifted because the
+#: old default refused period 80.
+_SCYFI_CHILD = """
+import sys, time
+from pwl_analysis import PWLMap, Scyfi
+a1, a2, w1, w2, h1, h2, k = (float(x) for x in sys.argv[1:])
+m = PWLMap.from_alrnn([[a1, 0.0], [0.0, a2]], [[0.0, w1], [w2, 0.0]], [h1, h2], P=2)
+start = time.perf_counter()
+result = m.cycles(int(k), method=Scyfi(max_letters=10**9))
+print(len(result.of_period(int(k))), time.perf_counter() - start)
+"""
 CYCLE_TARGET_S = 10.0
 ENTROPY_TARGET_S = 120.0
 
@@ -74,6 +97,44 @@ def _scyfi_baseline(parameters, k: int, timeout: float) -> tuple[str, float | No
         process.join()
         return f"> {timeout:.0f} s, unfinished", None
     return f"{queue.get()} {k}-cycles, not complete", time.perf_counter() - start
+
+
+def _scyfi_in_child(pythonpath: str, parameters, k: int, timeout: float) -> str:
+    """'n k-cycles in s seconds' from Scyfi on the package found at ``pythonpath``."""
+    arguments = [sys.executable, "-c", _SCYFI_CHILD, *map(str, (*parameters, k))]
+    environment = {**os.environ, "PYTHONPATH": pythonpath}
+    try:  # run in that folder: ``python -c`` puts the working folder first on sys.path
+        run = subprocess.run(
+            arguments,
+            env=environment,
+            cwd=pythonpath,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return f"> {timeout:.0f} s, unfinished"
+    if run.returncode:
+        return "failed: " + run.stderr.strip().splitlines()[-1]
+    count, seconds = run.stdout.split()
+    return f"{count} {k}-cycles in {float(seconds):.1f} s"
+
+
+def scyfi_before_after(revision: str, periods: list[int], timeout: float) -> None:
+    """Scyfi at ``revision`` and today, on the same models in the same run."""
+    archive = subprocess.run(
+        ["git", "archive", revision, "pwl_analysis"], cwd=ROOT, capture_output=True
+    )
+    if archive.returncode:
+        print(f"Scyfi before/after: revision {revision} not available, skipped")
+        return
+    with tempfile.TemporaryDirectory() as before:
+        subprocess.run(["tar", "-x", "-C", before], input=archive.stdout, check=True)
+        for k in periods:
+            parameters = CASES[k][1]
+            old = _scyfi_in_child(before, parameters, k, timeout)
+            new = _scyfi_in_child(str(ROOT), parameters, k, timeout)
+            print(f"Scyfi() on the {k}-cycle model: before ({revision}) {old}; after {new}")
 
 
 def _exhaustive_baseline(m: PWLMap, k: int, box) -> str:
@@ -141,9 +202,12 @@ def main() -> None:
         default=300.0,
         help="seconds before a Scyfi baseline run is stopped (default 300)",
     )
+    parser.add_argument("--scyfi-before", default=SCYFI_BEFORE, help="git revision")
+    parser.add_argument("--scyfi-before-periods", type=int, nargs="*", default=[80])
     parser.add_argument("--lozi-length", type=int, default=14)
     parser.add_argument("--lorenz-length", type=int, default=6)
     args = parser.parse_args()
+    scyfi_before_after(args.scyfi_before, args.scyfi_before_periods, args.baseline_timeout)
     cycle_table(args.baseline_timeout)
     entropy_table("tent map", tent_map(), 12, box=([-0.5], [0.5]))
     entropy_table("Lozi a = 1.7, b = 0.5", lozi_map(), args.lozi_length)

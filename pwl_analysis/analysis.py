@@ -9,7 +9,10 @@ For a map f it computes, in this order,
    bounding box (on all regions when 2^P ≤ 32, else on the visited ones);
 4. their topology (:func:`~pwl_analysis.topology.graph_topology`) and the Lyapunov spectrum
    along the run (:func:`~pwl_analysis.lyapunov.lyapunov_spectrum`);
-5. when step 2 finds fixed points alone (a flow sampled at a small time step), the long
+5. bounds on the topological entropy from the admissible region words in the box of a free
+   run (:func:`~pwl_analysis.entropy.entropy_bounds`), at a length cheap for the model
+   (``entropy_length``; skipped, with the reason, for maps with too many regions);
+6. when step 2 finds fixed points alone (a flow sampled at a small time step), the long
    cycles of a seeded search (:class:`~pwl_analysis.seeded.TrajectorySeeded`, a few
    seconds), named by a coarse coding (:mod:`pwl_analysis.coarse`, chosen by the model's
    name: ``lorenz…`` or ``rossler…``), and the role of each region on the attractor
@@ -38,6 +41,7 @@ import numpy as np
 from pwl_analysis._atomic import write_atomically
 from pwl_analysis._folders import output_lock
 from pwl_analysis.coarse import CODINGS
+from pwl_analysis.entropy import EntropyBounds, entropy_bounds
 from pwl_analysis.errors import UserInputError
 from pwl_analysis.figures import attractor_figure, graph_figure, save_figure
 from pwl_analysis.graph import empirical_graph, exact_graph, write_graph
@@ -52,6 +56,7 @@ from pwl_analysis.search import Exhaustive
 from pwl_analysis.seeded import TrajectorySeeded
 from pwl_analysis.symbolic import symbolic_sequence
 from pwl_analysis.topology import Topology, graph_topology
+from pwl_analysis.words import SearchTooLargeError
 
 #: The default period K keeps the exhaustive search at about this many region words: n^K.
 _WORD_BUDGET = 4096
@@ -62,6 +67,44 @@ _EXACT_ALL_REGIONS_MAX = 32
 #: The seeded search for long cycles: free-run length and candidate words (a few seconds on
 #: lorenz_m20_p2), and the longest period, a few loops of a flow sampled at Δt = 0.01.
 _LONG_STEPS, _LONG_SEEDS, _LONG_MAX_PERIOD = 30_000, 150, 450
+#: Entropy bounds: words decided by LP in M > 2 (about q^n ≤ 256 per length, a few seconds on
+#: lorenz_m20_p2), and for M ≤ 2 (polygons, no LP) a fixed length with a budget per length
+#: (Lozi: 1142 words of length 12 in 0.7 s).
+_ENTROPY_LP_WORDS, _ENTROPY_PLANAR_LENGTH, _ENTROPY_PLANAR_WORDS = 256, 12, 20_000
+
+
+def entropy_length(m: PWLMap) -> tuple[int | None, str]:
+    """The word length n of ``analyze``'s entropy bounds, or None with the reason.
+
+    M ≤ 2: n = 12 (admissibility by cutting polygons, no LP).  Otherwise the largest n with
+    q^n ≤ 256 for the q = 2^P regions, so the LPs take a few seconds; None when q^2 > 256.
+
+    >>> from pwl_analysis import PWLMap
+    >>> entropy_length(PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1))
+    (12, '')
+    """
+    if m.M <= 2:
+        return _ENTROPY_PLANAR_LENGTH, ""
+    q = m.n_regions
+    n = int(math.log(_ENTROPY_LP_WORDS) / math.log(q)) if q > 1 else _ENTROPY_PLANAR_LENGTH
+    if n < 2:
+        return None, (
+            f"not computed: {q} regions give up to {q}^2 = {q * q} words of length 2, each an "
+            f"LP in {m.M} dimensions (more than {_ENTROPY_LP_WORDS} words)"
+        )
+    return min(n, _ENTROPY_PLANAR_LENGTH), ""
+
+
+def _entropy(m: PWLMap, progress: bool) -> tuple[EntropyBounds | None, str]:
+    """``entropy_bounds`` in the free run's box at :func:`entropy_length`, or the reason not."""
+    length, reason = entropy_length(m)
+    if length is None:
+        return None, reason
+    budget = _ENTROPY_PLANAR_WORDS if m.M <= 2 else _ENTROPY_LP_WORDS
+    try:
+        return entropy_bounds(m, length, max_words=budget, progress=progress), ""
+    except SearchTooLargeError:
+        return None, f"not computed: more than {budget} admissible words of some length ≤ {length}"
 
 
 def default_max_period(m: PWLMap) -> int:
@@ -130,6 +173,8 @@ class Analysis:
     coarse_words: tuple[str, ...] = ()
     roles: tuple[RegionRole, ...] = ()
     dt: float | None = None
+    entropy: EntropyBounds | None = None
+    entropy_skipped: str = ""
 
     @property
     def only_fixed_points(self) -> bool:
@@ -170,8 +215,19 @@ class Analysis:
             "entropy, empirical graph": f"{self.empirical.graph_entropy:.4f}",
             "entropy, exact graph": f"{self.exact.graph_entropy:.4f}",
             "entropy, periodic orbits": self._periodic_entropy_text(),
+            "entropy, admissible words": self._admissible_entropy_text(),
         }
         return rows
+
+    def _admissible_entropy_text(self) -> str:
+        bounds = self.entropy
+        if bounds is None:
+            return self.entropy_skipped
+        kind = "proven bound" if bounds.lower_is_bound else "estimate"
+        return (
+            f"{bounds.lower:.4f} ({kind}) <= h_top <= {bounds.upper:.4f} (proven bound), "
+            f"words of length <= {len(bounds.word_counts)} in the free run's box"
+        )
 
     def _periodic_entropy_text(self) -> str:
         K = self.cycles.max_period
@@ -208,6 +264,8 @@ class Analysis:
             "coarse_words": list(self.coarse_words),
             "roles": [r.to_dict() for r in self.roles],
             "dt": self.dt,
+            "entropy_bounds": None if self.entropy is None else self.entropy.to_dict(),
+            "entropy_bounds_skipped": self.entropy_skipped or None,
             "rationalization": None
             if self.rationalization is None
             else self.rationalization.to_dict(),
@@ -358,6 +416,7 @@ def _analyze(
     empirical = empirical_graph(m, orbit, cycles)
     exact = attractor_exact_graph(m, orbit, cycles, progress)
     spectrum = lyapunov_spectrum(m, orbit[0], steps=steps, transient=0, progress=progress)
+    entropy, entropy_skipped = _entropy(m, progress)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}.") as staging:
         staging = Path(staging)
@@ -379,6 +438,8 @@ def _analyze(
             coarse_words=words,
             roles=region_roles(m, orbit, cycles, coarse),
             dt=dt,
+            entropy=entropy,
+            entropy_skipped=entropy_skipped,
         )
         files = _write_report(draft, m, (empirical, exact), orbit, staging)
         files.append("analysis.json")

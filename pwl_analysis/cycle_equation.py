@@ -59,6 +59,9 @@ from pwl_analysis.words import least_rotation
 
 #: Words per batched solve (bounds memory, and lets chunks run on several cores).
 _CHUNK = 8192
+#: Word rotations per batch of :func:`direct_float_solve` (four arrays of (M+1)² floats each:
+#: 70 MB apiece for M = 20).
+_ROTATIONS_PER_BATCH = 20_000
 #: Base regions with a larger (1-norm) condition number of I − J_b^k are not used as bases.
 _COND_LIMIT = 1e10
 #: Working precision (bits) of the ball-arithmetic T and c.
@@ -346,25 +349,35 @@ def direct_float_solve(m: PWLMap, words: np.ndarray) -> tuple[np.ndarray, np.nda
     """Points of each word's cycle by the plain method: product of k Jacobians, one solve.
 
     Every cyclic rotation is solved separately, so z_j is never obtained by iterating an
-    unstable orbit forward.  Returns (points of shape (n, k, M), solvable mask of shape (n,)).
+    unstable orbit forward.  With the affine steps as (M+1)×(M+1) matrices G_d = [J_d h; 0 1],
+    the loop from position s is G_{w_{s−1}} ⋯ G_{w_0} · G_{w_{k−1}} ⋯ G_{w_s}, a prefix times
+    a suffix product: 3k batched products for all k rotations instead of k².  Returns
+    (points of shape (n, k, M), solvable mask of shape (n,)).
     """
     n, k = words.shape
-    points = np.zeros((n, k, m.M))
-    solvable = np.ones(n, dtype=bool)
-    for shift in range(k):
-        rotated = np.roll(words, -shift, axis=1)
-        product = np.broadcast_to(np.eye(m.M), (n, m.M, m.M)).copy()
-        offset = np.zeros((n, m.M))
-        for j in range(k):
-            J = m.jacobians[rotated[:, j]]
-            product = J @ product
-            offset = np.einsum("nab,nb->na", J, offset) + m.h
-        lhs = np.eye(m.M) - product
-        ok = np.isfinite(np.linalg.slogdet(lhs)[1])
-        solvable &= ok
-        if ok.any():
-            points[ok, shift] = np.linalg.solve(lhs[ok], offset[ok][..., None])[..., 0]
-    return points, solvable
+    if n * k > _ROTATIONS_PER_BATCH and n > 1:
+        size = max(1, _ROTATIONS_PER_BATCH // k)
+        parts = [direct_float_solve(m, words[i : i + size]) for i in range(0, n, size)]
+        return np.concatenate([p for p, _ in parts]), np.concatenate([ok for _, ok in parts])
+    M = m.M
+    steps = np.zeros((m.n_regions, M + 1, M + 1))
+    steps[:, :M, :M], steps[:, :M, M], steps[:, M, M] = m.jacobians, m.h, 1.0
+    G = steps[words]  # (n, k, M+1, M+1)
+    prefix = np.empty_like(G)  # prefix[:, s] = G_{s−1} ⋯ G_0
+    suffix = np.empty_like(G)  # suffix[:, s] = G_{k−1} ⋯ G_s
+    prefix[:, 0] = np.eye(M + 1)
+    for s in range(1, k):
+        prefix[:, s] = G[:, s - 1] @ prefix[:, s - 1]
+    suffix[:, k - 1] = G[:, k - 1]
+    for s in range(k - 2, -1, -1):
+        suffix[:, s] = suffix[:, s + 1] @ G[:, s]
+    loops = prefix @ suffix
+    lhs = np.eye(M) - loops[..., :M, :M]
+    ok = np.isfinite(np.linalg.slogdet(lhs)[1])
+    points = np.zeros((n, k, M))
+    if ok.any():
+        points[ok] = np.linalg.solve(lhs[ok], loops[..., :M, M][ok][..., None])[..., 0]
+    return points, ok.all(axis=1)
 
 
 # ---- exact ---------------------------------------------------------------------------------

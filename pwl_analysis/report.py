@@ -37,6 +37,11 @@ _METHODS = """\
 - **Symbolic graph.** Empirical: regions visited by a free run and the observed transitions.
   Exact: an edge Ω_a → Ω_b iff linear programming finds a point of Ω_a (in the run's bounding
   box) mapped into Ω_b. Topological entropy is log ρ(adjacency).
+- **Entropy bounds from admissible words.** A region word is admissible when some point's
+  orbit segment follows it inside the box (one LP per word, or polygon cutting in 2-D; a word
+  is dropped only on an exact Farkas certificate). The admissible n-blocks define a shift of
+  finite type containing every itinerary, so log ρ of its graph and (1/n) log N_n bound the
+  entropy from above; the lower value is (1/K) log P_K from the exact cycles, an estimate.
 - **Lyapunov spectrum** by QR re-orthonormalisation of the exact region Jacobians along the run.
 - **Reconstruction metrics** on held-out data: D_stsp (KL divergence of binned occupation
   histograms) and D_H (Hellinger distance of smoothed power spectra), settings as listed.
@@ -235,7 +240,22 @@ def _entropy_lines(analysis: Analysis) -> list[str]:
             "growth rate of periodic points, which for many piecewise-affine maps converges "
             "to the topological entropy as K grows."
         )
+    lines.append(_admissible_entropy_line(analysis))
     return lines
+
+
+def _admissible_entropy_line(analysis: Analysis) -> str:
+    bounds = analysis.entropy
+    if bounds is None:
+        return f"- **Admissible words**: {analysis.entropy_skipped}."
+    n = len(bounds.word_counts)
+    return (
+        f"- **Admissible words** (region words of length ≤ {n} realised by an orbit segment in "
+        f"the free run's box, widened by 10 %; {bounds.word_counts[-1]} of length {n}), for "
+        f"the topological entropy of the orbits that stay in the box: h_top ≤ "
+        f"{bounds.upper:.4f} ({bounds.upper_how}); lower value {bounds.lower:.4f} "
+        f"({bounds.lower_how})."
+    )
 
 
 def _lyapunov_lines(analysis: Analysis, dt: float | None) -> list[str]:

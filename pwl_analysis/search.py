@@ -39,7 +39,7 @@ from pwl_analysis.cycle_equation import (
 from pwl_analysis.errors import UserInputError
 from pwl_analysis.orbits import Cycle, CycleSet, DegenerateCycle, VirtualFixedPoint
 from pwl_analysis.pwl_map import PWLMap
-from pwl_analysis.seeded import TrajectorySeeded, seeded_cycles
+from pwl_analysis.seeded import TrajectorySeeded, necklace_key, seeded_cycles
 from pwl_analysis.stability import classify
 from pwl_analysis.transitions import transition_matrix
 from pwl_analysis.word_tree import AdmissibleTree, tree_cycles
@@ -104,14 +104,20 @@ class Scyfi:
         Seed of the random initial words.
     max_letters : int
         Budget of the float solves: n_starts × max_iter × (1 + 2 + … + K) region letters at
-        most, checked before the search (:class:`SearchTooLargeError` beyond).  The default
-        admits K ≈ 44 with the default starts, a few minutes for M = 20.
+        most, checked before the search (:class:`SearchTooLargeError` beyond).  A word of
+        length k costs 3k products of (M+1)×(M+1) matrices (all its rotations at once, see
+        :func:`~pwl_analysis.cycle_equation.direct_float_solve`) and each rotation class is
+        solved once, so the default admits K = 99 with the default starts; SCYFI's 2-D
+        80-cycle model takes about 3 s (``benchmarks/bench_long_periods.py``).
+
+    Every cycle returned is decided exactly
+    (:func:`~pwl_analysis.cycle_equation.exact_cycle`); the floats only choose the words.
     """
 
     n_starts: int = 200
     max_iter: int = 50
     seed: int = 0
-    max_letters: int = 10_000_000
+    max_letters: int = 50_000_000
 
     def letters(self, max_period: int) -> int:
         """Upper bound of the region letters solved up to period ``max_period``."""
@@ -258,19 +264,29 @@ def _decide(m: PWLMap, words: np.ndarray, candidates: np.ndarray) -> list:
 
 
 def _scyfi_words(m: PWLMap, k: int, method: Scyfi, rng) -> tuple[np.ndarray, int]:
-    """Self-consistent primitive Lyndon words of length k reached from random starts."""
+    """Self-consistent primitive Lyndon words of length k reached from random starts.
+
+    The step word → visited word commutes with rotation, so each necklace is solved once:
+    a word whose rotation class was solved before (in this or an earlier iteration) is
+    dropped, its successor having been followed already.
+    """
     words = rng.integers(0, m.n_regions, size=(method.n_starts, k))
     seen, consistent = set(), set()
     for _ in range(method.max_iter):
-        if len(words) == 0:
+        fresh = {}
+        for word in words:
+            key = necklace_key(word)
+            if key not in seen:
+                seen.add(key)
+                fresh[key] = word
+        if not fresh:
             break
-        seen.update(map(least_rotation, words))
+        words = np.array(list(fresh.values()))
         points, solvable = direct_float_solve(m, words)
         visited = m.region_of(points)
         same = (visited == words).all(axis=1) & solvable
         consistent.update(least_rotation(w) for w in words[same])
-        moving = ~same & solvable
-        words = np.unique(visited[moving], axis=0)
+        words = visited[~same & solvable]
     primitive = [w for w in consistent if primitive_period(w) == k]
     return np.array(sorted(primitive), dtype=np.int64).reshape(-1, k), len(seen)
 

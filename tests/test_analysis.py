@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from pwl_analysis import PWLMap, load_model
-from pwl_analysis.analysis import analyze, default_max_period, free_run
+from pwl_analysis.analysis import analyze, default_max_period, entropy_length, free_run
 from pwl_analysis.cli import main
+from pwl_analysis.entropy import entropy_bounds
 from pwl_analysis.figures import attractor_figure, graph_figure, save_figure
 from pwl_analysis.graph import empirical_graph
 from pwl_analysis.lyapunov import lyapunov_spectrum
@@ -48,6 +49,11 @@ def test_official_models_get_a_complete_report(tmp_path, name, P):
     assert record["M"] == m.M and record["P"] == P
     assert len(record["lyapunov"]["exponents"]) == m.M
     assert record["cycles"]["complete"] is True
+    if P == 10:  # 1024 regions: 10^6 LPs for the 2-blocks alone, so skipped with the reason
+        assert record["entropy_bounds"] is None
+        assert record["entropy_bounds_skipped"].startswith("not computed: 1024 regions")
+    else:
+        assert record["entropy_bounds"]["upper"] <= np.log(4) + 1e-12
     # The empirical graph's nodes are exactly the regions of the run.
     run = free_run(m, 3000, 500)
     graph = nx.read_graphml(tmp_path / "graph_empirical.graphml")
@@ -67,6 +73,27 @@ def test_lyapunov_in_the_report_is_that_of_the_run(tmp_path):
     direct = lyapunov_spectrum(m, free_run(m, 1, 200)[0], steps=2000, transient=0)
     np.testing.assert_array_equal(result.lyapunov.exponents, direct.exponents)
     assert "Lyapunov spectrum" in repr(result)
+
+
+def test_entropy_bounds_in_the_analysis_are_those_of_entropy_bounds(tmp_path):
+    m = lozi_map()
+    result = analyze(m, tmp_path, steps=2000, transient=200, max_period=4)
+    assert entropy_length(m) == (12, "")  # 2-D: polygons, no LP
+    direct = entropy_bounds(m, 12)  # the same free-run box
+    assert result.entropy.to_dict() == direct.to_dict()
+    # Lozi a = 1.7, b = 0.5: h_top ≈ 0.50 (issue 15's target: upper ≤ 0.52)
+    assert direct.upper <= 0.52 and not direct.lower_is_bound
+    record = json.loads((tmp_path / "analysis.json").read_text())
+    assert record["entropy_bounds"] == direct.to_dict()
+    assert record["entropy_bounds_skipped"] is None
+    assert "(proven bound)" in result.summary()["entropy, admissible words"]
+
+
+def test_entropy_length_keeps_the_lps_few():
+    assert entropy_length(random_map(0, M=3, P=2)) == (4, "")  # 4^4 = 256 words
+    assert entropy_length(random_map(0, M=3, P=1)) == (8, "")
+    length, reason = entropy_length(random_map(0, M=10, P=5))
+    assert length is None and "32 regions" in reason
 
 
 def test_default_period_keeps_the_search_near_4096_words():

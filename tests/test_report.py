@@ -3,6 +3,7 @@
 import json
 import re
 
+import numpy as np
 import pytest
 
 from pwl_analysis import load_model
@@ -82,6 +83,12 @@ def test_a_map_with_short_cycles_keeps_its_periodic_estimate(tmp_path):
     assert f"(1/K) log N_K = {analysis.exact.periodic_entropy:.4f}" in text
     assert "flip saddle (index 1)" in _section(text, "Fixed points and cycles")
     assert "Δt unknown" in text
+    # the admissible-word bounds: upper proven, lower an estimate, each said to be so
+    entropy = _section(text, "Symbolic dynamics and entropy")
+    bounds = analysis.entropy
+    assert f"h_top ≤ {bounds.upper:.4f}" in entropy and "a proven upper bound" in entropy
+    assert f"lower value {bounds.lower:.4f} (estimate" in entropy
+    assert "not a proven lower bound" in entropy
 
 
 def test_analysis_json_records_roles_long_cycles_and_stability(lorenz_report):
@@ -91,5 +98,7 @@ def test_analysis_json_records_roles_long_cycles_and_stability(lorenz_report):
     assert record["coding"] == "lorenz" and len(record["coarse_words"]) == len(
         record["long_cycles"]["cycles"]
     )
+    assert record["entropy_bounds"] == analysis.entropy.to_dict()
+    assert record["entropy_bounds"]["upper"] <= np.log(4) + 1e-12  # 4 regions
     fixed = record["cycles"]["cycles"][0]["stability"]
     assert set(fixed) == {"kind", "index", "moduli"} and fixed["kind"] == "saddle-focus"

@@ -255,3 +255,17 @@ def test_two_10_cycles_in_10d_by_the_heuristic():
     assert len(result.of_period(10)) == 2  # SCYFI: @test length(FPs[10]) == 2
     assert len(result.of_period(9)) == 0  # SCYFI: @test length(FPs[9]) == 0 (heuristic here)
     assert not result.complete
+
+
+def test_scyfi_finds_the_80_cycles_of_the_complete_search():
+    # test_finding_80_cycle_2D by SCYFI's own method: the two 80-cycles, the same exact points
+    # as the complete word tree (a second, independent search); seconds since each rotation
+    # class is solved once with prefix/suffix products (135 s before, 2.8 s after: issue 15).
+    m = plrnn(*CASES[80][1])
+    heuristic = m.cycles(80, method=Scyfi())
+    complete = m.cycles(80, method=AdmissibleTree(box=free_run_box(m)))
+    assert not heuristic.complete
+    found, listed = heuristic.of_period(80), complete.of_period(80)
+    assert len(found) == len(listed) == 2
+    assert [c.regions for c in found] == [c.regions for c in listed]
+    assert all(a.exact_points == b.exact_points for a, b in zip(found, listed))
