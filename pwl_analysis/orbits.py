@@ -210,6 +210,27 @@ class CycleSet:
     words_tried: int
     virtual: tuple[VirtualFixedPoint, ...] = field(default=())
 
+    @classmethod
+    def of_found(
+        cls, found, max_period: int, method: str, complete: bool, words_tried: int
+    ) -> CycleSet:
+        """A search's result from its decided words.
+
+        ``found`` holds :class:`Cycle` records (sorted here by period, then word) and
+        :class:`DegenerateCycle` records.
+        """
+        cycles = sorted(
+            (c for c in found if isinstance(c, Cycle)), key=lambda c: (c.period, c.regions)
+        )
+        return cls(
+            cycles=tuple(cycles),
+            degenerate=tuple(c for c in found if isinstance(c, DegenerateCycle)),
+            max_period=int(max_period),
+            method=method,
+            complete=complete,
+            words_tried=words_tried,
+        )
+
     def __iter__(self):
         return iter(self.cycles)
 

@@ -37,7 +37,7 @@ from pwl_analysis.cycle_equation import (
     screen_words,
 )
 from pwl_analysis.errors import UserInputError
-from pwl_analysis.orbits import Cycle, CycleSet, DegenerateCycle, VirtualFixedPoint
+from pwl_analysis.orbits import CycleSet, VirtualFixedPoint
 from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.seeded import TrajectorySeeded, necklace_key, seeded_cycles
 from pwl_analysis.stability import classify
@@ -183,15 +183,8 @@ def find_cycles(
             words, n_tried = _scyfi_words(m, k, method, rng)
             tried += n_tried
             found.extend(_decide(m, words, np.ones(len(words), dtype=bool)))
-    cycles = sorted((c for c in found if isinstance(c, Cycle)), key=lambda c: (c.period, c.regions))
-    degenerate = tuple(c for c in found if isinstance(c, DegenerateCycle))
-    return CycleSet(
-        cycles=tuple(cycles),
-        degenerate=degenerate,
-        max_period=int(max_period),
-        method=method.describe(m),
-        complete=isinstance(method, Exhaustive),
-        words_tried=tried,
+    return CycleSet.of_found(
+        found, max_period, method.describe(m), isinstance(method, Exhaustive), tried
     )
 
 

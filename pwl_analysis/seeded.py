@@ -60,7 +60,7 @@ from pwl_analysis.cycle_equation import (
     exact_cycle,
 )
 from pwl_analysis.errors import UserInputError
-from pwl_analysis.orbits import Cycle, CycleSet, DegenerateCycle
+from pwl_analysis.orbits import Cycle, CycleSet
 from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.stability import classify
 from pwl_analysis.words import primitive_period
@@ -213,15 +213,7 @@ def seeded_cycles(
     consistent, tried = _scyfi(m, seeds, method, progress)
     found = [_decide(m, word, method.exact_max_period) for word in consistent]
     found = [c for c in found if c is not None]
-    cycles = sorted((c for c in found if isinstance(c, Cycle)), key=lambda c: (c.period, c.regions))
-    return CycleSet(
-        cycles=tuple(cycles),
-        degenerate=tuple(c for c in found if isinstance(c, DegenerateCycle)),
-        max_period=int(max_period),
-        method=method.describe(m),
-        complete=False,
-        words_tried=tried,
-    )
+    return CycleSet.of_found(found, max_period, method.describe(m), False, tried)
 
 
 # ---- seeds ---------------------------------------------------------------------------------

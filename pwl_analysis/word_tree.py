@@ -124,15 +124,7 @@ def tree_cycles(
                     (pairs[(*word, letter)], True) if n == 1 else (node.child(ctx, letter), False)
                 )
                 stack.append((child, p if letter == first else n + 1, known))
-    cycles = sorted((c for c in found if isinstance(c, Cycle)), key=lambda c: (c.period, c.regions))
-    return CycleSet(
-        cycles=tuple(cycles),
-        degenerate=tuple(c for c in found if isinstance(c, DegenerateCycle)),
-        max_period=int(max_period),
-        method=method.describe(m),
-        complete=True,
-        words_tried=solved,
-    )
+    return CycleSet.of_found(found, max_period, method.describe(m), True, solved)
 
 
 def _leaf_cycle(ctx: _Context, node: _Word) -> Cycle | DegenerateCycle | None:

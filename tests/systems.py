@@ -41,3 +41,12 @@ def random_map(seed: int, M: int, P: int, scale: float = 0.9) -> PWLMap:
         rng.normal(0, 1, M),
         P,
     )
+
+
+#: Small maps with several orbits each, for comparisons of two searches.
+RICH_MAPS = {
+    "tent": tent_map,
+    "lozi": lozi_map,
+    "random-12": lambda: random_map(12, M=3, P=2, scale=1.8),
+    "random-1": lambda: random_map(1, M=3, P=2, scale=1.8),
+}

@@ -21,7 +21,7 @@ from pwl_analysis import (
 from pwl_analysis.admissibility import _Context, _decide, _Word
 from pwl_analysis.cli import main
 
-from systems import lozi_map, random_map, tent_map
+from systems import RICH_MAPS, lozi_map, random_map, tent_map
 
 TENT_BOX = ([-0.5], [0.5])
 # Primitive binary necklaces of length k (OEIS A001037): the tent map's number of cycles of
@@ -46,14 +46,6 @@ def test_lozi_fixed_points_closed_form():
     # x = 1 − a|x| + b x: x = 1/(1 + a − b) for x > 0, x = 1/(1 − a − b) for x < 0
     found = lozi_map().cycles(1, method=AdmissibleTree())
     assert {c.exact_points[0, 1] for c in found} == {1 / (1 + a - b), 1 / (1 - a - b)}
-
-
-RICH_MAPS = {
-    "tent": tent_map,
-    "lozi": lozi_map,
-    "random-12": lambda: random_map(12, M=3, P=2, scale=1.8),
-    "random-1": lambda: random_map(1, M=3, P=2, scale=1.8),
-}
 
 
 @pytest.mark.parametrize("name", RICH_MAPS)

@@ -14,7 +14,7 @@ from pwl_analysis.orbits import Cycle
 from pwl_analysis.stability import StabilityKind
 from pwl_analysis.words import lyndon_words
 
-from systems import lozi_map, random_map, tent_map
+from systems import RICH_MAPS, lozi_map, random_map, tent_map
 
 # Primitive binary necklaces of length k (OEIS A001037): the tent map's number of cycles of
 # minimal period k, since it has 2^k points of period dividing k.
@@ -63,14 +63,6 @@ def test_every_orbit_maps_to_itself_exactly(seed, M, P):
     for cycle in m.cycles(4):
         assert _maps_to_itself_exactly(m, cycle)
         assert (m.region_of(cycle.points) == [m.region_index(r) for r in cycle.regions]).all()
-
-
-RICH_MAPS = {
-    "tent": tent_map,
-    "lozi": lozi_map,
-    "random-12": lambda: random_map(12, M=3, P=2, scale=1.8),
-    "random-1": lambda: random_map(1, M=3, P=2, scale=1.8),
-}
 
 
 @pytest.mark.parametrize("name", RICH_MAPS)
