@@ -10,6 +10,7 @@ from pwl_analysis.analysis import Analysis, analyze
 from pwl_analysis.batch import BatchAnalysis, ModelSummary, analyze_many, summarize_model
 from pwl_analysis.coarse import LoopRegionCoding, SectionCoding, lorenz_coding, rossler_coding
 from pwl_analysis.entropy import EntropyBounds, entropy_bounds
+from pwl_analysis.evaluation import RobustEvaluation, Spread, robust_evaluation
 from pwl_analysis.graph import empirical_graph, exact_graph, write_graph
 from pwl_analysis.latex import map_to_latex
 from pwl_analysis.loading import load_model
@@ -48,9 +49,11 @@ __all__ = [
     "Region",
     "RegionRole",
     "ReturnMapFixedPoint",
+    "RobustEvaluation",
     "Scyfi",
     "SearchTooLargeError",
     "SectionCoding",
+    "Spread",
     "Stability",
     "StabilityKind",
     "SweepConfig",
@@ -77,6 +80,7 @@ __all__ = [
     "rationalize",
     "region_roles",
     "return_map_fixed_point",
+    "robust_evaluation",
     "rossler_coding",
     "section_crossings",
     "summarize_model",
