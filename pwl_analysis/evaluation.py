@@ -228,9 +228,10 @@ def robust_evaluation(
     window : int
         Window length of D_H.
     n_bins, sigma, n_steps : int, float, int
-        D_stsp bins per dimension, D_H smoothing, prediction horizon.
+        D_stsp bins per dimension, D_H smoothing, prediction horizon (0: no prediction
+        error, NaN).
     lyapunov_steps : int, optional
-        Tangent steps of λ_max (default: ``steps``).
+        Tangent steps of λ_max (default: ``steps``; 0: no λ_max, NaN).
     min_occupation : float
         Share of time above which a region counts as used.
 
@@ -272,13 +273,23 @@ def robust_evaluation(
     counts = np.bincount(regions.ravel(), minlength=m.n_regions)
     total = max(int(counts.sum()), 1)
     occupation = {m.region_label(i): counts[i] / total for i in np.flatnonzero(counts)}
-    lyapunov = lyapunov_runs(m, z0, lyapunov_steps or steps, transient)
+    tangent_steps = steps if lyapunov_steps is None else lyapunov_steps
+    lyapunov = (
+        lyapunov_runs(m, z0, tangent_steps, transient)
+        if tangent_steps > 0
+        else np.full(n_runs, np.nan)
+    )
+    error = (
+        prediction_error(m, x_reference, n_steps, B)
+        if n_steps > 0
+        else Metric("prediction_error", float("nan"), {"n_steps": 0})
+    )
     return RobustEvaluation(
         d_stsp=Spread(tuple(d_stsp)),
         d_h=Spread(tuple(d_h)),
         lambda_max=Spread(tuple(float(v) for v in lyapunov)),
         dt=dt,
-        prediction_error=prediction_error(m, x_reference, n_steps, B),
+        prediction_error=error,
         occupation=occupation,
         diverged=int((~finite).sum()),
         settings={
@@ -289,7 +300,7 @@ def robust_evaluation(
             "n_bins": n_bins,
             "sigma": sigma,
             "n_steps": n_steps,
-            "lyapunov_steps": lyapunov_steps or steps,
+            "lyapunov_steps": tangent_steps,
             "min_occupation": min_occupation,
             "T_reference": len(x_reference),
         },

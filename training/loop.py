@@ -182,6 +182,8 @@ def _progress_metrics(model: ALRNN, series: Series, config: TrainConfig) -> dict
         window=steps // 2,
         n_bins=config.n_bins,
         sigma=config.sigma,
+        n_steps=0,  # no prediction error: it is not shown and costs more than the runs
+        lyapunov_steps=steps // 5,  # λ_max is only shown: a short estimate
     )
     return {
         "D_stsp": evaluation.d_stsp.median,
