@@ -162,6 +162,28 @@ class RobustEvaluation:
         ]
         return lines
 
+    def to_metrics(self) -> dict:
+        """The measures as ``{name: {"value": median, "settings": …}}``.
+
+        The format of :meth:`pwl_analysis.metrics.Metric.to_dict`; the settings carry each
+        measure's range over the runs and the run count.
+        """
+        common = {k: self.settings[k] for k in ("n_runs", "steps", "transient")}
+        spreads = {
+            "D_stsp": (self.d_stsp, {"n_bins": self.settings["n_bins"]}),
+            "D_H": (self.d_h, {"sigma": self.settings["sigma"], "window": self.settings["window"]}),
+            "lambda_max": (self.lambda_max, {"steps": self.settings["lyapunov_steps"]}),
+        }
+        metrics = {
+            name: {
+                "value": spread.median,
+                "settings": {**common, **own, "min": spread.low, "max": spread.high},
+            }
+            for name, (spread, own) in spreads.items()
+        }
+        metrics["prediction_error"] = self.prediction_error.to_dict()
+        return metrics
+
     def to_dict(self) -> dict:
         """The record as a JSON-ready dict."""
         per_time = self.lambda_max_per_time

@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from pwl_analysis import PWLMap
+from pwl_analysis import PWLMap, robust_evaluation
 from pwl_analysis.metrics import (
-    evaluate,
     free_run,
     maximal_lyapunov_exponent,
     power_spectrum_distance,
@@ -105,13 +104,16 @@ def test_lyapunov_exponent_closed_forms():
     assert value == pytest.approx(np.log(0.9), abs=1e-3)  # 1/n decay of the initial direction
 
 
-def test_evaluate_carries_settings_and_free_run_starts_at_data():
+def test_held_out_metrics_carry_settings_and_ranges():
     m = PWLMap.from_alrnn([0.5, 0.8, 0.1], np.eye(3) * 0.1, [0.1, 0.0, 0.2], P=1)
     x = np.random.default_rng(3).normal(size=(600, 2))
-    evaluation = evaluate(m, x, steps=500, n_bins=10, sigma=3.0)
-    stored = evaluation.to_dict()
-    assert stored["D_stsp"]["settings"]["n_bins"] == 10
-    assert stored["D_H"]["settings"] == {"sigma": 3.0, "T": 500}
+    stored = robust_evaluation(m, x, n_runs=3, steps=500, window=250, n_bins=10, sigma=3.0)
+    metrics = stored.to_metrics()
+    assert metrics["D_stsp"]["settings"]["n_bins"] == 10
+    assert metrics["D_H"]["settings"]["sigma"] == 3.0 and metrics["D_H"]["settings"]["n_runs"] == 3
+    low, high = metrics["D_stsp"]["settings"]["min"], metrics["D_stsp"]["settings"]["max"]
+    assert low <= metrics["D_stsp"]["value"] <= high
+    assert metrics["prediction_error"]["settings"]["n_steps"] == 20
     np.testing.assert_array_equal(free_run(m, x[0], 5)[0], x[0])
 
 

@@ -52,7 +52,14 @@ def test_short_training_lowers_loss_and_free_run_stays_bounded(lorenz_file, tmp_
         assert (tmp_path / "run" / name).exists()
     stored = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert stored["metrics"]["D_stsp"]["settings"]["n_bins"] == 30
-    assert stored["metrics"]["D_H"]["settings"] == {"sigma": 20.0, "T": 600}
+    d_h = stored["metrics"]["D_H"]  # five held-out free runs of test_steps (600) each
+    assert {k: d_h["settings"][k] for k in ("sigma", "window", "n_runs", "steps")} == {
+        "sigma": 20.0,
+        "window": 300,
+        "n_runs": 5,
+        "steps": 600,
+    }
+    assert d_h["settings"]["min"] <= d_h["value"] <= d_h["settings"]["max"]
 
 
 def test_run_folder_model_is_the_trained_map(lorenz_file, tmp_path):

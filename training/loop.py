@@ -25,7 +25,6 @@ from tqdm.auto import tqdm
 
 from pwl_analysis.evaluation import robust_evaluation
 from pwl_analysis.loading import load_model
-from pwl_analysis.metrics import evaluate
 from pwl_analysis.pwl_map import PWLMap
 from training import checkpoint
 from training.config import TrainConfig
@@ -203,18 +202,24 @@ def _formatted(metrics: dict) -> dict[str, str]:
 
 
 def _final_metrics(model: ALRNN, series: Series, config: TrainConfig) -> dict:
+    """Held-out measures: five free runs of ``test_steps`` steps from different held-out points
+    (:func:`pwl_analysis.evaluation.robust_evaluation`), medians with their ranges."""
     steps = min(config.test_steps, len(series.test))
     if steps < 2 * config.forcing_interval:
         return {}
-    evaluation = evaluate(
+    evaluation = robust_evaluation(
         model.to_pwl_map(),
         series.test,
         B=model.arrays()["B"],
+        dt=series.dt,
+        n_runs=5,
         steps=steps,
+        transient=min(1000, steps),
+        window=max(2, steps // 2),
         n_bins=config.n_bins,
         sigma=config.sigma,
     )
-    return evaluation.to_dict()
+    return evaluation.to_metrics()
 
 
 @contextmanager
