@@ -43,7 +43,6 @@ from pwl_analysis._folders import output_lock
 from pwl_analysis.coarse import CODINGS
 from pwl_analysis.entropy import EntropyBounds, entropy_bounds
 from pwl_analysis.errors import UserInputError
-from pwl_analysis.figures import attractor_figure, graph_figure, save_figure
 from pwl_analysis.graph import empirical_graph, exact_graph, write_graph
 from pwl_analysis.latex import compile_pdf, map_to_latex
 from pwl_analysis.lyapunov import LyapunovSpectrum, lyapunov_spectrum
@@ -308,6 +307,9 @@ def _long_cycles(m: PWLMap, cycles: CycleSet, long_cycles: bool | None, progress
 
 
 def _write_report(analysis: Analysis, m: PWLMap, graphs, orbit, folder: Path) -> list[str]:
+    # matplotlib only when a report is written: ``import pwl_analysis`` stays light
+    from pwl_analysis.figures import attractor_figure, graph_figure, save_figure
+
     empirical, exact = graphs
     files = []
     for kind, graph in (("empirical", empirical), ("exact", exact)):

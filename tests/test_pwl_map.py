@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import sympy
@@ -73,3 +76,14 @@ def test_bad_weights_are_rejected(A, W, h, P, message):
 def test_states_of_wrong_width_are_rejected():
     with pytest.raises(ValueError, match="last dimension M = 2"):
         lozi_map()(np.zeros(3))
+
+
+def test_import_loads_no_training_plotting_or_dask():
+    # the exact core stays light: matplotlib only when figures are drawn, torch only in
+    # training, Dask only in sweeps (issue "One exact core … in three clean layers")
+    code = (
+        "import sys, pwl_analysis\n"
+        "heavy = [m for m in ('torch', 'matplotlib', 'dask', 'distributed') if m in sys.modules]\n"
+        "assert not heavy, heavy"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
