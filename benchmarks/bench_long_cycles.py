@@ -48,9 +48,7 @@ from pwl_analysis import (
     lorenz_coding,
     rossler_coding,
 )
-from pwl_analysis.analysis import free_run
 from pwl_analysis.cycle_equation import _exact_cycle_equation
-from pwl_analysis.return_map import return_map_fixed_point, section_crossings
 from pwl_analysis.seeded import certify_cycle
 from pwl_analysis.words import lyndon_words
 
@@ -186,15 +184,12 @@ def _rossler(m, max_period: int) -> None:
 
 def _rossler_return_maps(m, steps: int = 200_000) -> None:
     """Λ of the period-1 orbit from return maps on y: the true flow and the model's free run."""
-    from training.data import simulate
+    from training.truth import return_maps
 
-    flow = section_crossings(simulate("rossler", steps), coordinate=0, level=0.0)
-    coding = rossler_coding(m)
-    run = free_run(m, steps, transient=1000) @ coding.observation.T
-    model = section_crossings(run, coordinate=0, level=coding.origin[0])
+    flow, model = return_maps(m, steps)
     print("return map u_n ↦ u_{n+1} of y on the section x = x* (upward crossings):")
-    print(f"  Rössler flow, {steps} samples: {return_map_fixed_point(flow[:, 1])}")
-    print(f"  model free run, {steps} steps: {return_map_fixed_point(model[:, 1])}")
+    print(f"  Rössler flow, {steps} samples: {flow}")
+    print(f"  model free run, {steps} steps: {model}")
 
 
 if __name__ == "__main__":

@@ -107,13 +107,15 @@ def state_dict_pickle(entries: dict) -> bytes:
     return b"\x80\x02" + opcodes(ordered_dict()) + b"(" + items + b"u."
 
 
-def write_checkpoint(path: Path, data_pkl: bytes, records: dict[str, bytes]) -> Path:
+def write_checkpoint(
+    path: Path, data_pkl: bytes, records: dict[str, bytes], byteorder: str = "little"
+) -> Path:
     """Zip ``data_pkl`` and the storage ``records`` (key → bytes) as torch lays them out."""
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("archive/data.pkl", data_pkl)
         for key, data in records.items():
             archive.writestr(f"archive/data/{key}", data)
-        archive.writestr("archive/byteorder", "little")
+        archive.writestr("archive/byteorder", byteorder)
         archive.writestr("archive/version", "3\n")
     return path
 

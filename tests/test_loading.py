@@ -403,12 +403,7 @@ def test_big_endian_storages_are_read_in_their_byte_order(tmp_path):
     }
     path = alrnn_checkpoint(tmp_path / "m.pt")
     data = zipfile.ZipFile(path).read("archive/data.pkl")
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("archive/data.pkl", data)
-        for key, record in records.items():
-            archive.writestr(f"archive/data/{key}", record)
-        archive.writestr("archive/byteorder", "big")
-        archive.writestr("archive/version", "3\n")
+    write_checkpoint(path, data, records, byteorder="big")
     with _torch_free():
         np.testing.assert_array_equal(load_model(path, P=1).W, [[0, 1], [1, 0]])
 

@@ -225,8 +225,9 @@ def match_fixed_points(
     return tuple(matches)
 
 
-def return_map_multipliers(m: PWLMap, steps: int = 200_000) -> tuple[float, float]:
-    """Rössler: Λ of the period-1 orbit on the return map of y at x = x*, flow and model.
+def return_maps(m: PWLMap, steps: int = 200_000):
+    """Rössler: the period-1 orbit on the return map of y, flow and model (two
+    :class:`~pwl_analysis.return_map.ReturnMapFixedPoint`).
 
     The flow's section is x = 0 (upward); the model's is x = x* through its centre fixed
     point (see :func:`pwl_analysis.coarse.rossler_coding`).
@@ -238,10 +239,13 @@ def return_map_multipliers(m: PWLMap, steps: int = 200_000) -> tuple[float, floa
     coding = rossler_coding(m)
     run = free_run(m, steps, transient=1000) @ coding.observation.T
     model = section_crossings(run, coordinate=0, level=coding.origin[0])
-    return (
-        return_map_fixed_point(flow[:, 1]).multiplier,
-        return_map_fixed_point(model[:, 1]).multiplier,
-    )
+    return return_map_fixed_point(flow[:, 1]), return_map_fixed_point(model[:, 1])
+
+
+def return_map_multipliers(m: PWLMap, steps: int = 200_000) -> tuple[float, float]:
+    """Rössler: Λ of the period-1 orbit, flow and model (see :func:`return_maps`)."""
+    flow, model = return_maps(m, steps)
+    return flow.multiplier, model.multiplier
 
 
 @dataclass(frozen=True)
