@@ -57,6 +57,9 @@ MAX_PERIOD = 1_000
 #: Above this many regions the q² transition LPs cost more than they save; ``prune=None``
 #: (automatic) skips them.
 _AUTO_PRUNE_MAX_REGIONS = 32
+#: ... except for a sparse arrangement of up to this many regions: fewer cells than sign
+#: vectors (more hyperplanes than dimensions, as in a shPLRNN), each mapped into few others.
+_AUTO_PRUNE_MAX_SPARSE_REGIONS = 512
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,9 @@ class Exhaustive:
     ----------
     prune : bool or None
         Drop words using a transition the LP proves impossible (see
-        :mod:`pwl_analysis.transitions`).  None: prune when 2^P ≤ 32.
+        :mod:`pwl_analysis.transitions`).  None: prune when there are at most 32 regions
+        (2^P ≤ 32 for an AL-RNN), or at most 512 regions that are fewer than the 2^H sign
+        vectors (a general map whose hyperplanes outnumber its dimensions).
     box : (lower, upper) or None
         Restrict transitions (and so the orbits found) to a box, e.g. the data's range.
     max_words : int
@@ -86,7 +91,9 @@ class Exhaustive:
 
     def _prunes(self, m: PWLMap) -> bool:
         if self.prune is None:
-            return m.n_regions <= _AUTO_PRUNE_MAX_REGIONS or self.box is not None
+            q = m.n_regions
+            sparse = q < 2 ** m.region_bits.shape[1] and q <= _AUTO_PRUNE_MAX_SPARSE_REGIONS
+            return q <= _AUTO_PRUNE_MAX_REGIONS or sparse or self.box is not None
         return self.prune
 
 
@@ -286,14 +293,13 @@ def _scyfi_words(m: PWLMap, k: int, method: Scyfi, rng) -> tuple[np.ndarray, int
 
 def virtual_fixed_points(m: PWLMap) -> tuple[VirtualFixedPoint, ...]:
     """Fixed points of each region's affine map that lie outside that region (exact)."""
-    _, _, h = m.exact_weights
     virtual = []
     for region in range(m.n_regions):
         J = m.exact_region_jacobian(region)
         lhs = _exact.identity(m.M) - J
         if lhs.det() == 0 or exact_cycle(m, (region,)) is not None:
             continue
-        point = lhs.lu_solve(h)
+        point = lhs.lu_solve(m.exact_region_offset(region))
         multipliers = np.linalg.eigvals(m.jacobians[region])
         virtual.append(
             VirtualFixedPoint(
