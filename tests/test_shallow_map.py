@@ -1,0 +1,307 @@
+"""The general map z ↦ A z + W₁ relu(W₂ z + h₂) + h₁ and its model classes.
+
+Each constructor is checked against its model's own equation written here in numpy, the
+cycles against SCYFI's published shPLRNN cases, a brute force over all sign patterns solved
+with sympy, and the AL-RNN class on the same map.
+"""
+
+import itertools
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import sympy
+from sympy import QQ
+from sympy.polys.matrices import DomainMatrix
+
+from pwl_analysis import PWLMap, Scyfi, lyapunov_spectrum
+from pwl_analysis._exact import exact_matrix, to_sympy
+from pwl_analysis.errors import UserInputError
+from pwl_analysis.pwl_map import ModelError
+
+
+def _julia(text: str) -> np.ndarray:
+    """A Julia array literal as SCYFI's test file writes it ("a b; c d", or "a, b")."""
+    rows = [row.replace(",", " ").split() for row in text.strip().strip("[]").split(";")]
+    array = np.array([[float(x) for x in row] for row in rows])
+    return array[0] if len(rows) == 1 else array
+
+
+# DurstewitzLab/SCYFI, test/shPLRNN_tests.jl (M = 2, H = 10), the weights copied as written:
+# test_finding_2_cycle_4_cycle_M2_H10 and test_finding_2_cycle_4_cycle_M2_H10_nothing find
+# two 2-cycles and one 4-cycle, no fixed point and no 3-cycle.
+SCYFI_CYCLES = dict(
+    A=_julia("[0.6172450705591427, 0.5261273846061184]"),
+    W1=_julia(
+        "[-1.022331291385995 -0.6068651009735164 0.005478115970447768 -0.6765758765817282 "
+        "0.17667276783032312 -0.37241595029711383 -0.2799681077442852 1.6336122869854053 "
+        "0.7388068389577566 0.43655916960874785; -0.23031703096807454 -0.155167269588236 "
+        "1.1743020054655264 1.4693401983283279 -1.141192841208352 0.11938698490497139 "
+        "0.6192500266755361 0.03950302999313116 -0.9179498107708933 -0.1216362805456489]"
+    ),
+    W2=_julia(
+        "[1.753949852408234 -0.692574927107241; -0.45303568496148183 -0.5365936668032565; "
+        "0.07984706960954363 -0.48651643130319855; -1.0455124065967838 -0.22986736948781128; "
+        "0.048362883726876985 0.8959123953895494; -1.0545422354241465 0.5685368747406444; "
+        "-0.43826625604171476 -2.1955495493951815; -0.8981129185384389 -0.6454540072455006; "
+        "0.6162103523913983 -0.8644618121879155; -1.2236281701654421 -2.059927291272103]"
+    ),
+    h1=_julia("[-0.5480895548836227, -0.2922735885352696]"),
+    h2=_julia(
+        "[0.5352937111114038, -1.110030373073419, -1.3146036515301616, 0.2748467715335772, "
+        "-1.4155203620983157, 0.7891282169615852, -0.13084812694281087, -0.40652418385647066, "
+        "-0.9383323642698853, -0.9983356016811977]"
+    ),
+)
+
+# The same file, test_finding_1_cycle_M2_H10(_val): a fixed point at (-0.03, 0.40) (2 digits).
+SCYFI_FIXED_POINT = dict(
+    A=_julia("[1.4799836250879086, -1.6945099980546405]"),
+    W1=_julia(
+        "[0.8900829721936014 0.24766868576521212 0.2554263710950393 -0.5771080679179108 "
+        "-2.129379740761085 0.031728042646673976 -0.7740703525170001 0.04768259094291391 "
+        "0.6792959504153095 -1.7781119769858111; 0.6297279024943379 0.5586975133684497 "
+        "-0.18842627535543358 0.7152028558426154 2.238266026927219 1.0163441695005024 "
+        "0.6115773461504028 1.8513040760318145 0.5127750227966122 -2.337416929726536]"
+    ),
+    W2=_julia(
+        "[-0.7543485848832211 0.857424094861255; -0.12981333832339487 0.9290731862819631; "
+        "0.06164740828503748 -1.6206522735934827; 0.1856635717214527 0.23370129970278428; "
+        "1.4788242336217083 -1.4604870389877311; -0.04197765409809221 0.364736070574788; "
+        "0.04390077093273831 -0.6840588607748522; 0.34236696876785494 -0.6110477480680268; "
+        "0.11164936136447304 0.2509392315579666; 0.9314203111545968 0.18253806886914628]"
+    ),
+    h1=_julia("[0.18005923664630755, 0.42057092737475477]"),
+    h2=_julia(
+        "[-0.017897789466083707, 1.014731429962641, -0.3431368102401408, -2.3065949842414866, "
+        "-0.7738820872835147, 0.009176181040445722, 0.6395596355828497, -0.3762485593614053, "
+        "-0.12524612444111408, 0.25769322230050085]"
+    ),
+)
+
+
+def _exact_orbit_closes(m, cycle) -> bool:
+    """f^k(z_0) = z_0 in rationals, every iterate in its region (exact step)."""
+    z = start = DomainMatrix.from_Matrix(cycle.exact_points.row(0).T).convert_to(QQ)
+    for label in cycle.regions:
+        if m.region_label(m.region_index(label)) != "".join(map(str, m.exact_region_bits(z))):
+            return False
+        z = m.exact_step(z)
+    return z.to_Matrix() == start.to_Matrix()
+
+
+@pytest.fixture(scope="module")
+def scyfi_map():
+    return PWLMap.from_shplrnn(**SCYFI_CYCLES)
+
+
+def test_scyfi_shplrnn_cycles_found_completely(scyfi_map):
+    result = scyfi_map.cycles(4)
+    assert result.complete and "LP-pruned" in result.method
+    assert [len(result.of_period(k)) for k in (1, 2, 3, 4)] == [0, 2, 0, 1]
+    assert all(_exact_orbit_closes(scyfi_map, c) for c in result)
+    assert scyfi_map.arrangement.proven and scyfi_map.n_regions <= 1 + 10 + 45  # Zaslavsky
+
+
+def test_scyfi_shplrnn_fixed_point():
+    m = PWLMap.from_shplrnn(**SCYFI_FIXED_POINT)
+    (fixed_point,) = m.fixed_points()
+    assert np.round(fixed_point.points[0], 2).tolist() == [-0.03, 0.40]
+    assert _exact_orbit_closes(m, fixed_point)
+
+
+def test_scyfi_heuristic_runs_on_a_shallow_map(scyfi_map):
+    heuristic = scyfi_map.cycles(2, Scyfi(n_starts=50, seed=0))
+    assert not heuristic.complete
+    assert {c.regions for c in heuristic} <= {c.regions for c in scyfi_map.cycles(2)}
+
+
+# ---- each constructor against its model's own equation ------------------------------------
+
+
+def _relu(x):
+    return np.maximum(x, 0.0)
+
+
+def _random(rng, *shape):
+    return rng.normal(size=shape)
+
+
+def _models(rng):
+    """(map, the model's step written independently) for every model class."""
+    M, H, B = 3, 5, 2
+    A, W, h = _random(rng, M) * 0.6, _random(rng, M, M), _random(rng, M)
+    W1, W2, h1, h2 = _random(rng, M, H), _random(rng, H, M), _random(rng, M), _random(rng, H)
+    alphas, thresholds = _random(rng, B), _random(rng, M, B)
+    return [
+        (PWLMap.from_plrnn(A, W, h), lambda z: A * z + _relu(z) @ W.T + h),
+        (
+            PWLMap.from_shplrnn(A, W1, W2, h1, h2),
+            lambda z: A * z + _relu(z @ W2.T + h2) @ W1.T + h1,
+        ),
+        (
+            PWLMap.from_clipped_shplrnn(A, W1, W2, h1, h2),
+            lambda z: A * z + (_relu(z @ W2.T + h2) - _relu(z @ W2.T)) @ W1.T + h1,
+        ),
+        (
+            # GTF-shPLRNN src/models/dendritic_plrnn.jl: A .* z .+ W * Σ_b α_b relu.(z .- H_b) .+ h
+            PWLMap.from_dendplrnn(A, W, h, alphas, thresholds),
+            lambda z: (
+                A * z + np.einsum("b,nib->ni", alphas, _relu(z[:, :, None] - thresholds)) @ W.T + h
+            ),
+        ),
+    ]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_constructors_match_their_equations(seed):
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=(200, 3)) * 2
+    for m, step in _models(rng):
+        # float evaluations of one sum in two orders: a few ulps of the largest term
+        assert np.allclose(m(z), step(z), rtol=1e-12, atol=1e-12), m
+        regions = m.region_of(z)
+        affine = np.einsum("nij,nj->ni", m.jacobians[regions], z) + m.offsets[regions]
+        assert np.allclose(affine, step(z), rtol=1e-12, atol=1e-12), m
+        assert np.array_equal(m.jacobian(z), m.jacobians[regions])
+        exact = m.exact_step(exact_matrix(z[0]))
+        J, c = m.exact_region_jacobian(regions[0]), m.exact_region_offset(regions[0])
+        assert exact.to_Matrix() == (J * exact_matrix(z[0]) + c).to_Matrix()
+
+
+def test_every_region_has_a_witness_inside_it():
+    rng = np.random.default_rng(3)
+    for m, _ in _models(rng):
+        for index in range(m.n_regions):
+            witness = m.region_witness(index)
+            assert "".join(map(str, m.exact_region_bits(witness))) == m.region_label(index)
+
+
+def test_dendplrnn_is_its_expansion():
+    # Brenner et al. 2022: Σ_b α_b relu(z − θ_b) is a shPLRNN with M·B hidden units
+    rng = np.random.default_rng(4)
+    M, B = 2, 3
+    A, W, h = _random(rng, M) * 0.5, _random(rng, M, M), _random(rng, M)
+    alphas, thresholds = _random(rng, B), _random(rng, M, B)
+    dend = PWLMap.from_dendplrnn(A, W, h, alphas, thresholds)
+    W1 = [[Fraction(alphas[b]) * Fraction(W[i, j]) for b in range(B) for j in range(M)]
+          for i in range(M)]  # fmt: skip
+    W2 = np.vstack([np.eye(M)] * B)
+    h2 = np.concatenate([-thresholds[:, b] for b in range(B)])
+    expanded = PWLMap.from_shplrnn(A, np.array(W1, dtype=object), W2, h, h2)
+    assert dend.n_regions == expanded.n_regions == (B + 1) ** M  # a grid of B lines per axis
+    for d in range(dend.n_regions):
+        assert dend.region_label(d) == expanded.region_label(d)
+        assert to_sympy(dend.exact_region_jacobian(d)) == to_sympy(
+            expanded.exact_region_jacobian(d)
+        )
+        assert to_sympy(dend.exact_region_offset(d)) == to_sympy(expanded.exact_region_offset(d))
+    assert [c.exact_points for c in dend.cycles(3)] == [c.exact_points for c in expanded.cycles(3)]
+
+
+# ---- the AL-RNN in the general form -------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_alrnn_as_shplrnn_has_the_same_cycles(seed):
+    rng = np.random.default_rng(seed)
+    M, P = 3, 2
+    A, W, h = _random(rng, M) * 0.8, _random(rng, M, M) * 1.5, _random(rng, M)
+    alrnn = PWLMap.from_alrnn(A, W, h, P)
+    # W Φ*(z) = W_{:, :M−P} z_{:M−P} + W_{:, M−P:} relu(z_{M−P:}): the linear columns join A
+    A_full = [[Fraction(A[i]) * (i == j) + Fraction(W[i, j]) * (j < M - P) for j in range(M)]
+              for i in range(M)]  # fmt: skip
+    W2 = np.hstack([np.zeros((P, M - P)), np.eye(P)])
+    shallow = PWLMap.from_shplrnn(np.array(A_full, dtype=object), W[:, M - P :], W2, h, [0] * P)
+    assert shallow.n_regions == alrnn.n_regions == 2**P
+    ours, theirs = shallow.cycles(4), alrnn.cycles(4)
+    assert ours.complete and theirs.complete
+    assert [(c.regions, c.exact_points) for c in ours] == [
+        (c.regions, c.exact_points) for c in theirs
+    ]
+    assert [c.stability.kind for c in ours] == [c.stability.kind for c in theirs]
+
+
+def test_plrnn_fixed_points_against_every_sign_pattern():
+    # brute force: each of the 2^M sign patterns d gives (I − A − W D_d) z = h, solved in
+    # sympy; z is a fixed point when its signs are d (z_i > 0 exactly where d_i = 1)
+    rng = np.random.default_rng(5)
+    M = 3
+    A = rng.integers(-4, 5, size=(M, M)) / 4
+    W = rng.integers(-8, 9, size=(M, M)) / 4
+    h = rng.integers(-4, 5, size=M) / 2
+    m = PWLMap.from_plrnn(A, W, h)
+    expected = set()
+    A_, W_, h_ = (sympy.Matrix(x).applyfunc(sympy.nsimplify) for x in (A, W, h))
+    for d in itertools.product((0, 1), repeat=M):
+        lhs = sympy.eye(M) - A_ - W_ * sympy.diag(*d)
+        if lhs.det() == 0:
+            continue
+        z = lhs.LUsolve(h_)
+        if tuple(1 if x > 0 else 0 for x in z) == d:
+            expected.add(tuple(z))
+    found = {tuple(c.exact_points.row(0)) for c in m.fixed_points()}
+    assert found == expected and found
+
+
+# ---- regions, printing, errors ------------------------------------------------------------
+
+
+def test_regions_and_labels(scyfi_map):
+    region = scyfi_map.region(scyfi_map.region_label(3))
+    assert region.index == 3 and len(region.label) == 10
+    assert np.array_equal(region.offset, scyfi_map.offsets[3])
+    assert region.exact_offset == to_sympy(scyfi_map.exact_region_offset(3))
+    empty = next(
+        "".join(map(str, bits))
+        for bits in itertools.product((0, 1), repeat=10)
+        if "".join(map(str, bits)) not in {r.label for r in scyfi_map.regions}
+    )
+    with pytest.raises(UserInputError, match="empty cell"):
+        scyfi_map.region(empty)
+    with pytest.raises(UserInputError, match="sign vector"):
+        scyfi_map.region("01")
+
+
+def test_region_of_decides_points_near_a_hyperplane_exactly():
+    # z = (1e16, 1) against z_1 + z_2 − 1e16: exactly 1 > 0, but in floats 1e16 + 1 rounds to
+    # 1e16 and the difference is 0 (region d = 0); the exact recheck near the hyperplane
+    # finds d = 1
+    m = PWLMap.from_shplrnn([0.5, 0.5], [[1], [0]], [[1, 1]], [0, 0], [-1e16])
+    assert (np.array([1e16, 1.0]) @ m.W2.T + m.h2)[0] == 0.0
+    assert m.region_of([[1e16, 1.0], [1e16, -1.0], [1e16, 0.0]]).tolist() == [1, 0, 0]
+
+
+def test_lyapunov_spectrum_of_a_plrnn_tent_map():
+    tent = PWLMap.from_plrnn([2.0], [[-4.0]], [0.5])  # |f'| = 2 everywhere
+    assert lyapunov_spectrum(tent, [0.1234], steps=50, transient=0).maximal == pytest.approx(
+        np.log(2), abs=1e-12
+    )
+
+
+def test_latex_of_a_shallow_map(scyfi_map):
+    text = sympy.latex(scyfi_map)
+    assert text.startswith(r"f(z) = \begin{cases}") and text.count(r"\Omega_") == 56
+    big = PWLMap.from_shplrnn(np.eye(7) * 0.5, np.ones((7, 2)), np.ones((2, 7)), [0] * 7, [1, 0])
+    assert "W_1" in sympy.latex(big) and "H = 2" in sympy.latex(big)
+
+
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        (dict(A=[1, 1], W1=np.ones((2, 3)), W2=np.ones((2, 2)), h1=[0, 0], h2=[0, 0, 0]), "W2"),
+        (dict(A=[1, 1], W1=np.ones((2, 3)), W2=np.ones((3, 2)), h1=[0, 0], h2=[0, 0]), "h2"),
+        (dict(A=[1, np.nan], W1=[[1], [1]], W2=[[1, 1]], h1=[0, 0], h2=[0]), "NaN"),
+        (dict(A=[1, 1], W1=[[1], ["x"]], W2=[[1, 1]], h1=[0, 0], h2=[0]), "not a rational"),
+        (dict(A=[1, 1], W1=[[1], [1j]], W2=[[1, 1]], h1=[0, 0], h2=[0]), "not a real"),
+        (dict(A=np.ones((3, 3)), W1=[[1], [1]], W2=[[1, 1]], h1=[0, 0], h2=[0]), "A has shape"),
+    ],
+)
+def test_bad_weights_are_one_sentence(weights, message):
+    with pytest.raises(ModelError, match=message):
+        PWLMap.from_shplrnn(**weights)
+
+
+def test_bad_dendritic_shapes():
+    with pytest.raises(ModelError, match="do not fit"):
+        PWLMap.from_dendplrnn([1, 1], np.ones((2, 2)), [0, 0], [1, 2], np.ones((2, 3)))
