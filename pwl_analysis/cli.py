@@ -15,7 +15,7 @@ from pwl_analysis.entropy import entropy_bounds
 from pwl_analysis.errors import UserInputError
 from pwl_analysis.graph import empirical_graph, graph_to_json, write_graph
 from pwl_analysis.latex import write_latex
-from pwl_analysis.loading import load_model
+from pwl_analysis.loading import MODEL_TYPES, load_model
 from pwl_analysis.orbits import CycleSet
 from pwl_analysis.rational import rationalize
 from pwl_analysis.search import Exhaustive, Scyfi
@@ -94,7 +94,7 @@ def _search_method(args: argparse.Namespace):
 
 
 def _cycles_command(args: argparse.Namespace) -> None:
-    m = load_model(args.model, P=args.P)
+    m = load_model(args.model, P=args.P, model_type=args.model_type)
     coding = None if args.coding is None else CODINGS[args.coding](m)
     result = m.cycles(args.max_period, method=_search_method(args), progress=not args.json)
     coarse = None if coding is None else [coding.name(cycle) for cycle in result]
@@ -112,6 +112,9 @@ def _add_cycles(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("model", help=".pt state_dict, .npz archive or training run folder")
     parser.add_argument("--max-period", type=int, default=1, help="largest period K (default 1)")
     parser.add_argument("--P", type=int, default=None, help="piecewise-linear units (for .pt)")
+    parser.add_argument(
+        "--model-type", choices=list(MODEL_TYPES), help="model class, where the file does not say"
+    )
     parser.add_argument("--json", action="store_true", help="print a JSON list of orbits")
     parser.add_argument("--scyfi", action="store_true", help="heuristic search for large P")
     parser.add_argument("--starts", type=int, default=200, help="SCYFI random starts per period")
