@@ -16,12 +16,13 @@ from pwl_analysis.latex import map_to_latex
 from pwl_analysis.loading import load_model
 from pwl_analysis.lyapunov import LyapunovSpectrum, cycle_lyapunov_spectrum, lyapunov_spectrum
 from pwl_analysis.orbits import Cycle, CycleSet, DegenerateCycle, VirtualFixedPoint
-from pwl_analysis.pwl_map import ModelError, PWLMap, Region
+from pwl_analysis.pwl_map import ALRNNMap, ModelError, PWLMap, Region
 from pwl_analysis.rational import Rationalization, rationalize
 from pwl_analysis.return_map import ReturnMapFixedPoint, return_map_fixed_point, section_crossings
 from pwl_analysis.roles import RegionRole, region_roles
 from pwl_analysis.search import Exhaustive, Scyfi, find_cycles
 from pwl_analysis.seeded import CertifiedCycle, TrajectorySeeded
+from pwl_analysis.shallow_map import ShallowPWLMap
 from pwl_analysis.stability import Stability, StabilityKind
 from pwl_analysis.sweep import SweepConfig, SweepResult
 from pwl_analysis.symbolic import SymbolicSequence, symbolic_sequence
@@ -30,6 +31,7 @@ from pwl_analysis.word_tree import AdmissibleTree
 from pwl_analysis.words import SearchTooLargeError
 
 __all__ = [
+    "ALRNNMap",
     "Admissibility",
     "AdmissibleTree",
     "Analysis",
@@ -53,6 +55,7 @@ __all__ = [
     "Scyfi",
     "SearchTooLargeError",
     "SectionCoding",
+    "ShallowPWLMap",
     "Spread",
     "Stability",
     "StabilityKind",

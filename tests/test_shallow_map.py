@@ -247,3 +247,19 @@ def test_bad_weights_are_one_sentence(weights, message):
 def test_bad_dendritic_shapes():
     with pytest.raises(ModelError, match="do not fit"):
         PWLMap.from_dendplrnn([1, 1], np.ones((2, 2)), [0, 0], [1, 2], np.ones((2, 3)))
+
+
+def test_ball_arithmetic_certifies_the_scyfi_cycles(scyfi_map):
+    # the trajectory-seeded search's certificate (pwl_analysis.seeded) on a general map: the
+    # balls hold the exact points
+    from pwl_analysis.seeded import certify_cycle
+
+    for cycle in scyfi_map.cycles(4):
+        word = np.array([scyfi_map.region_index(r) for r in cycle.regions])
+        certified = certify_cycle(scyfi_map, word)
+        assert certified.regions == cycle.regions
+        exact = np.array(cycle.exact_points.evalf(30).tolist(), dtype=float)
+        # radius of the balls plus the rounding of their midpoints to floats
+        assert (
+            np.abs(certified.points - exact).max() <= certified.radius + 1e-15 * np.abs(exact).max()
+        )
