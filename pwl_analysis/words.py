@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from pwl_analysis.errors import UserInputError
+
 
 class SearchTooLargeError(ValueError):
     """An exhaustive enumeration would exceed its word budget."""
@@ -130,10 +132,60 @@ def _check_budget(n_partial: int, length: int, max_words: int) -> None:
         )
 
 
+def _rotation_key(word) -> tuple[int, bytes]:
+    """(s, key): the word rotated left by s is its least rotation, spelled as ``key``.
+
+    Letters are written as unsigned big-endian integers of one width (1, 4 or 8 bytes, the
+    narrowest that holds the largest letter), so bytes compare like the integer tuples; the
+    least of the k rotations of the doubled byte string is found with C-speed slices, the
+    fastest of the methods measured here up to k = 400 (O(k²) bytes compared, but at memcmp
+    speed: 84 µs for k = 400, against 218 µs for Booth's O(k) algorithm in Python).  Ties
+    (a word that is a power) go to the smallest s.  The key starts with the width.
+    """
+    word = np.asarray(word, dtype=np.int64).ravel()
+    if word.size and word.min() < 0:
+        raise UserInputError(f"letters of a word must be non-negative integers, got {word.min()}")
+    largest = int(word.max(initial=0))
+    width = 1 if largest < 1 << 8 else 4 if largest < 1 << 32 else 8
+    data = word.astype(f">u{width}").tobytes()
+    doubled, n = data + data, len(data)
+    shift = min(range(0, n, width), key=lambda i: doubled[i : i + n], default=0)
+    return shift // width, bytes([width]) + doubled[shift : shift + n]
+
+
+def least_rotation_shift(word) -> int:
+    """The shift s whose rotation word[s:] + word[:s] is lexicographically least.
+
+    The smallest such s when the word is a power of a shorter one.
+
+    Examples
+    --------
+    >>> least_rotation_shift([1, 0, 1, 1])
+    1
+    """
+    return _rotation_key(word)[0]
+
+
 def least_rotation(word) -> tuple[int, ...]:
-    """The lexicographically least rotation of a word (its necklace representative)."""
+    """The lexicographically least rotation of a word (its necklace representative).
+
+    Examples
+    --------
+    >>> least_rotation([1, 1, 0, 1])
+    (0, 1, 1, 1)
+    """
     word = tuple(int(x) for x in word)
-    return min(word[i:] + word[:i] for i in range(len(word)))
+    shift = least_rotation_shift(word)
+    return word[shift:] + word[:shift]
+
+
+def necklace_key(word) -> bytes:
+    """Hashable key of a word up to rotation: its least rotation as bytes.
+
+    Two words have the same key exactly when one is a rotation of the other; for letters
+    below 256 the bytes after the first are the letters of :func:`least_rotation`.
+    """
+    return _rotation_key(word)[1]
 
 
 def primitive_period(word) -> int:
