@@ -39,7 +39,7 @@ from pwl_analysis.cycle_equation import (
 from pwl_analysis.errors import UserInputError
 from pwl_analysis.orbits import CycleSet, VirtualFixedPoint
 from pwl_analysis.pwl_map import PWLMap
-from pwl_analysis.seeded import TrajectorySeeded, necklace_key, seeded_cycles
+from pwl_analysis.seeded import TrajectorySeeded, seeded_cycles
 from pwl_analysis.stability import classify
 from pwl_analysis.transitions import transition_matrix
 from pwl_analysis.word_tree import AdmissibleTree, tree_cycles
@@ -47,6 +47,7 @@ from pwl_analysis.words import (
     SearchTooLargeError,
     least_rotation,
     lyndon_words,
+    necklace_key,
     primitive_period,
 )
 
