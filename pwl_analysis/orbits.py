@@ -19,7 +19,7 @@ import numpy as np
 import sympy
 
 from pwl_analysis import _exact
-from pwl_analysis._html import html_table
+from pwl_analysis.orbit_table import html_orbit_table, orbit_rows
 from pwl_analysis.stability import Stability
 
 
@@ -420,23 +420,13 @@ class CycleSet:
         )
 
     def _repr_html_(self) -> str:
-        """The orbits as a table, for Jupyter."""
+        """The orbits as a table (:mod:`pwl_analysis.orbit_table`), for Jupyter."""
         guarantee = "complete" if self.complete else "not a completeness guarantee"
-        rows = [
-            [
-                c.period,
-                " ".join(c.regions) if c.period <= 12 else f"{' '.join(c.regions[:12])} …",
-                str(c.stability),
-                f"{c.spectral_radius:.5g}",
-                "(" + ", ".join(f"{x:.4g}" for x in c.points[0][:4]) + ")",
-            ]
-            for c in self.cycles
-        ]
         caption = (
             f"{len(self.cycles)} orbits of period ≤ {self.max_period} ({self.method}; "
             f"{guarantee}); {len(self.degenerate)} degenerate"
         )
-        return html_table(caption, ["k", "regions", "stability", "max |λ|", "z_0"], rows)
+        return html_orbit_table(caption, orbit_rows(self.cycles))
 
     def to_dict(self) -> dict:
         """The record as a JSON-ready dict."""
