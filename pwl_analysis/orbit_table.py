@@ -75,11 +75,13 @@ def orbit_rows(orbits: Iterable, coarse: Sequence[str] | None = None) -> tuple[O
 
     Examples
     --------
+    The tent map u ↦ 1/2 − 2|u| has the 2-cycle −1/10 ↦ 3/10 ↦ −1/10:
+
     >>> from pwl_analysis import PWLMap
     >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
     >>> row = orbit_rows(tent.cycles(2))[2]
     >>> row.period, row.runs, row.point
-    (2, (('0', 1), ('1', 1)), (1/10,))
+    (2, (('0', 1), ('1', 1)), (-1/10,))
     """
     orbits = list(orbits)
     words = [None] * len(orbits) if coarse is None else list(coarse)
