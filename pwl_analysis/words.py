@@ -132,24 +132,38 @@ def _check_budget(n_partial: int, length: int, max_words: int) -> None:
         )
 
 
+#: Words longer than this compare only the rotations starting a run of their least letter.
+_ALL_SHIFTS_MAX_LENGTH = 32
+
+
 def _rotation_key(word) -> tuple[int, bytes]:
     """(s, key): the word rotated left by s is its least rotation, spelled as ``key``.
 
     Letters are written as unsigned big-endian integers of one width (1, 4 or 8 bytes, the
-    narrowest that holds the largest letter), so bytes compare like the integer tuples; the
-    least of the k rotations of the doubled byte string is found with C-speed slices, the
-    fastest of the methods measured here up to k = 400 (O(k²) bytes compared, but at memcmp
-    speed: 84 µs for k = 400, against 218 µs for Booth's O(k) algorithm in Python).  Ties
-    (a word that is a power) go to the smallest s.  The key starts with the width.
+    narrowest that holds the largest letter), so bytes compare like the integer tuples, and
+    the least rotation is the least of the candidate slices of the doubled byte string, at
+    memcmp speed.  A least rotation starts a run of the least letter (a start inside a run
+    m^r reads m^{r−j} and then a larger letter), so long words compare only those starts.
+    Measured (µs per word, 4 letters): 8 at k = 10, 46 at k = 400 (random) and 37 (runs
+    of up to 12 equal letters), against 1,700 for the minimum over the rotation tuples and
+    218 for Booth's O(k) algorithm in Python.  Ties (a word that is a power) go to the
+    smallest s.  The key starts with the width.
     """
     word = np.asarray(word, dtype=np.int64).ravel()
-    if word.size and word.min() < 0:
+    if word.size == 0:
+        return 0, b"\x01"
+    if word.min() < 0:
         raise UserInputError(f"letters of a word must be non-negative integers, got {word.min()}")
-    largest = int(word.max(initial=0))
+    largest = int(word.max())
     width = 1 if largest < 1 << 8 else 4 if largest < 1 << 32 else 8
     data = word.astype(f">u{width}").tobytes()
     doubled, n = data + data, len(data)
-    shift = min(range(0, n, width), key=lambda i: doubled[i : i + n], default=0)
+    if word.size <= _ALL_SHIFTS_MAX_LENGTH:
+        candidates = range(0, n, width)
+    else:
+        least = word == word.min()
+        candidates = (width * np.flatnonzero(least & ~np.roll(least, 1))).tolist() or [0]
+    shift = min(candidates, key=lambda i: doubled[i : i + n])
     return shift // width, bytes([width]) + doubled[shift : shift + n]
 
 

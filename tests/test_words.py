@@ -83,6 +83,15 @@ def test_least_rotation_is_the_minimum_over_all_rotations(word):
     assert shift == _rotations(word).index(min(_rotations(word)))  # the first, for powers
 
 
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(1, 9)), min_size=1, max_size=40))
+def test_least_rotation_of_long_words_with_runs(runs):
+    # long words compare only the starts of runs of their least letter
+    word = [letter for letter, n in runs for _ in range(n)]
+    assert least_rotation(word) == min(_rotations(word))
+    assert least_rotation_shift(word) == _rotations(word).index(min(_rotations(word)))
+    assert least_rotation(word * 3) == min(_rotations(word * 3))  # a power: the first shift
+
+
 @given(words_strategy, st.integers(0, 100))
 def test_necklace_key_is_the_same_exactly_for_rotations(word, shift):
     rotated = word[shift % len(word) :] + word[: shift % len(word)]
