@@ -35,7 +35,8 @@ from pwl_analysis import load_model
 from pwl_analysis.evaluation import robust_evaluation
 from training import TrainConfig, train
 from training.data import load_series
-from training.series_lyapunov import delay_embedding, rosenstein_lyapunov
+from training.ecg import delay_embedding
+from training.series_lyapunov import rosenstein_lyapunov
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference" / "alrnn-dsr"
 RECIPES = {
@@ -55,7 +56,7 @@ def _config(name: str, seed: int, fraction: float) -> TrainConfig:
 def _data_lyapunov(x: np.ndarray) -> dict:
     """Rosenstein's λ_max per step of the whole recording; a short one is delay-embedded."""
     if len(x) < 2000:  # fMRI: 360 samples; embed in time for more neighbours
-        x = np.concatenate([delay_embedding(column, 3) for column in x.T], axis=1)
+        x = np.concatenate([delay_embedding(column, 3, 1) for column in x.T], axis=1)
     try:
         return rosenstein_lyapunov(x).to_dict()["per_step"]
     except ValueError as error:

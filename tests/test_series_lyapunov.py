@@ -7,7 +7,8 @@ import pytest
 
 from pwl_analysis.errors import UserInputError
 from training.data import simulate
-from training.series_lyapunov import delay_embedding, mean_period, rosenstein_lyapunov
+from training.ecg import delay_embedding
+from training.series_lyapunov import mean_period, rosenstein_lyapunov
 
 LORENZ = Path(__file__).resolve().parents[2] / "shared/reference/alrnn-dsr/lorenz63.npy"
 
@@ -30,7 +31,7 @@ def _henon(n: int) -> np.ndarray:
 
 def test_logistic_map_gives_ln2():
     # λ = ln 2 per step exactly for x ↦ 4x(1 − x) (conjugate to the tent map).
-    estimate = rosenstein_lyapunov(delay_embedding(_logistic(20_000), 2))
+    estimate = rosenstein_lyapunov(delay_embedding(_logistic(20_000), 2, 1))
     assert estimate.per_step.median == pytest.approx(np.log(2), rel=0.02)  # measured +0.9 %
     assert estimate.per_time is None
 

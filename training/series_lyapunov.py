@@ -98,23 +98,6 @@ def mean_period(x: np.ndarray) -> float:
     return float(1.0 / (np.sum(frequencies * power) / power.sum()))
 
 
-def delay_embedding(s, dimension: int, lag: int = 1) -> np.ndarray:
-    """(s_t, s_{t+lag}, …, s_{t+(dimension−1)lag}) of a scalar series, shape (T', dimension).
-
-    Examples
-    --------
-    >>> delay_embedding([1.0, 2.0, 3.0, 4.0], 2).tolist()
-    [[1.0, 2.0], [2.0, 3.0], [3.0, 4.0]]
-    """
-    s = np.asarray(s, dtype=np.float64)
-    if s.ndim != 1:
-        raise UserInputError(f"delay embedding needs a scalar series, got shape {s.shape}")
-    n = len(s) - (dimension - 1) * lag
-    if dimension < 1 or lag < 1 or n < 1:
-        raise UserInputError(f"cannot embed {len(s)} samples in dimension {dimension}, lag {lag}")
-    return np.stack([s[i * lag : i * lag + n] for i in range(dimension)], axis=1)
-
-
 def _divergence(x, horizon: int, separation: int, reference: np.ndarray) -> np.ndarray:
     """y(k), k = 0 … horizon, over the reference points that have a far-enough neighbour."""
     tree = cKDTree(x[: len(x) - horizon])
@@ -165,7 +148,7 @@ def rosenstein_lyapunov(
     ----------
     x : array_like, shape (T, N) or (T,)
         The series (already a state space: a multivariate recording or a delay embedding,
-        see :func:`delay_embedding`; a 1-D series is used as it is).
+        see :func:`training.ecg.delay_embedding`; a 1-D series is used as it is).
     dt : float, optional
         Sampling interval, for λ_max per time unit.
     horizon : int, optional
@@ -193,7 +176,8 @@ def rosenstein_lyapunov(
     >>> x = [0.3]
     >>> for _ in range(5000):
     ...     x.append(4 * x[-1] * (1 - x[-1]))
-    >>> estimate = rosenstein_lyapunov(delay_embedding(x[100:], 2), n_reference=1000)
+    >>> from training.ecg import delay_embedding
+    >>> estimate = rosenstein_lyapunov(delay_embedding(x[100:], 2, 1), n_reference=1000)
     >>> round(estimate.per_step.median, 2)  # ln 2 = 0.693
     0.7
     """
