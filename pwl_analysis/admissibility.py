@@ -40,7 +40,7 @@ from scipy.optimize import linprog
 from tqdm.auto import tqdm
 
 from pwl_analysis._polygon import Interval, Polygon
-from pwl_analysis.pwl_map import PWLMap
+from pwl_analysis.pwl_map import PWLMap, require_alrnn
 from pwl_analysis.transitions import check_box
 from pwl_analysis.words import SearchTooLargeError
 
@@ -65,7 +65,7 @@ class _Context:
     """A map, a box and the exact images of both, with counters of the decisions made."""
 
     def __init__(self, m: PWLMap, box):
-        self.m = m
+        self.m = require_alrnn(m, "admissible words (admissible, AdmissibleTree, entropy bounds)")
         self.box = check_box(m, box)
         self.sign = np.where(m.region_bits == 1, 1.0, -1.0)
         self.rows_per_step = m.P + (2 * m.M if self.box is not None else 0)

@@ -47,7 +47,7 @@ from pwl_analysis.graph import empirical_graph, exact_graph, write_graph
 from pwl_analysis.latex import compile_pdf, map_to_latex
 from pwl_analysis.lyapunov import LyapunovSpectrum, lyapunov_spectrum
 from pwl_analysis.orbits import CycleSet, PeriodicOrbit
-from pwl_analysis.pwl_map import PWLMap
+from pwl_analysis.pwl_map import PWLMap, require_alrnn
 from pwl_analysis.rational import Rationalization
 from pwl_analysis.rational import rationalize as to_rationals
 from pwl_analysis.roles import RegionRole, region_roles
@@ -398,6 +398,7 @@ def analyze(
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise UserInputError(f"output folder {out} exists and is not a folder")
+    require_alrnn(m, "analyze (its graphs, roles and report)")
     rational = to_rationals(m) if rationalize else None
     m = m if rational is None else rational.map
     with output_lock(out):

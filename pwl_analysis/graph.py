@@ -35,7 +35,7 @@ from tqdm.auto import tqdm
 from pwl_analysis._atomic import write_atomically
 from pwl_analysis.errors import UserInputError
 from pwl_analysis.orbits import CycleSet, DegenerateCycle, PeriodicOrbit, VirtualFixedPoint
-from pwl_analysis.pwl_map import PWLMap
+from pwl_analysis.pwl_map import PWLMap, require_alrnn
 from pwl_analysis.search import region_fixed_point
 from pwl_analysis.symbolic import SymbolicSequence, symbolic_sequence
 from pwl_analysis.transitions import check_box, transition_possible
@@ -248,6 +248,7 @@ def exact_graph(
     >>> sorted(exact_graph(tent, box=([-0.5], [0.5])).edges())
     [('0', '0'), ('0', '1'), ('1', '0'), ('1', '1')]
     """
+    m = require_alrnn(m, "the exact symbolic graph")
     box = check_box(m, box)
     indices = (
         range(m.n_regions) if regions is None else sorted({m.region_index(r) for r in regions})

@@ -41,7 +41,7 @@ from pwl_analysis.errors import UserInputError
 from pwl_analysis.graph import region_attributes
 from pwl_analysis.orbit_table import OrbitRow, orbit_rows
 from pwl_analysis.orbits import CycleSet
-from pwl_analysis.pwl_map import PWLMap
+from pwl_analysis.pwl_map import PWLMap, require_alrnn
 from pwl_analysis.rational import Rationalization
 from pwl_analysis.roles import LISTED_REGIONS_MAX
 from pwl_analysis.symbolic import symbolic_sequence
@@ -576,6 +576,7 @@ def map_to_latex(
     >>> "\\begin{cases}" in text and "\\documentclass" not in text
     True
     """
+    m = require_alrnn(m, "the LaTeX document (to_latex; sympy.latex(m) works on every map)")
     if not 1 <= digits <= 17:
         raise UserInputError(f"digits must be between 1 and 17, got {digits}")
     if rationalization is not None and rationalization.map is not m:

@@ -52,6 +52,17 @@ class ModelError(UserInputError):
     """Weights or a model file that do not describe a valid model."""
 
 
+def require_alrnn(m: PWLMap, what: str) -> ALRNNMap:
+    """``m`` itself if it is an AL-RNN, else a one-sentence error: ``what`` is AL-RNN only.
+
+    For the analyses not yet written for the general map (their rows, labels or weights are
+    an AL-RNN's), so that a shPLRNN gets a sentence instead of a missing attribute.
+    """
+    if not isinstance(m, ALRNNMap):
+        raise UserInputError(f"{what} works on AL-RNNs only so far, and this map is {m!r}")
+    return m
+
+
 @dataclass(frozen=True)
 class Region:
     """One linear subregion Ω_d and the affine map z ↦ J z + c that holds inside it.

@@ -26,7 +26,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from pwl_analysis.pwl_map import PWLMap
+from pwl_analysis.pwl_map import PWLMap, require_alrnn
 
 
 def simplest_between(low: Fraction, high: Fraction) -> Fraction:
@@ -134,6 +134,7 @@ def rationalize(m: PWLMap) -> Rationalization:
     >>> r.map.exact_weights[0].to_Matrix().tolist()
     [[0, 1/2], [1, 17/10]]
     """
+    m = require_alrnn(m, "rationalize")
     weights = [np.asarray(x, dtype=np.float64) for x in (m.A, m.W, m.h)]
     rational = [np.vectorize(simplest_rational, otypes=[object])(x) for x in weights]
     changes = [

@@ -55,7 +55,7 @@ from pwl_analysis.words import (
 #: matrices in exact rationals, and the searches loop over every period up to K.
 MAX_PERIOD = 1_000
 
-#: Above this many regions the q² transition LPs cost more than they save; ``prune=None``
+#: Above this many regions the transition LPs cost more than they save; ``prune=None``
 #: (automatic) skips them.
 _AUTO_PRUNE_MAX_REGIONS = 32
 #: ... except for a sparse arrangement of up to this many regions: fewer cells than sign

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pwl_analysis.errors import UserInputError
-from pwl_analysis.pwl_map import PWLMap
+from pwl_analysis.pwl_map import PWLMap, require_alrnn
 
 
 @dataclass(frozen=True)
@@ -142,4 +142,5 @@ def symbolic_sequence(m: PWLMap, trajectory) -> SymbolicSequence:
     >>> [x.tolist() for x in s.runs()]
     [[1, 0, 1], [2, 4, 2]]
     """
+    m = require_alrnn(m, "the symbolic coding (symbolic_sequence and the graphs)")
     return SymbolicSequence(symbols=m.region_of(check_trajectory(m, trajectory)), P=m.P)

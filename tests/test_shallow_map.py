@@ -263,3 +263,23 @@ def test_ball_arithmetic_certifies_the_scyfi_cycles(scyfi_map):
         assert (
             np.abs(certified.points - exact).max() <= certified.radius + 1e-15 * np.abs(exact).max()
         )
+
+
+def test_alrnn_only_analyses_say_so_in_one_sentence(tmp_path):
+    from pwl_analysis import admissible, analyze, empirical_graph, entropy_bounds, rationalize
+
+    m = PWLMap.from_plrnn([0.5, 0.5], np.eye(2), [0.1, -0.1])
+    calls = [
+        lambda: m.admissible([0, 1]),
+        lambda: admissible(m, [0]),
+        lambda: entropy_bounds(m, 3, box=([-1, -1], [1, 1])),
+        lambda: empirical_graph(m, m.trajectory([0.0, 0.0], 10)),
+        lambda: m.to_latex(),
+        lambda: rationalize(m),
+        lambda: analyze(m, tmp_path / "report"),
+    ]
+    for call in calls:
+        with pytest.raises(UserInputError, match=r"works on AL-RNNs only so far.*PLRNN") as error:
+            call()
+        assert "\n" not in str(error.value)
+    assert not (tmp_path / "report").exists()
