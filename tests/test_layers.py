@@ -82,6 +82,20 @@ def test_application_names_come_from_the_application():
     import pwl_analysis
     import pwl_analysis.app
 
-    assert {"analyze", "analyze_many", "sweep", "run_pipeline"} <= set(pwl_analysis.app.__all__)
+    assert {"analyze", "analyze_many", "run_pipeline"} <= set(pwl_analysis.app.__all__)
     assert not set(pwl_analysis.__all__) & set(pwl_analysis.app.__all__)
     assert "analyze" not in dir(pwl_analysis)
+
+
+def test_no_exported_name_hides_a_module():
+    # a package exporting a function named like one of its modules makes
+    # `import package.module` return the function once the package is imported
+    import pkgutil
+
+    import pwl_analysis
+    import pwl_analysis.app
+    import training
+
+    for package in (pwl_analysis, pwl_analysis.app, training):
+        modules = {info.name for info in pkgutil.iter_modules(package.__path__)}
+        assert not modules & set(package.__all__), package.__name__

@@ -12,12 +12,15 @@ from a time series to ``report.md``, sweeps and batches on Dask, the output fold
   :mod:`~pwl_analysis.app.sweep_summary`  many models on Dask, tabulated.
 - :mod:`~pwl_analysis.app.figures`  matplotlib figures.
 - :mod:`~pwl_analysis.app.cli`  the console script.
+
+No name exported here is also a module's name (the function ``sweep`` stays in
+:mod:`pwl_analysis.app.sweep`): ``import pwl_analysis.app.sweep`` must give the module.
 """
 
 from pwl_analysis.app.analysis import Analysis, analyze
 from pwl_analysis.app.batch import BatchAnalysis, ModelSummary, analyze_many, summarize_model
 from pwl_analysis.app.run import PipelineResult, run_pipeline
-from pwl_analysis.app.sweep import SweepConfig, SweepResult, sweep
+from pwl_analysis.app.sweep import SweepConfig, SweepResult
 
 __all__ = [
     "Analysis",
@@ -30,5 +33,4 @@ __all__ = [
     "analyze_many",
     "run_pipeline",
     "summarize_model",
-    "sweep",
 ]
