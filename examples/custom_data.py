@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from training.run import run_pipeline
+from pwl_analysis.app.run import run_pipeline
 
 OUTPUT = Path(__file__).resolve().parent / "output"
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pwl_analysis.sweep import SweepConfig, sweep
+from pwl_analysis.app.sweep import SweepConfig, sweep
 
 OUTPUT = Path(__file__).resolve().parent / "output" / "sweep"
 

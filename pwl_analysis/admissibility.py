@@ -40,6 +40,7 @@ from scipy.optimize import linprog
 from tqdm.auto import tqdm
 
 from pwl_analysis._polygon import Interval, Polygon
+from pwl_analysis.free_runs import free_run
 from pwl_analysis.pwl_map import PWLMap, require_alrnn
 from pwl_analysis.transitions import check_box
 from pwl_analysis.words import SearchTooLargeError
@@ -411,8 +412,6 @@ def free_run_box(m: PWLMap, widen: float = 0.1) -> tuple[np.ndarray, np.ndarray]
     ValueError
         When the free run diverges (give a box instead).
     """
-    from pwl_analysis.analysis import free_run
-
     try:
         orbit = free_run(m, 10_000, 1_000)
     except ValueError as error:

@@ -266,7 +266,8 @@ def test_ball_arithmetic_certifies_the_scyfi_cycles(scyfi_map):
 
 
 def test_alrnn_only_analyses_say_so_in_one_sentence(tmp_path):
-    from pwl_analysis import admissible, analyze, empirical_graph, entropy_bounds, rationalize
+    from pwl_analysis import admissible, empirical_graph, entropy_bounds, rationalize
+    from pwl_analysis.app import analyze
 
     m = PWLMap.from_plrnn([0.5, 0.5], np.eye(2), [0.1, -0.1])
     calls = [

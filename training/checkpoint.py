@@ -42,11 +42,6 @@ def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     return buffer.getvalue()
 
 
-def write_json(path: Path, value: dict) -> None:
-    """Atomically write ``value`` as indented JSON."""
-    write_atomically(path, (json.dumps(value, indent=1) + "\n").encode())
-
-
 def read_npz(path: Path) -> dict[str, np.ndarray]:
     """All arrays of an npz file, refusing pickled objects."""
     with np.load(path, allow_pickle=False) as archive:

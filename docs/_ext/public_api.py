@@ -1,41 +1,41 @@
-"""``.. public-api::``: autodoc entries for every name in ``pwl_analysis.__all__``.
+"""``.. public-api:: [PACKAGE]``: autodoc entries for every name in ``PACKAGE.__all__``.
 
-The list is read from the package at build time, so the API reference cannot fall behind
-the exports.
+PACKAGE is ``pwl_analysis`` (the exact core) unless given, e.g. ``pwl_analysis.app``.  The
+list is read from the package at build time, so the API reference cannot fall behind the
+exports.
 """
 
 from __future__ import annotations
 
+import importlib
 import inspect
 
 from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.util.docutils import SphinxDirective
 
-import pwl_analysis
 
-
-def _entry(name: str) -> list[str]:
-    obj = getattr(pwl_analysis, name)
-    if inspect.isclass(obj):
-        return [f".. autoclass:: pwl_analysis.{name}", "   :members:", ""]
-    return [f".. autofunction:: pwl_analysis.{name}", ""]
-
-
-def _is_function(name: str) -> bool:
-    return not inspect.isclass(getattr(pwl_analysis, name))
+def _entry(package, name: str) -> list[str]:
+    if inspect.isclass(getattr(package, name)):
+        return [f".. autoclass:: {package.__name__}.{name}", "   :members:", ""]
+    return [f".. autofunction:: {package.__name__}.{name}", ""]
 
 
 class PublicAPI(SphinxDirective):
-    """Document each public name, classes first, in alphabetical order."""
+    """Document each public name of a package, classes first, in alphabetical order."""
+
+    optional_arguments = 1
 
     def run(self) -> list[nodes.Node]:
         """Parse the exported names into autodoc entries."""
-        names = sorted(pwl_analysis.__all__, key=lambda n: (_is_function(n), n))
-        lines = [line for name in names for line in _entry(name)]
+        package = importlib.import_module(self.arguments[0] if self.arguments else "pwl_analysis")
+        is_class = {name: inspect.isclass(getattr(package, name)) for name in package.__all__}
+        names = sorted(package.__all__, key=lambda n: (not is_class[n], n))
+        lines = [line for name in names for line in _entry(package, name)]
         container = nodes.section()
         container.document = self.state.document
-        self.state.nested_parse(StringList(lines, source="pwl_analysis.__all__"), 0, container)
+        source = f"{package.__name__}.__all__"
+        self.state.nested_parse(StringList(lines, source=source), 0, container)
         return container.children
 
 

@@ -4,11 +4,11 @@
 
 1. train an AL-RNN with the built-in fast recipe (:func:`training.train`) in ``OUT.run``, a
    folder beside the report folder that keeps the checkpoint whatever happens next,
-2. analyse the trained map (:func:`pwl_analysis.analysis.analyze`),
-3. write ``report.md`` (:func:`pwl_analysis.report.write_report`),
+2. analyse the trained map (:func:`pwl_analysis.app.analysis.analyze`),
+3. write ``report.md`` (:func:`pwl_analysis.app.report.write_report`),
 
 then move the training run into the report as ``run/`` and rename the report folder into place
-(:mod:`pwl_analysis._folders`).  Every option is checked before training.  An existing folder is
+(:mod:`pwl_analysis.app._folders`).  Every option is checked before training.  An existing folder is
 replaced only with ``--overwrite`` and only if it is a report written by ``run`` (it carries the
 ``.pwl-analysis`` marker); files that appear in it during the run are never deleted (the new
 report is kept beside it instead); a lock stops two runs writing one folder.  After Ctrl-C or a
@@ -24,7 +24,7 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pwl_analysis._folders import (
+from pwl_analysis.app._folders import (
     OutputChangedError,
     check_output,
     output_lock,
@@ -118,8 +118,8 @@ def _train(config, pending: Path, resume: bool, progress: bool):
 def _analyse_into(
     staging: Path, trained, name: str, out: Path, max_period, progress: bool, evaluation_steps
 ):
-    from pwl_analysis.analysis import analyze
-    from pwl_analysis.report import write_report
+    from pwl_analysis.app.analysis import analyze
+    from pwl_analysis.app.report import write_report
 
     if progress:
         print(f"[2/3] analysing the trained map ({trained.pwl_map()!r})")
@@ -144,7 +144,7 @@ def _against_truth(trained, steps: int) -> tuple[list[str], dict]:
     """Robust evaluation on the held-out data and, for a built-in flow, the flow beside it."""
     import numpy as np
 
-    from pwl_analysis.evaluation import robust_evaluation
+    from training.evaluation import robust_evaluation
     from training.loop import series_for
     from training.truth import FLOWS, compare_with_truth
 
@@ -200,11 +200,11 @@ def _data_lyapunov_line(data_side: dict, evaluation) -> str:
 def _add_to_json(path: Path, key: str, value) -> None:
     import json
 
-    from pwl_analysis._atomic import write_atomically
+    from pwl_analysis._atomic import write_json
 
     document = json.loads(path.read_text())
     document[key] = value
-    write_atomically(path, json.dumps(document, indent=1))
+    write_json(path, document)
 
 
 def run_pipeline(

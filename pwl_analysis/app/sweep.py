@@ -51,10 +51,10 @@ from pathlib import Path
 
 import numpy as np
 
-from pwl_analysis._atomic import write_atomically
-from pwl_analysis.batch import dask_client, error_line, map_tasks, summarize_model, write_table
+from pwl_analysis._atomic import write_atomically, write_json
+from pwl_analysis.app.batch import dask_client, error_line, map_tasks, summarize_model, write_table
+from pwl_analysis.app.sweep_summary import minimal_P, plot_sweep
 from pwl_analysis.errors import UserInputError
-from pwl_analysis.sweep_summary import minimal_P, plot_sweep
 
 RECIPES = ("fast", "lorenz63", "rossler")
 ROW = "row.json"
@@ -205,7 +205,7 @@ def execute_run(run: Run, runs_dir: str, max_period: int, free_run_steps: int) -
         row = head | {"status": "ok", "error": "", "traceback": ""}
         row |= _metrics(result) | summary.to_dict()
         row |= {"wall_time_s": time.perf_counter() - started, "train_time_s": result.wall_time}
-        _write_json(temporary / ROW, row)
+        write_json(temporary / ROW, row)
         return _move_into_place(temporary, final, row)
     except Exception as error:  # recorded in the run's row; the sweep goes on
         shutil.rmtree(temporary, ignore_errors=True)
@@ -268,12 +268,8 @@ def _record(out: Path, run: Run, row: dict) -> dict:
         return row
     write_atomically(trace, row["traceback"].encode())
     row = row | {"traceback": str(trace.relative_to(out))}
-    _write_json(record, row)
+    write_json(record, row)
     return row
-
-
-def _write_json(path: Path, value: dict) -> None:
-    write_atomically(path, json.dumps(value, indent=1) + "\n")
 
 
 def _remove_temporaries(runs_dir: Path) -> None:
@@ -361,7 +357,7 @@ def sweep(
     out = Path(out_dir)
     (out / "runs").mkdir(parents=True, exist_ok=True)
     (out / "failed").mkdir(exist_ok=True)
-    _write_json(out / "sweep.json", config.to_dict())
+    write_json(out / "sweep.json", config.to_dict())
     runs = config.runs()
     rows = {run.name: _read_row(out / "runs" / run.name / ROW) for run in runs}
     todo = [run for run in runs if rows[run.name] is None]

@@ -7,7 +7,7 @@
   rest.
 - :func:`summarize_model`  what a table records about one map: regions visited by a free run
   and the entropy of its symbolic graph, fixed points and cycles found exactly.
-- :func:`analyze_many`  the single-model report of :func:`pwl_analysis.analysis.analyze` for
+- :func:`analyze_many`  the single-model report of :func:`pwl_analysis.app.analysis.analyze` for
   every checkpoint in a folder, and one CSV table of their key numbers.
 
 Dask is imported inside the functions, so ``import pwl_analysis`` does not need it.
@@ -30,8 +30,9 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from pwl_analysis._atomic import write_atomically
-from pwl_analysis.analysis import Analysis, analyze
+from pwl_analysis.app.analysis import Analysis, analyze
 from pwl_analysis.errors import UserInputError
+from pwl_analysis.free_runs import free_run
 from pwl_analysis.graph import empirical_graph
 from pwl_analysis.loading import RUN_CHECKPOINT, load_model
 from pwl_analysis.pwl_map import PWLMap
@@ -164,7 +165,7 @@ def summarize_model(
 ) -> ModelSummary:
     """Regions visited and entropy of a free run; orbits found by the exhaustive exact search.
 
-    The free run starts at ``z0`` (default 0, as in :func:`pwl_analysis.analysis.analyze`);
+    The free run starts at ``z0`` (default 0, as in :func:`pwl_analysis.app.analysis.analyze`);
     its states z_transient … z_{transient+steps−1} (up to the first non-finite one) make the
     empirical symbolic graph (:func:`pwl_analysis.graph.empirical_graph`), whose nodes are the
     regions visited and whose log spectral radius is the topological entropy.  Orbits are
@@ -184,9 +185,7 @@ def summarize_model(
         raise UserInputError(
             f"need max_period ≥ 1, steps ≥ 1, transient ≥ 0; got {max_period}, {steps}, {transient}"
         )
-    z0 = np.zeros(m.M) if z0 is None else z0
-    with np.errstate(over="ignore", invalid="ignore"):
-        states = m.trajectory(z0, transient + steps)[transient:]
+    states = free_run(m, steps, transient, z0, bounded=False)
     finite = _finite_prefix(states)
     orbits = m.cycles(max_period)
     graph = empirical_graph(m, finite, orbits) if len(finite) else None
@@ -265,7 +264,7 @@ def _analysis_row(analysis: Analysis) -> dict:
 def analyze_checkpoint(
     path: Path, folder: Path, out: Path, P: int | None = None, max_period: int | None = None
 ) -> dict:
-    """Run :func:`~pwl_analysis.analysis.analyze` on one checkpoint; its row, never an error.
+    """Run :func:`~pwl_analysis.app.analysis.analyze` on one checkpoint; its row, never an error.
 
     The report goes to ``out / report_name(path, folder)``; an error (unreadable file,
     diverging free run, …) is recorded in the row as one line.
@@ -325,14 +324,14 @@ def analyze_many(
     folder : str or Path
         Searched recursively by :func:`find_checkpoints`.
     out : str or Path, optional
-        Receives ``<name>/`` (the :func:`~pwl_analysis.analysis.analyze` report of each
+        Receives ``<name>/`` (the :func:`~pwl_analysis.app.analysis.analyze` report of each
         model, see :func:`report_name`) and ``analysis.csv``; default ``folder/analysis``.
     P : int, optional
         Piecewise-linear units of the ``.pt`` files (which do not store it; the other formats
         do).
     max_period : int, optional
         Largest cycle period searched; by default a cheap one for each model
-        (:func:`~pwl_analysis.analysis.default_max_period`).
+        (:func:`~pwl_analysis.app.analysis.default_max_period`).
     scheduler, workers
         See :func:`dask_client`.
 

@@ -25,16 +25,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pwl_analysis.metrics import (
+from pwl_analysis.free_runs import free_run
+from pwl_analysis.lyapunov import maximal_lyapunov_exponents
+from pwl_analysis.pwl_map import PWLMap
+from training.metrics import (
     Metric,
     _as_series,
     latent_states,
-    lyapunov_runs,
     power_spectrum_distance,
     prediction_error,
     state_space_divergence,
 )
-from pwl_analysis.pwl_map import PWLMap
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ class RobustEvaluation:
     def to_metrics(self) -> dict:
         """The measures as ``{name: {"value": median, "settings": …}}``.
 
-        The format of :meth:`pwl_analysis.metrics.Metric.to_dict`; the settings carry each
+        The format of :meth:`training.metrics.Metric.to_dict`; the settings carry each
         measure's range over the runs and the run count.
         """
         common = {k: self.settings[k] for k in ("n_runs", "steps", "transient")}
@@ -242,7 +243,7 @@ def robust_evaluation(
         Data to compare with (held-out or training part: the caller decides).  Run r starts
         from x_reference[r · T / n_runs] (lifted to the latent space with ``B``).
     B : array_like, shape (N, M), optional
-        Initial-state map (see :func:`pwl_analysis.metrics.latent_states`).
+        Initial-state map (see :func:`training.metrics.latent_states`).
     dt : float, optional
         Sampling interval, for λ_max per time unit.
     n_runs, steps, transient : int
@@ -279,8 +280,9 @@ def robust_evaluation(
     N = x_reference.shape[1]
     starts = x_reference[(np.arange(n_runs) * len(x_reference)) // n_runs]
     z0 = latent_states(starts, m.M, B)
-    with np.errstate(over="ignore", invalid="ignore"):
-        orbit = m.trajectory(z0, transient + steps)[transient:]  # (steps, runs, M)
+    tangent_steps = steps if lyapunov_steps is None else lyapunov_steps
+    runs = free_run(m, max(steps, tangent_steps), transient, z0, bounded=False)
+    orbit = runs[:steps]  # (steps, runs, M)
     finite = np.all(np.isfinite(orbit), axis=(0, 2))
     observed = orbit[:, :, :N]
     d_stsp, d_h = [], []
@@ -295,9 +297,8 @@ def robust_evaluation(
     counts = np.bincount(regions.ravel(), minlength=m.n_regions)
     total = max(int(counts.sum()), 1)
     occupation = {m.region_label(i): counts[i] / total for i in np.flatnonzero(counts)}
-    tangent_steps = steps if lyapunov_steps is None else lyapunov_steps
     lyapunov = (
-        lyapunov_runs(m, z0, tangent_steps, transient)
+        maximal_lyapunov_exponents(m, runs[:tangent_steps])
         if tangent_steps > 0
         else np.full(n_runs, np.nan)
     )
