@@ -235,12 +235,35 @@ def load_model(path: str | Path, P: int | None = None) -> PWLMap:
         Number of piecewise-linear units; required for ``.pt`` files, checked against the
         stored value otherwise.
 
+    Returns
+    -------
+    PWLMap
+        The map z ↦ A z + W Φ*(z) + h of the stored weights.
+
     Raises
     ------
     FileNotFoundError
         ``path`` does not exist.
     ModelError
         Unreadable or truncated file, missing keys, disallowed pickled objects, bad weights.
+
+    Examples
+    --------
+    The tent map u ↦ 2u + 1/2 − 4 max(0, u) stored as an ``.npz`` archive; its fixed points
+    are u = −1/2 and u = 1/6:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from pwl_analysis import load_model
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder, "tent.npz")
+    ...     np.savez(path, A=[2.0], W=[[-4.0]], h=[0.5], P=1)
+    ...     m = load_model(path)
+    >>> m
+    PWLMap(M=1, P=1, regions=2)
+    >>> [c.exact_points[0, 0] for c in m.fixed_points()]
+    [-1/2, 1/6]
     """
     path = Path(path)
     if not path.exists():
