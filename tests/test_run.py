@@ -60,6 +60,24 @@ def test_report_sets_the_model_beside_the_true_system(report):
     assert truth["evaluation"]["settings"]["steps"] == 2000
 
 
+def test_recorded_data_get_the_data_side_lyapunov_estimate(tmp_path):
+    # Without a true system the report sets the data's own λ_max estimate (Rosenstein) beside
+    # the model's; the data here: the Hénon map, λ_max = 0.419 per step (Sprott 2003).
+    x = np.empty((6000, 2))
+    x[0] = 0.1, 0.1
+    for t in range(1, len(x)):
+        x[t] = 1.0 - 1.4 * x[t - 1, 0] ** 2 + x[t - 1, 1], 0.3 * x[t - 1, 0]
+    np.save(tmp_path / "henon.npy", x[100:])
+    folder = tmp_path / "report"
+    arguments = ["run", "--data", str(tmp_path / "henon.npy"), "--out", str(folder)]
+    assert main([*arguments, *SMALL]) == 0
+    text = (folder / "report.md").read_text()
+    assert "λ_max per step from the data alone (Rosenstein 1993" in text
+    analysis = json.loads((folder / "analysis" / "analysis.json").read_text())
+    data_side = analysis["against_true_system"]["data_lambda_max"]
+    assert data_side["per_step"]["median"] == pytest.approx(0.419, rel=0.05)
+
+
 def test_existing_report_is_refused_then_replaced_only_when_complete(report, capsys):
     before = (report / "report.md").read_text()
     assert main(["run", "lorenz63", "--out", str(report), *SMALL]) == 2

@@ -133,6 +133,35 @@ class TrainConfig:
         )  # fmt: skip
         return cls(**(recipe | overrides))
 
+    @classmethod
+    def recorded_ecg(cls, data_path: str, **overrides) -> TrainConfig:
+        """The published AL-RNN recipe for the recorded ECG (M = 100, P = 2, 4000 × 50 steps).
+
+        Settings of DurstewitzLab/ALRNN-DSR ``settings/ecg.json``: learning rate 2e-3 → 1e-5,
+        sequences of 50, τ = 10, noise 0.01, D_stsp with 8 bins per dimension.
+        """
+        recipe = dict(
+            system=None, data_path=str(data_path), M=100, P=2, epochs=4000,
+            batches_per_epoch=50, batch_size=16, seq_len=50, lr_start=2e-3, lr_end=1e-5,
+            forcing_interval=10, noise=0.01, n_bins=8, checkpoint_every=40, eval_every=400,
+        )  # fmt: skip
+        return cls(**(recipe | overrides))
+
+    @classmethod
+    def recorded_fmri(cls, data_path: str, **overrides) -> TrainConfig:
+        """The published AL-RNN recipe for the recorded fMRI (M = 50, P = 2, 2000 × 50 steps).
+
+        Settings of DurstewitzLab/ALRNN-DSR ``settings/fmri.json``: learning rate 5e-3 → 1e-5,
+        sequences of 72, τ = 7, no noise, power spectra smoothed with σ = 1; with N = 20
+        observed dimensions D_stsp is the Gaussian-mixture estimate.
+        """
+        recipe = dict(
+            system=None, data_path=str(data_path), M=50, P=2, epochs=2000,
+            batches_per_epoch=50, batch_size=16, seq_len=72, lr_start=5e-3, lr_end=1e-5,
+            forcing_interval=7, noise=0.0, sigma=1.0, checkpoint_every=20, eval_every=200,
+        )  # fmt: skip
+        return cls(**(recipe | overrides))
+
     def replace(self, **changes) -> TrainConfig:
         """A copy with some options changed."""
         return replace(self, **changes)
