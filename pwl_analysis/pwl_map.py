@@ -41,7 +41,20 @@ MAX_TRAJECTORY_VALUES = 10**8
 
 
 class ModelError(UserInputError):
-    """Weights or a model file that do not describe a valid AL-RNN."""
+    """Weights or a model file that do not describe a valid AL-RNN.
+
+    Raised by :meth:`PWLMap.from_alrnn` and :func:`~pwl_analysis.load_model` with one
+    sentence naming the bad value; a :class:`~pwl_analysis.errors.UserInputError`.
+
+    Examples
+    --------
+    >>> from pwl_analysis import ModelError, PWLMap
+    >>> try:
+    ...     PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=2)
+    ... except ModelError as error:
+    ...     print(error)
+    P = 2 piecewise-linear units is out of range 0…M = 0…1
+    """
 
 
 @dataclass(frozen=True)
@@ -62,6 +75,26 @@ class Region:
         h, float64.
     exact_jacobian, exact_offset : sympy.Matrix
         The same, as exact Rationals.
+
+    See Also
+    --------
+    PWLMap.region : builds it from a label or index.
+
+    Examples
+    --------
+    The Lozi map x' = 1 − 1.7|x| + y, y' = x/2 on z = (y, x), rational weights: for x > 0
+    (region ``1``) it is the affine map with J = [[0, 1/2], [1, −17/10]]:
+
+    >>> from pwl_analysis import PWLMap
+    >>> lozi = PWLMap.from_rationals([[0, "1/2"], [1, "17/10"]], [[0, 0], [0, "-17/5"]],
+    ...                              [0, 1], P=1)
+    >>> region = lozi.region("1")
+    >>> region
+    Region(Ω_1: z ↦ J z + h, M=2)
+    >>> region.bits, region.exact_jacobian, region.exact_offset.T
+    ((1,), Matrix([
+    [0,    1/2],
+    [1, -17/10]]), Matrix([[0, 1]]))
     """
 
     index: int
@@ -136,6 +169,20 @@ class PWLMap:
     or :meth:`from_rationals` (exact rational weights; the float arrays are their nearest
     floats and only screen, the rationals decide).  ``A`` is stored as a full M×M matrix (a
     diagonal AL-RNN's vector becomes ``diag(A)``).
+
+    Attributes
+    ----------
+    A : ndarray, shape (M, M)
+        The linear part (diagonal for an AL-RNN).
+    W : ndarray, shape (M, M)
+        Weights acting on Φ*(z).
+    h : ndarray, shape (M,)
+        Bias.
+    P : int
+        Number of piecewise-linear units, the last P of the M.
+    rational_weights : (DomainMatrix, DomainMatrix, DomainMatrix) or None
+        The exact A, W, h of :meth:`from_rationals`; None for float weights, whose exact
+        values are the dyadic rationals of the floats.
 
     Examples
     --------
