@@ -491,8 +491,8 @@ def admissible_words(
     """Every admissible region word of length 1 … ``max_length`` (see the module docstring).
 
     Level by level: a word w_0 … w_n is a candidate only when w_0 … w_{n−1} and
-    w_1 … w_n are both admissible (the shift of an orbit segment is one), and then decided by
-    :func:`_decide`.  The lists over-approximate: a word is dropped only on an exact Farkas
+    w_1 … w_n are both admissible (the shift of an orbit segment is one), and then decided as
+    by :func:`admissible`.  The lists over-approximate: a word is dropped only on an exact Farkas
     certificate.
 
     Parameters

@@ -5,7 +5,7 @@ Formats
 - ``.pt`` / ``.pth``: a PyTorch ``state_dict`` as saved by the official AL-RNN Python code,
   keys ``A`` (M,), ``W`` (M, M), ``h`` (M,) (and ``B`` (N, M), unused here).  P is not stored,
   so it must be given.  The file is read by this package's bounded, torch-free reader
-  (:mod:`pwl_analysis._pytorch_zip`) and, where PyTorch is installed, first by
+  (``pwl_analysis._pytorch_zip``) and, where PyTorch is installed, first by
   ``torch.load(weights_only=True)``, whose tensors must then equal the torch-free reader's.
   Either way no code in the file runs, the archive may expand to at most
   :data:`MAX_CHECKPOINT_BYTES`, and every tensor must be real-valued.
@@ -148,7 +148,7 @@ def read_state_dict(path: str | Path) -> dict[str, np.ndarray]:
     ModelError
         The file is unreadable, would expand beyond :data:`MAX_CHECKPOINT_BYTES`, holds
         anything but a dict of dense real tensors, or (torch-free reader) breaks a rule of
-        :mod:`pwl_analysis._pytorch_zip`.
+        ``pwl_analysis._pytorch_zip``.
     """
     path = Path(path)
     torch = _torch_module()
