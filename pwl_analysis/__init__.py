@@ -15,13 +15,20 @@ from pwl_analysis.graph import empirical_graph, exact_graph, write_graph
 from pwl_analysis.latex import map_to_latex
 from pwl_analysis.loading import load_model
 from pwl_analysis.lyapunov import LyapunovSpectrum, cycle_lyapunov_spectrum, lyapunov_spectrum
-from pwl_analysis.orbits import Cycle, CycleSet, DegenerateCycle, VirtualFixedPoint
+from pwl_analysis.orbits import (
+    CertifiedCycle,
+    Cycle,
+    CycleSet,
+    DegenerateCycle,
+    PeriodicOrbit,
+    VirtualFixedPoint,
+)
 from pwl_analysis.pwl_map import ModelError, PWLMap, Region
 from pwl_analysis.rational import Rationalization, rationalize
 from pwl_analysis.return_map import ReturnMapFixedPoint, return_map_fixed_point, section_crossings
 from pwl_analysis.roles import RegionRole, region_roles
 from pwl_analysis.search import Exhaustive, Scyfi, find_cycles
-from pwl_analysis.seeded import CertifiedCycle, TrajectorySeeded
+from pwl_analysis.seeded import TrajectorySeeded
 from pwl_analysis.stability import Stability, StabilityKind
 from pwl_analysis.sweep import SweepConfig, SweepResult
 from pwl_analysis.symbolic import SymbolicSequence, symbolic_sequence
@@ -45,6 +52,7 @@ __all__ = [
     "ModelError",
     "ModelSummary",
     "PWLMap",
+    "PeriodicOrbit",
     "Rationalization",
     "Region",
     "RegionRole",

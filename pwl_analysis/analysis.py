@@ -46,7 +46,7 @@ from pwl_analysis.errors import UserInputError
 from pwl_analysis.graph import empirical_graph, exact_graph, write_graph
 from pwl_analysis.latex import compile_pdf, map_to_latex
 from pwl_analysis.lyapunov import LyapunovSpectrum, lyapunov_spectrum
-from pwl_analysis.orbits import Cycle, CycleSet
+from pwl_analysis.orbits import CycleSet, PeriodicOrbit
 from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.rational import Rationalization
 from pwl_analysis.rational import rationalize as to_rationals
@@ -235,7 +235,7 @@ class Analysis:
         """The complete search up to K found no orbit of period > 1."""
         return all(c.period == 1 for c in self.cycles)
 
-    def long_cycle_rows(self) -> list[tuple[str, Cycle]]:
+    def long_cycle_rows(self) -> list[tuple[str, PeriodicOrbit]]:
         """(coarse word, cycle) of the seeded cycles longer than the complete search's K."""
         if self.long_cycles is None:
             return []

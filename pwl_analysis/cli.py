@@ -16,6 +16,7 @@ from pwl_analysis.errors import UserInputError
 from pwl_analysis.graph import empirical_graph, graph_to_json, write_graph
 from pwl_analysis.latex import write_latex
 from pwl_analysis.loading import load_model
+from pwl_analysis.orbit_table import orbit_rows, text_table
 from pwl_analysis.orbits import CycleSet
 from pwl_analysis.rational import rationalize
 from pwl_analysis.search import Exhaustive, Scyfi
@@ -60,21 +61,8 @@ _RATIONALIZE_HELP = "simplest rational weights (within float rounding), analysed
 
 
 def _cycle_table(result: CycleSet, coarse: list[str] | None) -> str:
-    lines = [f"{'period':>6}  {'regions':<32} {'stability':<24} {'|λ| (leading)':<20}  point z_0"]
-    if coarse is not None:
-        lines[0] = f"{'coarse':<12} {lines[0]}"
-    for i, cycle in enumerate(result):
-        word = " ".join(cycle.regions)
-        word = word if len(word) <= 32 else word[:29] + "..."
-        head = ", ".join(f"{x:.4g}" for x in cycle.points[0][:4])
-        more = ", …" if cycle.points.shape[1] > 4 else ""
-        name = "" if coarse is None else f"{coarse[i] or '-':<12} "
-        lines.append(
-            f"{name}{cycle.period:>6}  {word:<32} {cycle.stability:<24} "
-            f"{', '.join(f'{x:.4g}' for x in cycle.stability.moduli[:2]):<20}  ({head}{more})"
-        )
-    for degenerate in result.degenerate:
-        lines.append(f"  {degenerate!r}")
+    lines = [text_table(orbit_rows(result, coarse))]
+    lines += [f"  {degenerate!r}" for degenerate in result.degenerate]
     lines.append(
         f"{len(result)} orbit(s) of period ≤ {result.max_period}; method: {result.method}; "
         f"{result.words_tried} region words solved; "

@@ -45,6 +45,7 @@ import numpy as np
 from pwl_analysis.errors import UserInputError
 from pwl_analysis.orbits import Cycle
 from pwl_analysis.pwl_map import PWLMap
+from pwl_analysis.words import least_rotation_shift
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,9 @@ def _returns(points, observation, origin, normal) -> np.ndarray:
 
 
 def _least_rotation(word: str) -> str:
-    return min((word[i:] + word[:i] for i in range(len(word))), default="")
+    """The least rotation of a string (by code points, so in Python's string order)."""
+    shift = least_rotation_shift([ord(letter) for letter in word])
+    return word[shift:] + word[:shift]
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,7 @@ from pwl_analysis.feasibility import certified_empty
 from pwl_analysis.orbits import Cycle, DegenerateCycle, exact_points_matrix
 from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.stability import classify
-from pwl_analysis.words import least_rotation
+from pwl_analysis.words import least_rotation_shift
 
 #: Words per batched solve (bounds memory, and lets chunks run on several cores).
 _CHUNK = 8192
@@ -398,12 +398,16 @@ def _exact_cycle_equation(m: PWLMap, word):
 def exact_cycle(m: PWLMap, word) -> Cycle | DegenerateCycle | None:
     """Decide a region word exactly: its cycle, a degenerate solution set, or None.
 
-    The word must be primitive (not a power of a shorter word).  Returns a :class:`Cycle`
-    when the unique solution of (I − Π) z_0 = c has every iterate z_j in Ω_{d_j} (with the
-    boundary convention of :meth:`PWLMap.region_of`), None when it does not, and a
-    :class:`DegenerateCycle` when I − Π is singular.
+    The word must be primitive (not a power of a shorter word); it is first rotated to its
+    least rotation (the Lyndon word), so the record starts there and its monodromy Π is that
+    of its first point.  Returns a :class:`Cycle` when the unique solution of (I − Π) z_0 = c
+    has every iterate z_j in Ω_{d_j} (with the boundary convention of
+    :meth:`PWLMap.region_of`), None when it does not, and a :class:`DegenerateCycle` when
+    I − Π is singular.
     """
     word = tuple(int(r) for r in word)
+    shift = least_rotation_shift(word)
+    word = word[shift:] + word[:shift]
     product, offset = _exact_cycle_equation(m, word)
     lhs = _exact.identity(m.M) - product
     labels = tuple(m.region_label(r) for r in word)
@@ -506,13 +510,10 @@ def _exact_region(pwl_coordinates) -> tuple[int, ...]:
 
 
 def _make_cycle(m: PWLMap, word, labels, points, product) -> Cycle:
-    rotation = _lyndon_shift(word)
-    points = points[rotation:] + points[:rotation]
-    labels = labels[rotation:] + labels[:rotation]
     exact_points = exact_points_matrix(points)
     float_points = np.array([_exact.to_float(p)[:, 0] for p in points])
-    jacobian = _exact.to_float(product)
-    multipliers = np.linalg.eigvals(jacobian)
+    monodromy = _exact.to_float(product)
+    multipliers = np.linalg.eigvals(monodromy)
     multipliers = multipliers[np.argsort(-np.abs(multipliers), kind="stable")]
     on_boundary = any(x == 0 for p in points for x in _exact.column_entries(p)[m.M - m.P :])
     return Cycle(
@@ -520,16 +521,11 @@ def _make_cycle(m: PWLMap, word, labels, points, product) -> Cycle:
         regions=labels,
         points=float_points,
         exact_points=exact_points,
-        jacobian=jacobian,
+        monodromy=monodromy,
         multipliers=multipliers,
         stability=classify(multipliers, lambda: product),
         on_boundary=on_boundary,
     )
-
-
-def _lyndon_shift(word) -> int:
-    least = least_rotation(word)
-    return next(i for i in range(len(word)) if tuple(word[i:] + word[:i]) == least)
 
 
 def _degenerate(m: PWLMap, word, labels, lhs, offset) -> DegenerateCycle:

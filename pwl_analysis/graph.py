@@ -12,9 +12,10 @@ Two graphs over the linear subregions Ω_d, both ``networkx.DiGraph`` with regio
   orbit inside the box is an edge: the graph over-approximates the dynamics' subshift.
 
 Every node carries its region's affine map (``jacobian``, ``offset``), its fixed point —
-``"real"`` when the fixed point of z ↦ J_d z + h lies in Ω_d (decided exactly by
-:meth:`PWLMap.fixed_points`), ``"virtual"`` when it lies outside, ``"none"`` when I − J_d is
-singular — with its stability, and, where a trajectory is given, the region's occupation.
+``"real"`` when the fixed point of z ↦ J_d z + h lies in Ω_d, ``"virtual"`` when it lies
+outside, ``"none"`` when I − J_d is singular, all three decided in exact rationals
+(:func:`pwl_analysis.search.region_fixed_point`) — with its stability, and, where a
+trajectory is given, the region's occupation.
 
 References
 ----------
@@ -33,37 +34,48 @@ from tqdm.auto import tqdm
 
 from pwl_analysis._atomic import write_atomically
 from pwl_analysis.errors import UserInputError
-from pwl_analysis.orbits import Cycle, CycleSet
+from pwl_analysis.orbits import CycleSet, DegenerateCycle, PeriodicOrbit, VirtualFixedPoint
 from pwl_analysis.pwl_map import PWLMap
-from pwl_analysis.stability import classify
+from pwl_analysis.search import region_fixed_point
 from pwl_analysis.symbolic import SymbolicSequence, symbolic_sequence
 from pwl_analysis.transitions import check_box, transition_possible
 
-#: I − J_d counts as singular (no fixed point, or a continuum) above this condition number.
-_SINGULAR_CONDITION = 1e12
 
+def region_fixed_points(
+    m: PWLMap, indices, cycles: CycleSet | None = None
+) -> dict[int, PeriodicOrbit | VirtualFixedPoint | DegenerateCycle]:
+    """The fixed point of each region's affine map z ↦ J_d z + h, decided exactly.
 
-def _real_fixed_points(m: PWLMap, cycles: CycleSet | None) -> dict[int, Cycle]:
-    found = m.fixed_points() if cycles is None else cycles
-    return {m.region_index(c.regions[0]): c for c in found.of_period(1)}
+    A real fixed point is taken from ``cycles`` when it holds it; every other region is
+    decided by :func:`pwl_analysis.search.region_fixed_point` (real, virtual, or a
+    :class:`~pwl_analysis.orbits.DegenerateCycle` when I − J_d is singular).
 
-
-def _fixed_point_attributes(m: PWLMap, index: int, real: dict[int, Cycle]) -> dict:
-    if index in real:
-        cycle = real[index]
-        return {
-            "fixed_point": cycle.points[0].tolist(),
-            "fixed_point_kind": "real",
-            "fixed_point_stability": str(cycle.stability),
-        }
-    lhs = np.eye(m.M) - m.jacobians[index]
-    if np.linalg.cond(lhs) > _SINGULAR_CONDITION:
-        return {"fixed_point": None, "fixed_point_kind": "none", "fixed_point_stability": ""}
-    multipliers = np.linalg.eigvals(m.jacobians[index])
+    Returns
+    -------
+    dict
+        Region index → record, in the order of ``indices``.
+    """
+    real = {} if cycles is None else {m.region_index(c.regions[0]): c for c in cycles.of_period(1)}
     return {
-        "fixed_point": np.linalg.solve(lhs, m.h).tolist(),
-        "fixed_point_kind": "virtual",
-        "fixed_point_stability": str(classify(multipliers, lambda: m.exact_region_jacobian(index))),
+        int(i): real[int(i)] if int(i) in real else region_fixed_point(m, int(i)) for i in indices
+    }
+
+
+def fixed_point_kind(record: PeriodicOrbit | VirtualFixedPoint | DegenerateCycle) -> str:
+    """``"real"``, ``"virtual"`` or ``"none"`` (I − J_d singular) for a region's fixed point."""
+    if isinstance(record, VirtualFixedPoint):
+        return "virtual"
+    return "none" if isinstance(record, DegenerateCycle) else "real"
+
+
+def _fixed_point_attributes(record) -> dict:
+    if isinstance(record, DegenerateCycle):
+        return {"fixed_point": None, "fixed_point_kind": "none", "fixed_point_stability": ""}
+    point = record.point if isinstance(record, VirtualFixedPoint) else record.points[0]
+    return {
+        "fixed_point": point.tolist(),
+        "fixed_point_kind": fixed_point_kind(record),
+        "fixed_point_stability": str(record.stability),
     }
 
 
@@ -79,15 +91,15 @@ def region_attributes(
     :class:`~pwl_analysis.stability.Stability` (``""`` when there is none); ``occupation`` is
     present only when a ``sequence`` is given.
     """
-    real = _real_fixed_points(m, cycles)
+    fixed = region_fixed_points(m, indices, cycles)
     occupation = sequence.occupation() if sequence is not None else None
     nodes = {}
-    for index in indices:
+    for index, record in fixed.items():
         attributes = {
-            "index": int(index),
+            "index": index,
             "jacobian": m.jacobians[index].tolist(),
             "offset": m.h.tolist(),
-            **_fixed_point_attributes(m, int(index), real),
+            **_fixed_point_attributes(record),
         }
         if occupation is not None:
             attributes["occupation"] = occupation.get(int(index), 0.0)
@@ -116,7 +128,8 @@ def empirical_graph(m: PWLMap, trajectory, cycles: CycleSet | None = None) -> nx
     trajectory : array_like, shape (T, M)
         For the attractor's graph, a long free run after a transient.
     cycles : CycleSet, optional
-        Holds the real fixed points; computed exactly with ``m.fixed_points()`` when omitted.
+        Holds the real fixed points; every other region's fixed point is decided exactly
+        (:func:`region_fixed_points`).
 
     Returns
     -------
@@ -211,7 +224,8 @@ def exact_graph(
         Restrict the graph to these regions (the induced subgraph); all 2^P by default, which
         costs 4^P linear programs.
     cycles : CycleSet, optional
-        Holds the real fixed points; computed exactly with ``m.fixed_points()`` when omitted.
+        Holds the real fixed points; every other region's fixed point is decided exactly
+        (:func:`region_fixed_points`).
     sequence : SymbolicSequence, optional
         A coded trajectory; adds each node's ``occupation``.
     progress : bool

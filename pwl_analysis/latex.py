@@ -29,7 +29,6 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Mapping
-from itertools import groupby
 from pathlib import Path
 
 import networkx as nx
@@ -40,7 +39,8 @@ from pwl_analysis import _exact
 from pwl_analysis._atomic import write_atomically
 from pwl_analysis.errors import UserInputError
 from pwl_analysis.graph import region_attributes
-from pwl_analysis.orbits import Cycle, CycleSet
+from pwl_analysis.orbit_table import OrbitRow, orbit_rows
+from pwl_analysis.orbits import CycleSet
 from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.rational import Rationalization
 from pwl_analysis.roles import LISTED_REGIONS_MAX
@@ -333,7 +333,7 @@ def _regions(m: PWLMap, indices, which: str, cycles: CycleSet, occupation, roles
 
 def _complex_latex(value: complex, digits: int) -> str:
     real = sympy.latex(_scalar(value.real, digits, False))
-    if abs(value.imag) < 1e-12 * max(1.0, abs(value)):
+    if value.imag == 0:
         return real
     imag = sympy.latex(_scalar(abs(value.imag), digits, False))
     return f"{real} {'+' if value.imag > 0 else '-'} {imag}\\,i"
@@ -344,36 +344,66 @@ def _listed(values: list[str], total: int) -> str:
     return ", ".join(f"${v}$" for v in values) + (r", \dots" if total > len(values) else "")
 
 
-def _point_entries(cycle: Cycle, digits: int, exact: bool, shown: int) -> list[str]:
-    """The first point's leading coordinates: exact "p/q" when short enough, else floats."""
-    if exact and cycle.exact_points is not None:
-        values = list(cycle.exact_points.row(0))[:shown]
-        if all(len(str(x)) <= EXACT_POINT_MAX_CHARS for x in values):
-            return [sympy.latex(x) for x in values]
-    return [sympy.latex(_scalar(x, digits, False)) for x in cycle.points[0][:shown]]
+def _point_entries(point: tuple, digits: int, exact: bool) -> list[str]:
+    """Coordinates of z_0: exact "p/q" when asked for, known and short enough, else floats."""
+    if exact and all(x.is_Rational and len(str(x)) <= EXACT_POINT_MAX_CHARS for x in point):
+        return [sympy.latex(x) for x in point]
+    return [sympy.latex(_scalar(float(x), digits, False)) for x in point]
 
 
-def _cycle_row(cycle: Cycle, digits: int, exact: bool = False) -> str:
-    shown = 3
-    point = _point_entries(cycle, digits, exact, shown)
-    multipliers = [_complex_latex(mu, digits) for mu in cycle.multipliers[:shown]]
-    with np.errstate(divide="ignore"):
-        exponent = cycle.lyapunov_exponent
-    exponent_text = "$-\\infty$" if not math.isfinite(exponent) else f"${exponent:.4f}$"
-    return (
-        f"{cycle.period} & {_word(cycle.regions)} & "
-        f"({_listed(point, cycle.points.shape[1])}) & "
-        f"{_listed(multipliers, cycle.multipliers.size)} & "
-        f"{exponent_text} & {escape_text(cycle.stability)}"
-        + (" (boundary)" if cycle.on_boundary else "")
-        + r" \\"
-    )
-
-
-def _word(regions) -> str:
+def _runs(runs, max_runs: int | None = None) -> str:
     """A region word, run-length encoded (``10``$^{5}$), breakable between runs."""
-    runs = [(label, len(list(group))) for label, group in groupby(regions)]
-    return " ".join(rf"\texttt{{{label}}}" + (f"$^{{{n}}}$" if n > 1 else "") for label, n in runs)
+    shown = runs if max_runs is None else runs[:max_runs]
+    text = " ".join(rf"\texttt{{{label}}}" + (f"$^{{{n}}}$" if n > 1 else "") for label, n in shown)
+    return text + (r" \dots" if len(shown) < len(runs) else "")
+
+
+def _latex_cells(row: OrbitRow, digits: int, exact: bool, max_runs: int | None) -> list[str]:
+    """A row of :func:`~pwl_analysis.orbit_table.orbit_rows` in LaTeX, column by column."""
+    shown = 3
+    multipliers = [_complex_latex(mu, digits) for mu in row.multipliers[:shown]]
+    point = _point_entries(row.point[:shown], digits, exact)
+    exponent = "$-\\infty$" if not math.isfinite(row.exponent) else f"${row.exponent:.4f}$"
+    cells = [
+        str(row.period),
+        escape_text(row.stability) + (" (boundary)" if row.on_boundary else ""),
+        _listed(multipliers, len(row.multipliers)),
+        exponent,
+        _runs(row.runs, max_runs),
+        f"({_listed(point, len(row.point))})",
+    ]
+    coarse = [] if row.coarse is None else [rf"\texttt{{{escape_text(row.coarse) or '-'}}}"]
+    return coarse + cells
+
+
+def orbit_longtable(rows, digits: int = 4, exact: bool = False, max_runs: int | None = None) -> str:
+    """The rows of :func:`~pwl_analysis.orbit_table.orbit_rows` as a ``longtable``.
+
+    The columns are those of every orbit table (:mod:`pwl_analysis.orbit_table`); ``exact``
+    prints short exact coordinates of z_0, ``max_runs`` cuts long region words.
+    """
+    coarse = any(row.coarse is not None for row in rows)
+    stability, mu, regions, point = (
+        ">{\\raggedright\\arraybackslash}" + f"p{{{width}cm}}"
+        for width in ((2.0, 2.8, 2.6, 2.6) if coarse else (2.4, 3.4, 3.0, 3.2))
+    )
+    columns = ("l" if coarse else "") + f"r{stability}{mu}r{regions}{point}"
+    header = (["coarse word"] if coarse else []) + [
+        "$k$",
+        "stability",
+        "$\\mu$",
+        "$\\lambda$",
+        "regions",
+        "$z_0$",
+    ]
+    body = [" & ".join(_latex_cells(row, digits, exact, max_runs)) + r" \\" for row in rows]
+    return (
+        f"\\begin{{longtable}}{{{columns}}}\n\\toprule\n"
+        + " & ".join(header)
+        + " \\\\\n\\midrule\n\\endhead\n"
+        + "\n".join(body)
+        + "\n\\bottomrule\n\\end{longtable}\n"
+    )
 
 
 def _cycles(cycles: CycleSet, digits: int, exact: bool = False) -> str:
@@ -381,26 +411,18 @@ def _cycles(cycles: CycleSet, digits: int, exact: bool = False) -> str:
     head = (
         "\\section*{Fixed points and cycles}\n"
         f"Orbits of period $k \\le {cycles.max_period}$ (search: {escape_text(cycles.method)}; "
-        f"{guarantee}). The regions are the orbit's word, $\\texttt{{d}}^n$ for $n$ steps in "
-        "$\\Omega_d$; $z_0$ is the first point"
-        + (" (exact where short)" if exact else "")
-        + ", $\\mu$ the leading multipliers (eigenvalues of the monodromy matrix), "
-        "$\\lambda = \\log\\max|\\mu| / k$; the stability names the orbit by its multipliers "
+        f"{guarantee}). The stability names the orbit by its multipliers "
         "(saddle, flip saddle for a negative unstable multiplier, saddle-focus for a complex "
         "pair, attracting or repelling node or focus) with its index, the number of unstable "
-        "directions.\n"
+        "directions; $\\mu$ are the leading multipliers (eigenvalues of the monodromy matrix), "
+        "$\\lambda = \\log\\max|\\mu| / k$; the regions are the orbit's word, "
+        "$\\texttt{d}^n$ for $n$ steps in $\\Omega_d$; $z_0$ is the first point"
+        + (" (exact where short)" if exact else "")
+        + ".\n"
     )
     if not len(cycles):
         return head + "\nNo orbit was found.\n"
-    return (
-        head + "\\begin{longtable}{r>{\\raggedright\\arraybackslash}p{3cm}"
-        ">{\\raggedright\\arraybackslash}p{3.2cm}>{\\raggedright\\arraybackslash}p{3.6cm}r"
-        ">{\\raggedright\\arraybackslash}p{2.2cm}}\n"
-        "\\toprule\n$k$ & regions & $z_0$ & $\\mu$ & $\\lambda$ & stability \\\\\n"
-        "\\midrule\n\\endhead\n"
-        + "\n".join(_cycle_row(c, digits, exact) for c in cycles)
-        + "\n\\bottomrule\n\\end{longtable}\n"
-    )
+    return head + orbit_longtable(orbit_rows(cycles), digits, exact)
 
 
 def _long_cycles(long_cycles: CycleSet | None, words, cycles: CycleSet, digits: int) -> str:
@@ -418,22 +440,9 @@ def _long_cycles(long_cycles: CycleSet | None, words, cycles: CycleSet, digits: 
     )
     if not rows:
         return head + "\nNo such cycle was found.\n"
-    body = []
-    for word, cycle in sorted(rows, key=lambda row: (len(row[0]), row[0], row[1].period)):
-        runs = _word(cycle.regions).split(" ")
-        regions = " ".join(runs[:6]) + (r" \dots" if len(runs) > 6 else "")
-        multipliers = [_complex_latex(mu, digits) for mu in cycle.multipliers[:2]]
-        body.append(
-            f"\\texttt{{{escape_text(word) or '-'}}} & {cycle.period} & {regions} & "
-            f"{_listed(multipliers, cycle.multipliers.size)} & {escape_text(cycle.stability)} \\\\"
-        )
-    return (
-        head + "\\begin{longtable}{lr>{\\raggedright\\arraybackslash}p{5cm}"
-        ">{\\raggedright\\arraybackslash}p{3.4cm}>{\\raggedright\\arraybackslash}p{2.4cm}}\n"
-        "\\toprule\ncoarse word & $k$ & regions & $\\mu$ & stability \\\\\n\\midrule\n\\endhead\n"
-        + "\n".join(body)
-        + "\n\\bottomrule\n\\end{longtable}\n"
-    )
+    rows.sort(key=lambda row: (len(row[0]), row[0], row[1].period))
+    table = orbit_rows([c for _, c in rows], coarse=[w for w, _ in rows])
+    return head + orbit_longtable(table, digits, max_runs=6)
 
 
 def graph_tikz(graph: nx.DiGraph) -> str:

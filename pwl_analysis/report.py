@@ -7,12 +7,11 @@ spectrum, equations, figures), and says how each number was obtained.
 
 from __future__ import annotations
 
-from itertools import groupby
 from pathlib import Path
 
 from pwl_analysis._atomic import write_atomically
 from pwl_analysis.analysis import Analysis
-from pwl_analysis.orbits import Cycle
+from pwl_analysis.orbit_table import markdown_table, orbit_rows
 
 #: How each result is computed, printed at the end of every report.
 _METHODS = """\
@@ -90,18 +89,6 @@ def _region_condition(label: str, M: int) -> str:
     )
 
 
-def _moduli(cycle: Cycle, shown: int = 3) -> str:
-    moduli = cycle.stability.moduli
-    return ", ".join(f"{x:.4g}" for x in moduli[:shown]) + (", …" if len(moduli) > shown else "")
-
-
-def _word(regions) -> str:
-    """Region word run-length encoded: 10^5 11^3 and so on."""
-    runs = [(label, len(list(group))) for label, group in groupby(regions)]
-    text = " ".join(f"{label}^{n}" if n > 1 else label for label, n in runs)
-    return text if len(text) <= 60 else text[:57] + "…"
-
-
 def _opening(analysis: Analysis) -> list[str]:
     """A few sentences: what the map is and what it does."""
     cycles = analysis.cycles
@@ -161,14 +148,8 @@ def _orbit_lines(analysis: Analysis) -> list[str]:
         f"{len(result)} orbit(s) of minimal period ≤ {result.max_period}, method: "
         f"{result.method}" + (" (complete)." if result.complete else "."),
         "",
-        "| period | regions | stability | multiplier moduli | on boundary |",
-        "|---|---|---|---|---|",
+        *markdown_table(orbit_rows(result)),
     ]
-    for cycle in result:
-        lines.append(
-            f"| {cycle.period} | {_word(cycle.regions)} | {cycle.stability} | {_moduli(cycle)} "
-            f"| {'yes' if cycle.on_boundary else 'no'} |"
-        )
     lines += [f"- degenerate: {d!r}" for d in result.degenerate]
     return lines
 
@@ -198,16 +179,7 @@ def _long_cycle_lines(analysis: Analysis) -> list[str]:
     ]
     if not rows:
         return [*lines, f"No cycle of period {K + 1} … {analysis.long_cycles.max_period} found."]
-    lines += [
-        "| coarse word | period | stability | multiplier moduli | regions |",
-        "|---|---|---|---|---|",
-    ]
-    for word, cycle in rows:
-        lines.append(
-            f"| {word or '-'} | {cycle.period} | {cycle.stability} | {_moduli(cycle)} "
-            f"| {_word(cycle.regions)} |"
-        )
-    return lines
+    return lines + markdown_table(orbit_rows([c for _, c in rows], [w for w, _ in rows]))
 
 
 def _entropy_lines(analysis: Analysis) -> list[str]:

@@ -24,9 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from pwl_analysis.coarse import LoopRegionCoding, SectionCoding
-from pwl_analysis.graph import region_attributes
-from pwl_analysis.orbits import CycleSet
+from pwl_analysis.graph import fixed_point_kind, region_fixed_points
+from pwl_analysis.orbits import CycleSet, DegenerateCycle, PeriodicOrbit
 from pwl_analysis.pwl_map import PWLMap
+from pwl_analysis.stability import Stability
 
 #: A region carries one wing when at least this share of its states is nearest that anchor.
 WING_SHARE = 0.9
@@ -46,8 +47,8 @@ class RegionRole:
         Share of the free run's states in the region.
     fixed_point : str
         ``"real"``, ``"virtual"`` or ``"none"`` (I − J_d singular).
-    stability : str
-        The fixed point's stability in words (``""`` when there is none).
+    stability : Stability or None
+        The fixed point's stability (None when there is none).
     role : str
         What part of the attractor the region carries, in words.
     letters : dict of str to float
@@ -68,14 +69,14 @@ class RegionRole:
     >>> left, right = region_roles(m, m.trajectory([-4.0], 60)[10:], m.fixed_points())
     >>> left.fixed_point, left.occupation, left.role
     ('virtual', 0.0, 'not visited by the free run')
-    >>> right.fixed_point, right.stability, right.occupation, right.role
+    >>> right.fixed_point, str(right.stability), right.occupation, right.role
     ('real', 'attracting node', 1.0, 'holds the attracting fixed point')
     """
 
     label: str
     occupation: float
     fixed_point: str
-    stability: str
+    stability: Stability | None
     role: str
     letters: dict[str, float]
 
@@ -88,7 +89,7 @@ class RegionRole:
             "label": self.label,
             "occupation": self.occupation,
             "fixed_point": self.fixed_point,
-            "stability": self.stability,
+            "stability": "" if self.stability is None else str(self.stability),
             "role": self.role,
             "letters": dict(self.letters),
         }
@@ -124,24 +125,23 @@ def region_roles(
     >>> from pwl_analysis import PWLMap
     >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
     >>> roles = region_roles(tent, tent.trajectory([0.1], 200)[100:], tent.fixed_points())
-    >>> [(r.label, r.fixed_point, r.stability, r.occupation) for r in roles]
+    >>> [(r.label, r.fixed_point, str(r.stability), r.occupation) for r in roles]
     [('0', 'real', 'repelling node (index 1)', 1.0), ('1', 'real', 'repelling node (index 1)', 0.0)]
     """
     symbols = m.region_of(orbit)
     indices = (
         range(m.n_regions) if m.n_regions <= LISTED_REGIONS_MAX else sorted(set(symbols.tolist()))
     )
-    nodes = region_attributes(m, indices, cycles)
     roles = []
-    for label, data in nodes.items():
-        inside = symbols == data["index"]
-        letters, role = _role(m, orbit[inside], data, coding)
+    for index, fixed in region_fixed_points(m, indices, cycles).items():
+        inside = symbols == index
+        letters, role = _role(index, orbit[inside], fixed, coding)
         roles.append(
             RegionRole(
-                label=label,
+                label=m.region_label(index),
                 occupation=float(inside.mean()),
-                fixed_point=data["fixed_point_kind"],
-                stability=data["fixed_point_stability"],
+                fixed_point=fixed_point_kind(fixed),
+                stability=None if isinstance(fixed, DegenerateCycle) else fixed.stability,
                 role=role,
                 letters=letters,
             )
@@ -149,27 +149,27 @@ def region_roles(
     return tuple(roles)
 
 
-def _role(m: PWLMap, states: np.ndarray, data: dict, coding) -> tuple[dict, str]:
+def _role(index: int, states: np.ndarray, fixed, coding) -> tuple[dict, str]:
     if len(states) == 0:
         return {}, "not visited by the free run"
     if isinstance(coding, SectionCoding):
-        return _section_role(states, data, coding)
-    if data["fixed_point_kind"] == "real" and data["fixed_point_stability"].startswith("attr"):
+        return _section_role(states, fixed, coding)
+    if isinstance(fixed, PeriodicOrbit) and fixed.stable:
         return {}, "holds the attracting fixed point"
     if isinstance(coding, LoopRegionCoding):
-        if data["index"] in coding.marked:
+        if index in coding.marked:
             return {}, "fold: visited only by the loops coded 1"
         return {}, "spiral: the loops around the central fixed point (coded 0 unless they fold)"
     return {}, "visited by the free run"
 
 
-def _section_role(states: np.ndarray, data: dict, coding: SectionCoding) -> tuple[dict, str]:
+def _section_role(states: np.ndarray, fixed, coding: SectionCoding) -> tuple[dict, str]:
     observed = states @ coding.observation.T
     nearest = np.linalg.norm(observed[:, None, :] - coding.anchors[None], axis=2).argmin(axis=1)
     shares = {letter: float(np.mean(nearest == i)) for i, letter in enumerate(coding.letters)}
     holds = ""
-    if data["fixed_point_kind"] == "real":
-        point = coding.observation @ np.asarray(data["fixed_point"])
+    if isinstance(fixed, PeriodicOrbit):
+        point = coding.observation @ fixed.points[0]
         for anchor, letter in zip(coding.anchors, coding.letters):
             if np.allclose(point, anchor, rtol=0, atol=1e-9 * (1 + np.abs(anchor).max())):
                 holds = f"; holds the wing's fixed point C_{letter}"

@@ -37,9 +37,9 @@ from pwl_analysis.cycle_equation import (
     screen_words,
 )
 from pwl_analysis.errors import UserInputError
-from pwl_analysis.orbits import CycleSet, VirtualFixedPoint
+from pwl_analysis.orbits import Cycle, CycleSet, DegenerateCycle, VirtualFixedPoint
 from pwl_analysis.pwl_map import PWLMap
-from pwl_analysis.seeded import TrajectorySeeded, necklace_key, seeded_cycles
+from pwl_analysis.seeded import TrajectorySeeded, seeded_cycles
 from pwl_analysis.stability import classify
 from pwl_analysis.transitions import transition_matrix
 from pwl_analysis.word_tree import AdmissibleTree, tree_cycles
@@ -47,6 +47,7 @@ from pwl_analysis.words import (
     SearchTooLargeError,
     least_rotation,
     lyndon_words,
+    necklace_key,
     primitive_period,
 )
 
@@ -338,24 +339,34 @@ def _scyfi_words(m: PWLMap, k: int, method: Scyfi, rng) -> tuple[np.ndarray, int
     return np.array(sorted(primitive), dtype=np.int64).reshape(-1, k), len(seen)
 
 
+def region_fixed_point(m: PWLMap, region: int) -> Cycle | VirtualFixedPoint | DegenerateCycle:
+    """The fixed point of one region's affine map z ↦ J_d z + h, decided exactly.
+
+    Returns
+    -------
+    Cycle
+        The solution z* of (I − J_d) z = h lies in Ω_d: a fixed point of the map.
+    VirtualFixedPoint
+        z* lies outside Ω_d.
+    DegenerateCycle
+        I − J_d is singular (no solution, or a set of them).
+    """
+    found = exact_cycle(m, (region,))
+    if found is not None:
+        return found
+    J = m.exact_region_jacobian(region)
+    point = (_exact.identity(m.M) - J).lu_solve(m.exact_weights[2])
+    multipliers = np.linalg.eigvals(m.jacobians[region])
+    return VirtualFixedPoint(
+        region=m.region_label(region),
+        point=_exact.to_float(point)[:, 0],
+        exact_point=_exact.to_sympy(point),
+        multipliers=multipliers[np.argsort(-np.abs(multipliers), kind="stable")],
+        stability=classify(multipliers, lambda: J),
+    )
+
+
 def virtual_fixed_points(m: PWLMap) -> tuple[VirtualFixedPoint, ...]:
     """Fixed points of each region's affine map that lie outside that region (exact)."""
-    _, _, h = m.exact_weights
-    virtual = []
-    for region in range(m.n_regions):
-        J = m.exact_region_jacobian(region)
-        lhs = _exact.identity(m.M) - J
-        if lhs.det() == 0 or exact_cycle(m, (region,)) is not None:
-            continue
-        point = lhs.lu_solve(h)
-        multipliers = np.linalg.eigvals(m.jacobians[region])
-        virtual.append(
-            VirtualFixedPoint(
-                region=m.region_label(region),
-                point=_exact.to_float(point)[:, 0],
-                exact_point=_exact.to_sympy(point),
-                multipliers=multipliers[np.argsort(-np.abs(multipliers), kind="stable")],
-                stability=classify(multipliers, lambda J=J: J),
-            )
-        )
-    return tuple(virtual)
+    found = (region_fixed_point(m, region) for region in range(m.n_regions))
+    return tuple(f for f in found if isinstance(f, VirtualFixedPoint))

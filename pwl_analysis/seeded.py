@@ -26,8 +26,9 @@ starts where the attractor already is:
      lies on its region's side of 0 (> 0 for d_i = 1, ≤ 0 for d_i = 0): then the exact rational
      cycle exists and is self-consistent.  Its exact points are too big to keep: their common
      denominator det(I − Π) has about k · M · (bits per weight) bits, ~2·10⁵ bits for k ≈ 350
-     on ``lorenz_m20_p2``, so the record is a :class:`CertifiedCycle` without them;
-     ``m.cycle_of_word(cycle.regions)`` computes them on demand (minutes for such k).  When
+     on ``lorenz_m20_p2``, so the record is a :class:`~pwl_analysis.orbits.CertifiedCycle`
+     without them; ``m.cycle_of_word(cycle.regions)`` computes them on demand (minutes for
+     such k).  When
      some ball contains 0 (an orbit on a switching boundary, or too little precision) the
      precision is doubled, twice at most, and then the word goes to the exact solve.
 
@@ -46,7 +47,6 @@ IEEE Transactions on Computers 66(8), 1281–1292.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import groupby
 
 import flint
 import numpy as np
@@ -60,10 +60,10 @@ from pwl_analysis.cycle_equation import (
     exact_cycle,
 )
 from pwl_analysis.errors import UserInputError
-from pwl_analysis.orbits import Cycle, CycleSet
+from pwl_analysis.orbits import CertifiedCycle, CycleSet
 from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.stability import classify
-from pwl_analysis.words import primitive_period
+from pwl_analysis.words import least_rotation_shift, necklace_key, primitive_period
 
 #: Extra bits of working precision on top of the radius growth 2 k log₂ ρ(|J|).
 _GUARD_BITS = 128
@@ -151,84 +151,6 @@ class TrajectorySeeded:
         )
 
 
-@dataclass(frozen=True, repr=False)
-class CertifiedCycle(Cycle):
-    """A cycle proven by ball arithmetic; its exact Rational points are not stored.
-
-    ``exact_points`` is None: the exact cycle is the unique solution of the cycle equation of
-    ``regions`` (get it with ``m.cycle_of_word(cycle.regions)``, slow for long words), and
-    ``points`` are floats within ``radius`` of it in every coordinate.
-
-    Attributes
-    ----------
-    radius : float
-        Largest ball radius over all coordinates of all points (an upper bound on
-        |float − exact| before the final rounding of ``points`` to float64).
-    precision : int
-        Working precision of the ball arithmetic, in bits.
-
-    See Also
-    --------
-    TrajectorySeeded : the search that certifies cycles longer than ``exact_max_period``.
-
-    Examples
-    --------
-    Lozi's cycles of period 6 decided by ball arithmetic (``exact_max_period=4``); the exact
-    solution of the same region word lies within the ball radius of the float points:
-
-    >>> import numpy as np
-    >>> from pwl_analysis import CertifiedCycle, PWLMap, TrajectorySeeded
-    >>> lozi = PWLMap.from_alrnn([[0, 0.5], [1, 1.7]], [[0, 0], [0, -3.4]], [0, 1], P=1)
-    >>> method = TrajectorySeeded(n_steps=5000, exact_max_period=4)
-    >>> certified = [c for c in lozi.cycles(6, method=method) if c.period == 6]
-    >>> all(isinstance(c, CertifiedCycle) for c in certified), len(certified)
-    (True, 4)
-    >>> exact = lozi.cycle_of_word(certified[0].regions)
-    >>> bool(np.abs(np.array(exact.points) - certified[0].points).max() <= certified[0].radius)
-    True
-    """
-
-    radius: float = 0.0
-    precision: int = 0
-
-    def __repr__(self) -> str:
-        word = " ".join(f"{label}^{n}" if n > 1 else label for label, n in self.runs)
-        return (
-            f"CertifiedCycle({self.period}-cycle in {word}: {self.stability}, "
-            f"max|λ| = {self.spectral_radius:.4g}, ball radius {self.radius:.1e})"
-        )
-
-    @property
-    def runs(self) -> list[tuple[str, int]]:
-        """The region word run-length encoded: [(label, repetitions), …]."""
-        return [(label, len(list(group))) for label, group in groupby(self.regions)]
-
-    def _latex(self, printer=None) -> str:
-        word = r"\,".join(
-            rf"\Omega_{{{label}}}^{{{n}}}" if n > 1 else rf"\Omega_{{{label}}}"
-            for label, n in self.runs
-        )
-        return rf"{word}:\; \text{{{self.period}-cycle, certified}}"
-
-    def to_dict(self) -> dict:
-        """JSON-ready dict; ``exact_points`` is None and ``certificate`` says why."""
-        return {
-            "period": self.period,
-            "regions": list(self.regions),
-            "points": self.points.tolist(),
-            "exact_points": None,
-            "certificate": {
-                "method": "ball arithmetic",
-                "radius": self.radius,
-                "precision": self.precision,
-            },
-            "multipliers": [[float(v.real), float(v.imag)] for v in self.multipliers],
-            "stability": self.stability.to_dict(),
-            "stable": self.stable,
-            "on_boundary": self.on_boundary,
-        }
-
-
 def seeded_cycles(
     m: PWLMap, max_period: int, method: TrajectorySeeded, progress: bool = False
 ) -> CycleSet:
@@ -303,26 +225,6 @@ def near_return_words(
             if len(seeds) == method.max_seeds:
                 break
     return seeds
-
-
-def necklace_key(word) -> bytes:
-    """Hashable key of a word up to rotation: its least rotation as bytes.
-
-    Letters are written as unsigned big-endian integers of one width, so bytes compare like
-    the integer tuples of :func:`pwl_analysis.words.least_rotation`: the key is that least
-    rotation (tagged with the width), computed with C-speed slices for long words.
-    """
-    return _least_rotation(word)[1]
-
-
-def _least_rotation(word) -> tuple[int, bytes]:
-    """(shift, key): the word rotated left by ``shift`` is its least rotation."""
-    word = np.asarray(word, dtype=np.int64)
-    width = 1 if word.max(initial=0) < 256 else 4
-    data = word.astype(">u1" if width == 1 else ">u4").tobytes()
-    doubled, n = data + data, len(data)
-    shift = min(range(0, n, width), key=lambda i: doubled[i : i + n])
-    return shift // width, bytes([width]) + doubled[shift : shift + n]
 
 
 # ---- SCYFI refinement in floats ------------------------------------------------------------
@@ -423,7 +325,7 @@ def certify_cycle(m: PWLMap, word) -> CertifiedCycle | bool | None:
         Undecided: a ball contains 0, or I − Π is not provably invertible at the working
         precision; decide the word exactly (:func:`~pwl_analysis.cycle_equation.exact_cycle`).
     """
-    word = np.roll(np.asarray(word, dtype=np.int64), -_least_rotation(word)[0])
+    word = np.roll(np.asarray(word, dtype=np.int64), -least_rotation_shift(word))
     growth = max(float(np.max(np.abs(np.linalg.eigvals(np.abs(J))))) for J in m.jacobians)
     precision = _GUARD_BITS + int(np.ceil(2 * len(word) * max(np.log2(growth), 0.0)))
     for attempt in range(_PRECISION_DOUBLINGS + 1):
@@ -492,8 +394,7 @@ def _certified_record(m, word, points, product, radius, precision) -> CertifiedC
         period=len(word),
         regions=tuple(m.region_label(r) for r in word),
         points=points,
-        exact_points=None,
-        jacobian=product,
+        monodromy=product,
         multipliers=multipliers,
         stability=classify(multipliers, lambda: _exact_cycle_equation(m, word)[0]),
         on_boundary=False,

@@ -18,6 +18,7 @@ from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
 from pwl_analysis import _exact
+from pwl_analysis.errors import UserInputError
 from pwl_analysis.feasibility import box_rows, certified_empty
 from pwl_analysis.pwl_map import PWLMap
 
@@ -34,7 +35,7 @@ def check_box(m: PWLMap, box) -> tuple[np.ndarray, np.ndarray] | None:
     lower, upper = (np.broadcast_to(np.asarray(b, dtype=np.float64), (m.M,)) for b in box)
     if np.any(lower > upper):
         bad = int(np.argmax(lower > upper))
-        raise ValueError(f"box lower bound exceeds upper bound in coordinate {bad}")
+        raise UserInputError(f"box lower bound exceeds upper bound in coordinate {bad}")
     return lower, upper
 
 

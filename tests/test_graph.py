@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 
 from pwl_analysis import PWLMap, load_model
-from pwl_analysis.graph import empirical_graph, exact_graph, graph_to_json, write_graph
+from pwl_analysis.graph import (
+    empirical_graph,
+    exact_graph,
+    graph_to_json,
+    region_attributes,
+    write_graph,
+)
 
 from systems import lozi_map, reference_file, tent_map
 
@@ -68,6 +74,23 @@ def test_nodes_carry_affine_maps_and_fixed_points():
     assert graph.nodes["1"]["fixed_point"] == pytest.approx([2 / 3])
     assert graph.nodes["1"]["fixed_point_stability"] == "attracting node"
     assert graph.nodes["1"]["jacobian"] == [[-0.5]]
+
+
+def test_fixed_points_of_the_nodes_are_decided_exactly():
+    # I − J = [[1, 1], [1, 1 + ε]], ε = 2^−44, has condition number ≈ 4/ε ≈ 7·10^13 but is
+    # invertible: z* = (1 + 1/ε, −1/ε) solves (I − J) z = (1, 0).  Both regions share J (W = 0)
+    # and z*_2 < 0, so Ω_0 holds z* (real) and Ω_1 has it as a virtual fixed point, not
+    # "none" (as a float cut at condition number 10^12 once said).
+    eps = 2.0**-44
+    m = PWLMap.from_alrnn([[0.0, -1.0], [-1.0, -eps]], np.zeros((2, 2)), [1.0, 0.0], P=1)
+    nodes = region_attributes(m, [0, 1])
+    assert [nodes[r]["fixed_point_kind"] for r in ("0", "1")] == ["real", "virtual"]
+    assert nodes["1"]["fixed_point"] == [1 + 2.0**44, -(2.0**44)]  # exact, and floats hold it
+    # λ² + ελ − 1 = 0: λ ≈ 1 − ε/2 just inside the unit circle, λ ≈ −1 − ε/2 just outside
+    assert nodes["1"]["fixed_point_stability"] == "flip saddle (index 1)"
+    # a singular I − J_d is "none": z ↦ z on Ω_0
+    line = PWLMap.from_alrnn([1.0], [[-0.5]], [0.0], P=1)
+    assert region_attributes(line, [0])["0"]["fixed_point_kind"] == "none"
 
 
 def test_graph_files_round_trip(tmp_path):

@@ -1,20 +1,17 @@
 """Fixed points and cycles against closed forms, brute force and exact self-maps."""
 
+from itertools import product
+
 import numpy as np
 import pytest
 import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sympy import QQ
-from sympy.polys.matrices import DomainMatrix
 
 from pwl_analysis import Exhaustive, PWLMap, Scyfi, SearchTooLargeError
-from pwl_analysis.cycle_equation import exact_cycle
-from pwl_analysis.orbits import Cycle
 from pwl_analysis.stability import StabilityKind
-from pwl_analysis.words import lyndon_words
 
-from systems import RICH_MAPS, lozi_map, random_map, tent_map
+from systems import lozi_map, random_map, tent_map
 
 # Primitive binary necklaces of length k (OEIS A001037): the tent map's number of cycles of
 # minimal period k, since it has 2^k points of period dividing k.
@@ -47,34 +44,150 @@ def test_lozi_fixed_points_closed_form():
         assert c.stability.kind == expected[c.regions[0]] and c.stability.index == 1
 
 
-def _maps_to_itself_exactly(m: PWLMap, cycle: Cycle) -> bool:
-    point = DomainMatrix.from_Matrix(cycle.exact_points.row(0).T).convert_to(QQ)
-    image = point
-    for j in range(cycle.period):
-        assert image.to_Matrix().T == cycle.exact_points.row(j)
-        image = m.exact_step(image)
-    return image.to_Matrix() == point.to_Matrix()
+# ---- an independent brute force: every word by itertools.product, decided with sympy alone --
+#
+# Nothing below calls the code under test except ``PWLMap.from_rationals`` (to build the map the
+# search gets) and ``m.cycles`` (the search itself).  The map is the AL-RNN equation
+# f(z) = A z + W φ(z) + h, φ the ReLU on the last P units, with a point in the region with bits
+# d_i = 1 where (z)_{M−P+i} > 0 and d_i = 0 where it is ≤ 0 (the package's convention, the
+# only thing shared); f is continuous, so the convention only names boundary points.
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 10_000), M=st.integers(1, 4), P=st.integers(1, 2))
-def test_every_orbit_maps_to_itself_exactly(seed, M, P):
-    m = random_map(seed, M, min(P, M), scale=1.5)
-    for cycle in m.cycles(4):
-        assert _maps_to_itself_exactly(m, cycle)
-        assert (m.region_of(cycle.points) == [m.region_index(r) for r in cycle.regions]).all()
+def _sympy_weights(A, W, h):
+    A = sympy.Matrix(A) if np.ndim(A) == 2 else sympy.diag(*A)
+    return A, sympy.Matrix(W), sympy.Matrix(h)
 
 
-@pytest.mark.parametrize("name", RICH_MAPS)
-def test_fast_search_equals_brute_force(name):
-    m = RICH_MAPS[name]()
-    fast = m.cycles(5)
-    assert len(fast) >= 2  # every map here has orbits: the comparison is not vacuous
-    brute = [exact_cycle(m, w) for k in range(1, 6) for w in lyndon_words(m.n_regions, k)]
-    brute = sorted((c for c in brute if isinstance(c, Cycle)), key=lambda c: (c.period, c.regions))
-    assert [c.regions for c in fast] == [c.regions for c in brute]
-    for c, d in zip(fast, brute):
-        assert c.exact_points == d.exact_points
+def _f(z: sympy.Matrix, A, W, h, P: int) -> sympy.Matrix:
+    M = z.shape[0]
+    phi = sympy.Matrix([z[i] if i < M - P else sympy.Max(0, z[i]) for i in range(M)])
+    return A * z + W * phi + h
+
+
+def _bits(z, P: int) -> tuple[int, ...]:
+    M = len(z)
+    return tuple(1 if z[i] > 0 else 0 for i in range(M - P, M))
+
+
+def _brute_force_orbits(A, W, h, P: int, K: int) -> set[frozenset]:
+    """Every orbit of minimal period ≤ K with a unique solution, as a set of exact points.
+
+    All words over the 2^P regions by itertools.product; powers of shorter words dropped; the
+    cycle equation (I − Π) z_0 = c solved with sympy; the word kept when every point's sign
+    pattern is the word's.  A singular I − Π has no isolated orbit (its solutions form an
+    empty or affine set) and is skipped.
+    """
+    A, W, h = _sympy_weights(A, W, h)
+    M = h.shape[0]
+    regions = list(product((0, 1), repeat=P))
+    J = {d: A + W * sympy.diag(*([1] * (M - P) + list(d))) for d in regions}
+    orbits = set()
+    for k in range(1, K + 1):
+        for word in product(regions, repeat=k):
+            if any(k % p == 0 and word == word[:p] * (k // p) for p in range(1, k)):
+                continue
+            Pi, c = sympy.eye(M), sympy.zeros(M, 1)
+            for d in word:
+                Pi, c = J[d] * Pi, J[d] * c + h
+            if (sympy.eye(M) - Pi).det() == 0:
+                continue
+            z, points = (sympy.eye(M) - Pi).LUsolve(c), []
+            for d in word:
+                if _bits(z, P) != d:
+                    break
+                points.append(tuple(z))
+                z = J[d] * z + h
+            else:
+                orbits.add(frozenset(points))
+    return orbits
+
+
+def _as_point_sets(cycles) -> set[frozenset]:
+    return {frozenset(tuple(row) for row in c.exact_points.tolist()) for c in cycles}
+
+
+R = sympy.Rational
+#: Rational maps with orbits at several periods (the tent map, the Lozi map with a = 17/10,
+#: b = 1/2 on z = (y, x), and a 3-unit map with 1, 1, 2, 6 orbits of period 1 … 4).
+BRUTE_FORCE_MAPS = {
+    "tent": ([2], [[-4]], [R(1, 2)], 1),
+    "lozi": ([[0, R(1, 2)], [1, R(17, 10)]], [[0, 0], [0, R(-17, 5)]], [0, 1], 1),
+    "3-units": (
+        [R(1, 4), R(-3, 4), R(-5, 4)],
+        [[R(1, 2), -1, R(3, 2)], [R(-1, 2), R(-5, 4), 0], [-2, 0, R(3, 4)]],
+        [0, -1, R(1, 2)],
+        2,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", BRUTE_FORCE_MAPS)
+def test_search_equals_independent_brute_force(name):
+    A, W, h, P = BRUTE_FORCE_MAPS[name]
+    found = PWLMap.from_rationals(A, W, h, P).cycles(4)
+    brute = _brute_force_orbits(A, W, h, P, 4)
+    assert len(brute) >= 4  # every map here has orbits: the comparison is not vacuous
+    assert _as_point_sets(found) == brute
+    assert sorted(c.period for c in found) == sorted(len(orbit) for orbit in brute)
+
+
+quarters = st.integers(-8, 8).map(lambda n: R(n, 4))
+
+
+@st.composite
+def small_alrnns(draw):
+    """An AL-RNN with M ≤ 3, P ≤ 2 and weights in quarters: A diagonal, W, h."""
+    M = draw(st.integers(1, 3))
+    P = draw(st.integers(1, min(2, M)))
+    A = draw(st.lists(quarters, min_size=M, max_size=M))
+    W = draw(st.lists(st.lists(quarters, min_size=M, max_size=M), min_size=M, max_size=M))
+    h = draw(st.lists(quarters, min_size=M, max_size=M))
+    return A, W, h, P
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_alrnns())
+def test_search_equals_brute_force_on_random_small_maps(weights):
+    A, W, h, P = weights
+    found = PWLMap.from_rationals(A, W, h, P).cycles(4)
+    assert _as_point_sets(found) == _brute_force_orbits(A, W, h, P, 4)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_alrnns())
+def test_every_orbit_maps_to_itself_exactly(weights):
+    # f^k(z_0) = z_0 with f evaluated in sympy, each point in its region, k minimal
+    A, W, h, P = weights
+    exact = _sympy_weights(A, W, h)
+    for cycle in PWLMap.from_rationals(A, W, h, P).cycles(4):
+        z = start = cycle.exact_points.row(0).T
+        for j in range(cycle.period):
+            assert z.T == cycle.exact_points.row(j)
+            assert "".join(map(str, _bits(z, P))) == cycle.regions[j]
+            assert j == 0 or z != start
+            z = _f(z, *exact, P)
+        assert z == start
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_alrnns(), st.randoms(use_true_random=False))
+def test_cycles_do_not_change_when_units_are_permuted(weights, random):
+    # σ permutes the linear units among themselves and the ReLU units among themselves (a
+    # relabelling of the regions): the orbits are the permuted orbits
+    A, W, h, P = weights
+    M = len(h)
+    linear, relu = list(range(M - P)), list(range(M - P, M))
+    random.shuffle(linear)
+    random.shuffle(relu)
+    sigma = linear + relu
+    permuted = PWLMap.from_rationals(
+        [A[i] for i in sigma], [[W[i][j] for j in sigma] for i in sigma], [h[i] for i in sigma], P
+    )
+    original = PWLMap.from_rationals(A, W, h, P).cycles(4)
+    relabelled = {
+        frozenset(tuple(p[i] for i in sigma) for p in o) for o in _as_point_sets(original)
+    }
+    assert _as_point_sets(permuted.cycles(4)) == relabelled
 
 
 def test_pruning_and_box_do_not_lose_orbits():
@@ -85,24 +198,6 @@ def test_pruning_and_box_do_not_lose_orbits():
     boxed = m.cycles(8, Exhaustive(box=([-3, -3], [3, 3])))
     inside = [c.regions for c in unpruned if np.abs(c.points).max() <= 3]
     assert [c.regions for c in boxed] == inside
-
-
-def test_cycles_invariant_under_permuting_units():
-    m = random_map(11, M=4, P=2, scale=1.6)
-    # swap the two linear units and the two piecewise-linear units
-    perm = np.array([1, 0, 3, 2])
-    permuted = PWLMap.from_alrnn(m.A[np.ix_(perm, perm)], m.W[np.ix_(perm, perm)], m.h[perm], 2)
-    original, swapped = m.cycles(5), permuted.cycles(5)
-    assert len(original) == len(swapped)
-    flip = {"00": "00", "01": "10", "10": "01", "11": "11"}
-    as_sets = {frozenset(map(tuple, c.exact_points.tolist())) for c in original}
-    swapped_sets = {
-        frozenset(tuple(row[i] for i in perm) for row in c.exact_points.tolist()) for c in swapped
-    }
-    assert as_sets == swapped_sets
-    assert sorted(tuple(sorted(flip[r] for r in c.regions)) for c in original) == sorted(
-        tuple(sorted(c.regions)) for c in swapped
-    )
 
 
 def test_degenerate_line_of_fixed_points_is_reported():

@@ -5,15 +5,13 @@ import json
 import numpy as np
 import pytest
 import sympy
-from hypothesis import given
-from hypothesis import strategies as st
 from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
 from pwl_analysis import CertifiedCycle, Cycle, TrajectorySeeded, load_model, lorenz_coding
 from pwl_analysis.cli import main
 from pwl_analysis.cycle_equation import exact_cycle
-from pwl_analysis.seeded import certify_cycle, near_return_words, necklace_key
+from pwl_analysis.seeded import certify_cycle, near_return_words
 from pwl_analysis.words import least_rotation, lyndon_words
 
 from systems import lozi_map, reference_file
@@ -90,13 +88,6 @@ def test_certified_long_cycles_are_the_exact_cycles():
         assert cycle.to_dict()["exact_points"] is None
         assert [label for label, n in cycle.runs for _ in range(n)] == list(cycle.regions)
         assert "certified" in sympy.latex(cycle)
-
-
-@given(st.lists(st.integers(0, 3), min_size=1, max_size=30), st.integers(0, 29))
-def test_necklace_key_is_the_least_rotation(word, shift):
-    rotated = word[shift % len(word) :] + word[: shift % len(word)]
-    assert necklace_key(rotated) == necklace_key(word)
-    assert tuple(necklace_key(word)[1:]) == least_rotation(word)
 
 
 def test_seeds_are_distinct_up_to_rotation():
