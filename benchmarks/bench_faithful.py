@@ -1,7 +1,7 @@
 """Benchmark: are trained maps faithful to the system they were trained on, in every seed?
 
 For each built-in system and seed, train with the default recipe (timed), then measure on one
-protocol (:func:`pwl_analysis.evaluation.robust_evaluation`): ``--runs`` free runs of
+protocol (:func:`training.evaluation.robust_evaluation`): ``--runs`` free runs of
 ``--steps`` steps from different points of an independent reference trajectory of the true
 system (100,000 points, z-scored with the model's own training statistics), D_stsp against
 all reference points, D_H on 10,000-step windows, λ_max by tangent propagation, medians over
@@ -34,9 +34,9 @@ from pathlib import Path
 import numpy as np
 
 from pwl_analysis import load_model
-from pwl_analysis.evaluation import robust_evaluation
 from training import TrainConfig, train
 from training.data import SYSTEMS, simulate
+from training.evaluation import robust_evaluation
 from training.truth import compare_with_truth
 
 OFFICIAL = Path(__file__).resolve().parents[2] / "shared" / "reference" / "alrnn-dsr"

@@ -9,7 +9,7 @@ on the held-out part and beside the data:
 
 - D_stsp (8 bins per dimension for the 5-D ECG; the Gaussian-mixture estimate for the 20-D
   fMRI, N > 10) and D_H, medians and ranges over five free runs from held-out points
-  (:func:`pwl_analysis.evaluation.robust_evaluation`);
+  (:func:`training.evaluation.robust_evaluation`);
 - the linear regions the free runs use (> 1 % of the time) with their occupation;
 - λ_max of the map per step (tangent propagation, median over the runs) beside the
   data-side estimate from the whole recording (Rosenstein 1993,
@@ -32,10 +32,10 @@ from pathlib import Path
 import numpy as np
 
 from pwl_analysis import load_model
-from pwl_analysis.evaluation import robust_evaluation
 from training import TrainConfig, train
 from training.data import load_series
 from training.ecg import delay_embedding
+from training.evaluation import robust_evaluation
 from training.series_lyapunov import rosenstein_lyapunov
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference" / "alrnn-dsr"

@@ -26,10 +26,10 @@ import numpy as np
 import torch
 
 from pwl_analysis import load_model
-from pwl_analysis.metrics import free_run, power_spectrum_distance, state_space_divergence
 from training import Forcing, TrainConfig, train
 from training.data import simulate
 from training.loop import series_for
+from training.metrics import observed_free_run, power_spectrum_distance, state_space_divergence
 from training.model import ALRNN
 
 REFERENCE_MINUTES = 37.0
@@ -93,8 +93,8 @@ def main() -> None:
     series = series_for(config)
     reference = series.test[: config.test_steps]
     B = np.load(out / "model.npz")["B"]
-    trained = free_run(result.pwl_map(), reference[0], len(reference), B)
-    official = free_run(
+    trained = observed_free_run(result.pwl_map(), reference[0], len(reference), B)
+    official = observed_free_run(
         load_model(OFFICIAL / "lorenz_m20_p2.pt", P=2), reference[0], len(reference)
     )
     truth = (

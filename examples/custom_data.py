@@ -22,7 +22,7 @@ import numpy as np
 from _common import OUTPUT, SMALL, SMALL_LENGTH, SMALL_TRAINING, description
 from scipy.integrate import solve_ivp
 
-from training.run import run_pipeline
+from pwl_analysis.app.run import run_pipeline
 
 
 def duffing_series(length: int = 30_000, dt: float = 0.1) -> np.ndarray:

@@ -19,9 +19,9 @@ from __future__ import annotations
 import numpy as np
 from _common import model_arguments, trained_model
 
-from pwl_analysis.analysis import free_run
+from pwl_analysis import free_run
+from pwl_analysis.app.figures import attractor_figure, save_figure
 from pwl_analysis.coarse import wing_fixed_points
-from pwl_analysis.figures import attractor_figure, save_figure
 from pwl_analysis.symbolic import symbolic_sequence
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from _common import OUTPUT, SMALL, SMALL_LENGTH, SMALL_TRAINING, description
 
-from pwl_analysis.sweep import SweepConfig, sweep
+from pwl_analysis.app.sweep import SweepConfig, sweep
 
 
 def main() -> None:

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 from _common import SMALL, model_arguments, trained_model
 
-from pwl_analysis import TrajectorySeeded
-from pwl_analysis.analysis import free_run
+from pwl_analysis import TrajectorySeeded, free_run
+from pwl_analysis.app.figures import graph_figure, save_figure
 from pwl_analysis.coarse import rossler_coding
-from pwl_analysis.figures import graph_figure, save_figure
 from pwl_analysis.graph import empirical_graph
 from pwl_analysis.topology import graph_topology
 

@@ -1,97 +1,71 @@
-"""pwl-analysis: trained Almost-Linear RNNs as exact piecewise-affine mathematics."""
+"""pwl-analysis: trained Almost-Linear RNNs as exact piecewise-affine mathematics.
 
-from pwl_analysis.admissibility import (
-    Admissibility,
-    admissible,
-    admissible_words,
-    free_run_box,
-)
-from pwl_analysis.analysis import Analysis, analyze
-from pwl_analysis.batch import BatchAnalysis, ModelSummary, analyze_many, summarize_model
-from pwl_analysis.coarse import LoopRegionCoding, SectionCoding, lorenz_coding, rossler_coding
-from pwl_analysis.entropy import EntropyBounds, entropy_bounds
-from pwl_analysis.evaluation import RobustEvaluation, Spread, robust_evaluation
-from pwl_analysis.graph import empirical_graph, exact_graph, write_graph
-from pwl_analysis.latex import map_to_latex
-from pwl_analysis.loading import load_model
-from pwl_analysis.lyapunov import LyapunovSpectrum, cycle_lyapunov_spectrum, lyapunov_spectrum
-from pwl_analysis.orbits import (
-    CertifiedCycle,
-    Cycle,
-    CycleSet,
-    DegenerateCycle,
-    PeriodicOrbit,
-    VirtualFixedPoint,
-)
-from pwl_analysis.pwl_map import ModelError, PWLMap, Region
-from pwl_analysis.rational import Rationalization, rationalize
-from pwl_analysis.return_map import ReturnMapFixedPoint, return_map_fixed_point, section_crossings
-from pwl_analysis.roles import RegionRole, region_roles
-from pwl_analysis.search import Exhaustive, Scyfi, find_cycles
-from pwl_analysis.seeded import TrajectorySeeded
-from pwl_analysis.stability import Stability, StabilityKind
-from pwl_analysis.sweep import SweepConfig, SweepResult
-from pwl_analysis.symbolic import SymbolicSequence, symbolic_sequence
-from pwl_analysis.topology import Topology, graph_topology
-from pwl_analysis.word_tree import AdmissibleTree
-from pwl_analysis.words import SearchTooLargeError
+This package is the exact core: the map, its orbits, graphs, entropy, Lyapunov exponents and
+export, on numpy, scipy, sympy, python-flint and networkx.  It imports nothing of training
+(:mod:`training`, PyTorch) or of the application (:mod:`pwl_analysis.app`: the command line,
+``analyze``, reports, figures, sweeps), which build on it.
 
-__all__ = [
-    "Admissibility",
-    "AdmissibleTree",
-    "Analysis",
-    "BatchAnalysis",
-    "CertifiedCycle",
-    "Cycle",
-    "CycleSet",
-    "DegenerateCycle",
-    "EntropyBounds",
-    "Exhaustive",
-    "LoopRegionCoding",
-    "LyapunovSpectrum",
-    "ModelError",
-    "ModelSummary",
-    "PWLMap",
-    "PeriodicOrbit",
-    "Rationalization",
-    "Region",
-    "RegionRole",
-    "ReturnMapFixedPoint",
-    "RobustEvaluation",
-    "Scyfi",
-    "SearchTooLargeError",
-    "SectionCoding",
-    "Spread",
-    "Stability",
-    "StabilityKind",
-    "SweepConfig",
-    "SweepResult",
-    "SymbolicSequence",
-    "Topology",
-    "TrajectorySeeded",
-    "VirtualFixedPoint",
-    "admissible",
-    "admissible_words",
-    "analyze",
-    "analyze_many",
-    "cycle_lyapunov_spectrum",
-    "empirical_graph",
-    "entropy_bounds",
-    "exact_graph",
-    "find_cycles",
-    "free_run_box",
-    "graph_topology",
-    "load_model",
-    "lorenz_coding",
-    "lyapunov_spectrum",
-    "map_to_latex",
-    "rationalize",
-    "region_roles",
-    "return_map_fixed_point",
-    "robust_evaluation",
-    "rossler_coding",
-    "section_crossings",
-    "summarize_model",
-    "symbolic_sequence",
-    "write_graph",
-]
+``import pwl_analysis`` loads no submodule; each name below loads its module on first use.
+"""
+
+from importlib import import_module
+
+#: module -> the public names it defines
+_MODULES = {
+    "pwl_analysis.admissibility": (
+        "Admissibility",
+        "admissible",
+        "admissible_words",
+        "free_run_box",
+    ),
+    "pwl_analysis.coarse": ("LoopRegionCoding", "SectionCoding", "lorenz_coding", "rossler_coding"),
+    "pwl_analysis.entropy": ("EntropyBounds", "entropy_bounds"),
+    "pwl_analysis.free_runs": ("free_run",),
+    "pwl_analysis.graph": ("empirical_graph", "exact_graph", "write_graph"),
+    "pwl_analysis.latex": ("map_to_latex",),
+    "pwl_analysis.loading": ("load_model",),
+    "pwl_analysis.lyapunov": (
+        "LyapunovSpectrum",
+        "cycle_lyapunov_spectrum",
+        "lyapunov_spectrum",
+        "maximal_lyapunov_exponents",
+    ),
+    "pwl_analysis.orbits": (
+        "CertifiedCycle",
+        "Cycle",
+        "CycleSet",
+        "DegenerateCycle",
+        "PeriodicOrbit",
+        "VirtualFixedPoint",
+    ),
+    "pwl_analysis.pwl_map": ("ModelError", "PWLMap", "Region"),
+    "pwl_analysis.rational": ("Rationalization", "rationalize"),
+    "pwl_analysis.return_map": (
+        "ReturnMapFixedPoint",
+        "return_map_fixed_point",
+        "section_crossings",
+    ),
+    "pwl_analysis.roles": ("RegionRole", "region_roles"),
+    "pwl_analysis.search": ("Exhaustive", "Scyfi", "find_cycles"),
+    "pwl_analysis.seeded": ("TrajectorySeeded",),
+    "pwl_analysis.stability": ("Stability", "StabilityKind"),
+    "pwl_analysis.symbolic": ("SymbolicSequence", "symbolic_sequence"),
+    "pwl_analysis.topology": ("Topology", "graph_topology"),
+    "pwl_analysis.word_tree": ("AdmissibleTree",),
+    "pwl_analysis.words": ("SearchTooLargeError",),
+}
+_EXPORTS = {name: module for module, names in _MODULES.items() for name in names}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'pwl_analysis' has no attribute {name!r}")
+    value = getattr(import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -1,8 +1,9 @@
 """Atomic file writes: a temporary file in the target folder, flushed to disk, then
-:func:`os.replace`."""
+:func:`os.replace`.  Every file this project writes goes through :func:`write_atomically`."""
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -39,6 +40,11 @@ def write_atomically(path: str | Path, data: bytes | str) -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+def write_json(path: str | Path, value) -> Path:
+    """Write ``value`` atomically as indented JSON (one space per level, a final newline)."""
+    return write_atomically(path, json.dumps(value, indent=1) + "\n")
 
 
 def _umask() -> int:

@@ -40,6 +40,7 @@ from scipy.optimize import linprog
 from tqdm.auto import tqdm
 
 from pwl_analysis._polygon import Interval, Polygon
+from pwl_analysis.free_runs import free_run
 from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.transitions import check_box
 from pwl_analysis.words import SearchTooLargeError
@@ -471,8 +472,6 @@ def free_run_box(m: PWLMap, widen: float = 0.1) -> tuple[np.ndarray, np.ndarray]
     >>> np.allclose([lower[0], upper[0]], [lower[1] / 2, upper[1] / 2])
     True
     """
-    from pwl_analysis.analysis import free_run
-
     try:
         orbit = free_run(m, 10_000, 1_000)
     except ValueError as error:

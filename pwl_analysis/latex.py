@@ -38,6 +38,7 @@ import sympy
 from pwl_analysis import _exact
 from pwl_analysis._atomic import write_atomically
 from pwl_analysis.errors import UserInputError
+from pwl_analysis.free_runs import free_run
 from pwl_analysis.graph import region_attributes
 from pwl_analysis.orbit_table import OrbitRow, orbit_rows
 from pwl_analysis.orbits import CycleSet
@@ -289,8 +290,6 @@ def _occupation(m: PWLMap, graph: nx.DiGraph | None, trajectory) -> tuple[dict |
         shares = {graph.nodes[n]["index"]: graph.nodes[n].get("occupation", 0.0) for n in graph}
         return shares, "the free run of the symbolic graph"
     if trajectory is None:
-        from pwl_analysis.analysis import free_run  # analysis imports this module
-
         try:
             trajectory = free_run(m, _RUN_STEPS, _RUN_TRANSIENT)
         except ValueError:

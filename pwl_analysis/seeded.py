@@ -60,6 +60,7 @@ from pwl_analysis.cycle_equation import (
     exact_cycle,
 )
 from pwl_analysis.errors import UserInputError
+from pwl_analysis.free_runs import free_run
 from pwl_analysis.orbits import CertifiedCycle, CycleSet
 from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.stability import classify
@@ -187,10 +188,7 @@ def seeded_cycles(
 def _free_run(m: PWLMap, method: TrajectorySeeded) -> np.ndarray:
     """(N, M) free run after the transient, from a small random initial state."""
     z0 = np.random.default_rng(method.seed).normal(0.0, 0.1, m.M)
-    run = m.trajectory(z0, method.transient + method.n_steps)[method.transient :]
-    if not np.isfinite(run).all():
-        raise UserInputError("the free run diverges; seeded search needs a bounded attractor")
-    return run
+    return free_run(m, method.n_steps, method.transient, z0)
 
 
 def near_return_words(

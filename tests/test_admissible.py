@@ -19,7 +19,7 @@ from pwl_analysis import (
     entropy_bounds,
 )
 from pwl_analysis.admissibility import _Context, _decide, _Word
-from pwl_analysis.cli import main
+from pwl_analysis.app.cli import main
 
 from systems import RICH_MAPS, lozi_map, random_map, tent_map
 

@@ -8,11 +8,11 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from pwl_analysis import PWLMap, load_model
-from pwl_analysis.analysis import analyze, default_max_period, entropy_length, free_run
-from pwl_analysis.cli import main
+from pwl_analysis import PWLMap, free_run, load_model
+from pwl_analysis.app.analysis import analyze, default_max_period, entropy_length
+from pwl_analysis.app.cli import main
+from pwl_analysis.app.figures import attractor_figure, graph_figure, save_figure
 from pwl_analysis.entropy import entropy_bounds
-from pwl_analysis.figures import attractor_figure, graph_figure, save_figure
 from pwl_analysis.graph import empirical_graph
 from pwl_analysis.lyapunov import lyapunov_spectrum
 

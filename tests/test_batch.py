@@ -1,13 +1,13 @@
-"""The per-model summary, checkpoint discovery and the CSV table of pwl_analysis.batch."""
+"""The per-model summary, checkpoint discovery and the CSV table of pwl_analysis.app.batch."""
 
 import csv
 
 import numpy as np
 import pytest
 
-from pwl_analysis.batch import find_checkpoints, summarize_model, write_table
+from pwl_analysis.app.batch import find_checkpoints, summarize_model, write_table
+from pwl_analysis.app.sweep_summary import minimal_P
 from pwl_analysis.pwl_map import PWLMap
-from pwl_analysis.sweep_summary import minimal_P
 
 
 def test_linear_map_has_one_region_one_fixed_point_and_no_entropy():
@@ -89,7 +89,7 @@ def test_minimal_P_per_group_with_medians_and_diverged_runs():
 
 
 def test_local_cluster_needs_a_worker():
-    from pwl_analysis.batch import dask_client
+    from pwl_analysis.app.batch import dask_client
 
     with pytest.raises(ValueError, match="workers must be at least 1"), dask_client(workers=0):
         pass

@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 
-from pwl_analysis.cli import main
+from pwl_analysis.app.cli import main
 
 from systems import reference_file
 
@@ -80,18 +80,18 @@ def test_latex_into_a_folder_is_one_sentence(tent, tmp_path, capsys):
 
 
 def test_a_bug_keeps_its_traceback(tent, monkeypatch):
-    import pwl_analysis.cli
+    import pwl_analysis.app.cli
 
     def broken(*args, **kwargs):
         raise ValueError("an internal error, not the user's")
 
-    monkeypatch.setattr(pwl_analysis.cli, "load_model", broken)
+    monkeypatch.setattr(pwl_analysis.app.cli, "load_model", broken)
     with pytest.raises(ValueError, match="internal error"):
         main(["cycles", tent])
 
 
 def test_a_second_analyze_into_the_same_folder_fails_at_once(tent, tmp_path, capsys):
-    from pwl_analysis._folders import output_lock
+    from pwl_analysis.app._folders import output_lock
 
     with output_lock(tmp_path / "a"):
         assert main(["analyze", tent, "--out", str(tmp_path / "a")]) == 2
@@ -100,11 +100,11 @@ def test_a_second_analyze_into_the_same_folder_fails_at_once(tent, tmp_path, cap
 
 
 def test_ctrl_c_in_any_command_exits_130_without_traceback(tent, monkeypatch, capsys):
-    import pwl_analysis.cli
+    import pwl_analysis.app.cli
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pwl_analysis.cli, "load_model", interrupted)
+    monkeypatch.setattr(pwl_analysis.app.cli, "load_model", interrupted)
     assert main(["cycles", tent]) == 130
     assert capsys.readouterr().err == "\npwl-analysis cycles: interrupted\n"

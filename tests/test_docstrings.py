@@ -1,8 +1,9 @@
 """Every exported name documents itself: numpy sections and a doctested example.
 
 ``pytest --doctest-modules`` (the project's default) runs the examples; these tests make sure
-every name in ``pwl_analysis.__all__`` has one, that functions document each parameter and
-what they return, and that records document each field.  As a script it prints the count:
+every name in ``pwl_analysis.__all__`` and ``pwl_analysis.app.__all__`` has one, that
+functions document each parameter and what they return, and that records document each
+field.  As a script it prints the count:
 
     python tests/test_docstrings.py
 """
@@ -16,6 +17,7 @@ import re
 import pytest
 
 import pwl_analysis
+import pwl_analysis.app
 
 #: numpydoc validation codes every exported function must pass: a parameter undocumented
 #: (PR01), documented but not in the signature (PR02), without a description (PR07) or with
@@ -24,8 +26,16 @@ import pwl_analysis
 FUNCTION_CHECKS = ("PR01", "PR02", "PR07", "PR10", "RT01", "RT03")
 
 
+#: The packages whose exports the API reference lists (docs/_ext/public_api.py).
+PACKAGES = (pwl_analysis, pwl_analysis.app)
+
+
 def _exported() -> list[tuple[str, object]]:
-    return [(name, getattr(pwl_analysis, name)) for name in pwl_analysis.__all__]
+    return [
+        (f"{package.__name__}.{name}", getattr(package, name))
+        for package in PACKAGES
+        for name in package.__all__
+    ]
 
 
 def _section(doc: str, title: str) -> str:
@@ -115,4 +125,4 @@ def test_the_section_reader_itself():
 
 if __name__ == "__main__":
     names = [name for name, obj in _exported() if has_doctested_example(obj)]
-    print(f"{len(names)} of {len(pwl_analysis.__all__)} exported names have a doctested example")
+    print(f"{len(names)} of {len(_exported())} exported names have a doctested example")

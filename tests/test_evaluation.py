@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from pwl_analysis import PWLMap, load_model
-from pwl_analysis.evaluation import Spread, lyapunov_runs, robust_evaluation
-from pwl_analysis.metrics import maximal_lyapunov_exponent
+from pwl_analysis import PWLMap, free_run, load_model, maximal_lyapunov_exponents
+from training.evaluation import Spread, robust_evaluation
+from training.metrics import maximal_lyapunov_exponent
 
 from systems import lozi_map, reference_file, tent_map
 
@@ -19,7 +19,7 @@ def test_spread_ignores_diverged_runs():
 def test_batched_lyapunov_equals_single_runs():
     m = lozi_map()
     starts = np.array([[0.0, 0.1], [0.05, -0.2], [0.1, 0.3]])
-    batched = lyapunov_runs(m, starts, steps=3000, transient=100)
+    batched = maximal_lyapunov_exponents(m, free_run(m, 3000, 100, starts))
     single = [maximal_lyapunov_exponent(m, z, 3000, 100).value for z in starts]
     # one implementation: a single run is a batch of one (BLAS may round a batch of one
     # differently, and the orbit is chaotic, so the runs agree statistically, not bitwise)

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from pwl_analysis import PWLMap, robust_evaluation
-from pwl_analysis.metrics import (
-    free_run,
+from pwl_analysis import PWLMap
+from training.evaluation import robust_evaluation
+from training.metrics import (
     maximal_lyapunov_exponent,
+    observed_free_run,
     power_spectrum_distance,
     prediction_error,
     state_space_divergence,
@@ -114,7 +115,7 @@ def test_held_out_metrics_carry_settings_and_ranges():
     low, high = metrics["D_stsp"]["settings"]["min"], metrics["D_stsp"]["settings"]["max"]
     assert low <= metrics["D_stsp"]["value"] <= high
     assert metrics["prediction_error"]["settings"]["n_steps"] == 20
-    np.testing.assert_array_equal(free_run(m, x[0], 5)[0], x[0])
+    np.testing.assert_array_equal(observed_free_run(m, x[0], 5)[0], x[0])
 
 
 def test_unequal_dimensions_rejected():

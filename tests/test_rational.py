@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pwl_analysis import PWLMap
-from pwl_analysis.cli import main
+from pwl_analysis.app.cli import main
 from pwl_analysis.rational import rationalize, simplest_rational
 
 from systems import lozi_map

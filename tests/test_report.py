@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from pwl_analysis import load_model
-from pwl_analysis.analysis import analyze
-from pwl_analysis.report import write_report
+from pwl_analysis.app.analysis import analyze
+from pwl_analysis.app.report import write_report
 
 from systems import lozi_map, reference_file
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from pwl_analysis import load_model
-from pwl_analysis.cli import main
+from pwl_analysis.app.cli import main
 from training.ecg import delay_embedding
 
 #: A few seconds of training: the test checks the report, not the reconstruction.
@@ -192,7 +192,7 @@ def test_max_period_is_checked_before_training(tmp_path, capsys, no_training):
 
 
 def test_a_second_run_into_the_same_folder_fails_at_once(tmp_path, capsys, no_training):
-    from pwl_analysis._folders import output_lock
+    from pwl_analysis.app._folders import output_lock
 
     out = tmp_path / "r"
     with output_lock(out):  # a first run holding the folder
@@ -263,20 +263,20 @@ def test_ctrl_c_keeps_the_checkpoint_and_says_how_to_resume(tmp_path, capsys, mo
 
 
 def test_a_failed_analysis_keeps_the_trained_model_for_resume(tmp_path, capsys, monkeypatch):
-    import pwl_analysis.analysis
+    import pwl_analysis.app.analysis
     from pwl_analysis.words import SearchTooLargeError
 
-    analyze = pwl_analysis.analysis.analyze
+    analyze = pwl_analysis.app.analysis.analyze
 
     def over_budget(*args, **kwargs):
         raise SearchTooLargeError("too many region words: lower the period")
 
-    monkeypatch.setattr(pwl_analysis.analysis, "analyze", over_budget)
+    monkeypatch.setattr(pwl_analysis.app.analysis, "analyze", over_budget)
     out = tmp_path / "r"
     assert run(out) == 2
     err = capsys.readouterr().err
     assert f"the trained model is kept in {tmp_path / 'r.run'}" in err and err.count("\n") == 1
-    monkeypatch.setattr(pwl_analysis.analysis, "analyze", analyze)
+    monkeypatch.setattr(pwl_analysis.app.analysis, "analyze", analyze)
     assert run(out, "--resume") == 2  # training options are the stored ones
     assert "do not combine it with --M, --P, --epochs" in capsys.readouterr().err
     resume = ["--resume", "--max-period", "1", "--no-progress", "--evaluation-steps", "2000"]

@@ -9,7 +9,7 @@ from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
 from pwl_analysis import CertifiedCycle, Cycle, TrajectorySeeded, load_model, lorenz_coding
-from pwl_analysis.cli import main
+from pwl_analysis.app.cli import main
 from pwl_analysis.cycle_equation import exact_cycle
 from pwl_analysis.seeded import certify_cycle, near_return_words
 from pwl_analysis.words import least_rotation, lyndon_words

@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 from pwl_analysis import load_model
-from pwl_analysis.cli import main
-from pwl_analysis.sweep import SweepConfig, sweep
+from pwl_analysis.app.cli import main
+from pwl_analysis.app.sweep import SweepConfig, sweep
 
 from systems import reference_file
 
@@ -171,7 +171,7 @@ def test_killed_worker_loses_nothing_and_rerun_does_nothing_twice(tmp_path, sche
 
 
 def test_interrupted_sweep_continues_where_it_stopped(tmp_path, scheduler, lorenz, monkeypatch):
-    import pwl_analysis.sweep as module
+    import pwl_analysis.app.sweep as module
 
     config = tiny({"P": [1, 2, 3]}, lorenz)
     out = tmp_path / "sweep"
@@ -223,7 +223,7 @@ def test_cli_sweep_and_analyze_many(tmp_path, scheduler, lorenz, capsys):
 
 
 def test_analyze_many_reads_official_checkpoints(tmp_path, scheduler):
-    from pwl_analysis.batch import analyze_many
+    from pwl_analysis.app.batch import analyze_many
 
     shutil.copy(reference_file("lorenz_m20_p2.pt"), tmp_path)
     result = analyze_many(tmp_path, P=2, max_period=1, scheduler=scheduler, progress=False)

@@ -8,7 +8,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from pwl_analysis import load_model  # noqa: E402
-from pwl_analysis.cli import main  # noqa: E402
+from pwl_analysis.app.cli import main  # noqa: E402
 from training import (  # noqa: E402  # noqa: E402
     DataError,
     DivergenceError,

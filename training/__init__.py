@@ -1,5 +1,10 @@
 """Training AL-RNNs for dynamical systems reconstruction (PyTorch; imported lazily).
 
+The middle layer: it builds on the exact core (:mod:`pwl_analysis`) and never on the
+application (:mod:`pwl_analysis.app`).  Besides the model, the data and the loop it holds
+the DSR measures (:mod:`training.metrics`, :mod:`training.evaluation`: D_stsp, D_H, λ_max
+over several free runs) that training and the application's reports share.
+
 ``import training`` does not import torch; the names below load their module on first use.
 """
 
@@ -10,11 +15,14 @@ _EXPORTS = {
     "DataError": "training.data",
     "DivergenceError": "training.loop",
     "Forcing": "training.recurrence",
+    "RobustEvaluation": "training.evaluation",
     "Series": "training.data",
+    "Spread": "training.evaluation",
     "TrainConfig": "training.config",
     "TrainResult": "training.loop",
     "load_series": "training.data",
     "resume": "training.loop",
+    "robust_evaluation": "training.evaluation",
     "train": "training.loop",
 }
 

@@ -23,12 +23,13 @@ import torch
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from pwl_analysis.evaluation import robust_evaluation
+from pwl_analysis._atomic import write_json
 from pwl_analysis.loading import load_model
 from pwl_analysis.pwl_map import PWLMap
 from training import checkpoint
 from training.config import TrainConfig
 from training.data import DataError, Series, load_series
+from training.evaluation import robust_evaluation
 from training.model import ALRNN
 
 
@@ -164,7 +165,7 @@ def _progress_metrics(model: ALRNN, series: Series, config: TrainConfig) -> dict
     """D_stsp, D_H and λ_max over ``eval_runs`` free runs from different *training* points.
 
     Each run is iterated ``eval_steps`` // 5 steps as a transient, then ``eval_steps`` steps are
-    compared with the whole training part (:func:`pwl_analysis.evaluation.robust_evaluation`).
+    compared with the whole training part (:func:`training.evaluation.robust_evaluation`).
     The selection score is the *worst* run's D_stsp: a model whose attractor coexists with a
     periodic orbit or a fixed point that some starts fall into is not selected because one
     lucky run looked good.  The held-out part stays unseen.
@@ -203,7 +204,7 @@ def _formatted(metrics: dict) -> dict[str, str]:
 
 def _final_metrics(model: ALRNN, series: Series, config: TrainConfig) -> dict:
     """Held-out measures: five free runs of ``test_steps`` steps from different held-out points
-    (:func:`pwl_analysis.evaluation.robust_evaluation`), medians with their ranges."""
+    (:func:`training.evaluation.robust_evaluation`), medians with their ranges."""
     steps = min(config.test_steps, len(series.test))
     if steps < 2 * config.forcing_interval:
         return {}
@@ -266,7 +267,7 @@ def _prepare_folder(run_dir: Path, config: TrainConfig) -> None:
             f"{run_dir} already holds a training run: resume it or choose another folder"
         )
     run_dir.mkdir(parents=True, exist_ok=True)
-    checkpoint.write_json(run_dir / checkpoint.CONFIG, config.to_dict())
+    write_json(run_dir / checkpoint.CONFIG, config.to_dict())
 
 
 def train(
@@ -366,7 +367,7 @@ def _finish(run_dir, config, model, series, state) -> TrainResult:
         metrics=metrics,
     )
     summary = result.to_dict() | {"progress": list(state.history), "data": series.to_dict()}
-    checkpoint.write_json(run_dir / checkpoint.METRICS, summary)
+    write_json(run_dir / checkpoint.METRICS, summary)
     checkpoint.plot_losses(run_dir, state.losses)
     return result
 

@@ -35,7 +35,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from pwl_analysis.errors import UserInputError
-from pwl_analysis.evaluation import Spread
+from training.evaluation import Spread
 
 #: Neighbours asked of the k-d tree per reference point; the nearest one far enough in time
 #: is taken among them.

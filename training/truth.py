@@ -30,10 +30,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from pwl_analysis.evaluation import RobustEvaluation
+from pwl_analysis.free_runs import free_run
 from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.return_map import return_map_fixed_point, section_crossings
 from training.data import SYSTEMS, DataError, simulate
+from training.evaluation import RobustEvaluation
 
 #: Lorenz-63 and Rössler parameters, as in :mod:`training.data`.
 LORENZ = {"sigma": 10.0, "rho": 28.0, "beta": 8.0 / 3.0}
@@ -232,7 +233,6 @@ def return_maps(m: PWLMap, steps: int = 200_000):
     The flow's section is x = 0 (upward); the model's is x = x* through its centre fixed
     point (see :func:`pwl_analysis.coarse.rossler_coding`).
     """
-    from pwl_analysis.analysis import free_run
     from pwl_analysis.coarse import rossler_coding
 
     flow = section_crossings(simulate("rossler", steps), coordinate=0, level=0.0)
@@ -352,7 +352,7 @@ def compare_with_truth(
     system : str
         ``"lorenz63"`` or ``"rossler"``.
     evaluation : RobustEvaluation
-        The model's free-run measures (:func:`pwl_analysis.evaluation.robust_evaluation`).
+        The model's free-run measures (:func:`training.evaluation.robust_evaluation`).
     mean, std : array_like, shape (3,), optional
         The data's z-scoring; by default the statistics of a long orbit.
     dt : float, optional

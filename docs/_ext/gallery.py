@@ -1,7 +1,7 @@
 """How the gallery runs the scripts in ``examples/``: their output folder and their figures.
 
 Each example is run with ``--out`` a fresh folder of its own; the PNG files it writes there
-(figures drawn with :mod:`pwl_analysis.figures`, which never go through ``pyplot``) are
+(figures drawn with :mod:`pwl_analysis.app.figures`, which never go through ``pyplot``) are
 embedded below its code, in the order of their paths.
 """
 

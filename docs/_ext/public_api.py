@@ -1,14 +1,17 @@
-"""The API reference from the package itself, and references that find it.
+"""The API reference from the packages themselves, and references that find it.
 
-- ``.. public-api::``: autodoc entries for every name in ``pwl_analysis.__all__``.
-- ``.. public-modules::``: the docstring of every public module (a name without a leading
-  ``_``), where each module states its mathematics and its sources.
+- ``.. public-api:: [PACKAGE]``: autodoc entries for every name in ``PACKAGE.__all__``;
+  PACKAGE is ``pwl_analysis`` (the exact core) unless given, e.g. ``pwl_analysis.app``.
+- ``.. public-modules::``: the docstring of every public module of ``pwl_analysis`` and
+  ``training`` (a dotted name without a part starting with ``_``), where each module states
+  its mathematics and its sources.
 - References written with a module path resolve to where the object is documented: an
-  exported name (``pwl_analysis.rational.rationalize``) to its entry ``pwl_analysis.rationalize``;
-  another public function or class of a module (``pwl_analysis.words.least_rotation``, or
-  ``minimal_P`` from a docstring) to that module's entry.
+  exported name (``pwl_analysis.rational.rationalize``) to its entry
+  (``pwl_analysis.rationalize``); another public function or class of a module
+  (``pwl_analysis.words.least_rotation``, or ``minimal_P`` from a docstring) to that
+  module's entry.
 
-The lists are read from the package at build time, so the reference cannot fall behind the
+The lists are read from the packages at build time, so the reference cannot fall behind the
 code.
 """
 
@@ -24,26 +27,38 @@ from docutils.statemachine import StringList
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import nested_parse_with_titles
 
-import pwl_analysis
+#: Packages whose ``__all__`` the API page lists, each name documented as PACKAGE.NAME.
+API_PACKAGES = ("pwl_analysis", "pwl_analysis.app", "training")
+#: Packages whose modules the modules page lists.
+MODULE_PACKAGES = ("pwl_analysis", "training")
 
 
-def _entry(name: str) -> list[str]:
-    obj = getattr(pwl_analysis, name)
-    if inspect.isclass(obj):
-        return [f".. autoclass:: pwl_analysis.{name}", "   :members:", ""]
-    return [f".. autofunction:: pwl_analysis.{name}", ""]
-
-
-def _is_function(name: str) -> bool:
-    return not inspect.isclass(getattr(pwl_analysis, name))
+def _entry(package, name: str) -> list[str]:
+    if inspect.isclass(getattr(package, name)):
+        return [f".. autoclass:: {package.__name__}.{name}", "   :members:", ""]
+    return [f".. autofunction:: {package.__name__}.{name}", ""]
 
 
 @cache
 def public_modules() -> tuple[str, ...]:
-    """Every module of the package whose dotted name has no part starting with ``_``."""
-    found = pkgutil.walk_packages(pwl_analysis.__path__, "pwl_analysis.")
-    names = [info.name for info in found]
+    """Every module of :data:`MODULE_PACKAGES` with no dotted part starting with ``_``.
+
+    A package's own docstring is listed too, except where the API page already declares it.
+    """
+    names = [package for package in MODULE_PACKAGES if package not in API_PACKAGES]
+    for package in MODULE_PACKAGES:
+        root = importlib.import_module(package)
+        names += [info.name for info in pkgutil.walk_packages(root.__path__, f"{package}.")]
     return tuple(sorted(n for n in names if not any(p.startswith("_") for p in n.split("."))))
+
+
+@cache
+def _exported() -> dict[str, str]:
+    """Exported name -> the package it is documented under (the first that exports it)."""
+    owners = {}
+    for package in reversed(API_PACKAGES):
+        owners |= dict.fromkeys(importlib.import_module(package).__all__, package)
+    return owners
 
 
 def _defined_in(module: str, name: str) -> bool:
@@ -59,13 +74,17 @@ def _parse(directive: SphinxDirective, lines: list[str], source: str) -> list[no
 
 
 class PublicAPI(SphinxDirective):
-    """Document each public name, classes first, in alphabetical order."""
+    """Document each public name of a package, classes first, in alphabetical order."""
+
+    optional_arguments = 1
 
     def run(self) -> list[nodes.Node]:
         """Parse the exported names into autodoc entries."""
-        names = sorted(pwl_analysis.__all__, key=lambda n: (_is_function(n), n))
-        lines = [line for name in names for line in _entry(name)]
-        return _parse(self, lines, "pwl_analysis.__all__")
+        package = importlib.import_module(self.arguments[0] if self.arguments else "pwl_analysis")
+        is_class = {name: inspect.isclass(getattr(package, name)) for name in package.__all__}
+        names = sorted(package.__all__, key=lambda n: (not is_class[n], n))
+        lines = [line for name in names for line in _entry(package, name)]
+        return _parse(self, lines, f"{package.__name__}.__all__")
 
 
 class PublicModules(SphinxDirective):
@@ -77,11 +96,11 @@ class PublicModules(SphinxDirective):
         for module in public_modules():
             title = f":mod:`{module}`"
             lines += [title, "-" * len(title), "", f".. automodule:: {module}", ""]
-        return _parse(self, lines, "pwl_analysis modules")
+        return _parse(self, lines, "public modules")
 
 
 def _owner(target: str, context: str | None) -> tuple[str, str] | None:
-    """(where it is documented, kind) for a dotted target inside the package, or None.
+    """(where it is documented, kind) for a dotted target inside the packages, or None.
 
     ``kind`` is ``"obj"`` for an exported name and ``"mod"`` for a module's entry; a bare
     name belongs to the module whose docstring mentions it (``context``) when that module
@@ -89,9 +108,9 @@ def _owner(target: str, context: str | None) -> tuple[str, str] | None:
     """
     parts = target.split(".")
     for i, part in enumerate(parts):
-        if part in pwl_analysis.__all__:
-            return ".".join(["pwl_analysis", *parts[i:]]), "obj"
-    if parts[0] != "pwl_analysis":
+        if part in _exported():
+            return ".".join([_exported()[part], *parts[i:]]), "obj"
+    if parts[0] not in MODULE_PACKAGES:
         if context in public_modules() and hasattr(importlib.import_module(context), target):
             return context, "mod"
         holders = [m for m in public_modules() if _defined_in(m, target)]

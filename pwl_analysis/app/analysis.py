@@ -27,7 +27,6 @@ the output folder as it was, and files there that the pipeline does not write ar
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import shutil
@@ -38,11 +37,12 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from pwl_analysis._atomic import write_atomically
-from pwl_analysis._folders import output_lock
+from pwl_analysis._atomic import write_atomically, write_json
+from pwl_analysis.app._folders import output_lock
 from pwl_analysis.coarse import CODINGS
 from pwl_analysis.entropy import EntropyBounds, entropy_bounds
 from pwl_analysis.errors import UserInputError
+from pwl_analysis.free_runs import free_run
 from pwl_analysis.graph import empirical_graph, exact_graph, write_graph
 from pwl_analysis.latex import compile_pdf, map_to_latex
 from pwl_analysis.lyapunov import LyapunovSpectrum, lyapunov_spectrum
@@ -118,24 +118,6 @@ def default_max_period(m: PWLMap) -> int:
     return max(1, min(_MAX_DEFAULT_PERIOD, int(math.log(_WORD_BUDGET) / math.log(m.n_regions))))
 
 
-def free_run(m: PWLMap, steps: int, transient: int, z0=None) -> np.ndarray:
-    """f^t(z_0) for t = transient … transient + steps − 1, shape (steps, M); z_0 = 0 by default.
-
-    Raises
-    ------
-    ValueError
-        ``steps`` < 1, ``transient`` < 0, or a run that leaves the floats (diverges).
-    """
-    if steps < 1 or transient < 0:
-        raise UserInputError(f"need steps ≥ 1 and transient ≥ 0, got {steps} and {transient}")
-    z0 = np.zeros(m.M) if z0 is None else z0
-    with np.errstate(over="ignore", invalid="ignore"):
-        orbit = m.trajectory(z0, transient + steps)[transient:]
-    if not np.all(np.isfinite(orbit)):
-        raise UserInputError("the free run diverges: the model has no bounded attractor from z_0")
-    return orbit
-
-
 def attractor_exact_graph(
     m: PWLMap, orbit: np.ndarray, cycles: CycleSet | None = None, progress: bool = False
 ) -> nx.DiGraph:
@@ -200,7 +182,8 @@ class Analysis:
     multiplier −1/2, and no other orbit: no entropy, the free run in Ω_1 alone:
 
     >>> import tempfile
-    >>> from pwl_analysis import PWLMap, analyze
+    >>> from pwl_analysis import PWLMap
+    >>> from pwl_analysis.app import analyze
     >>> m = PWLMap.from_alrnn([0.5], [[-1.0]], [0.5], P=1)
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     analysis = analyze(m, folder, name="contraction", max_period=4, long_cycles=False)
@@ -363,7 +346,7 @@ def _long_cycles(m: PWLMap, cycles: CycleSet, long_cycles: bool | None, progress
 
 def _write_report(analysis: Analysis, m: PWLMap, graphs, orbit, folder: Path) -> list[str]:
     # matplotlib only when a report is written: ``import pwl_analysis`` stays light
-    from pwl_analysis.figures import attractor_figure, graph_figure, save_figure
+    from pwl_analysis.app.figures import attractor_figure, graph_figure, save_figure
 
     empirical, exact = graphs
     files = []
@@ -520,7 +503,7 @@ def _analyze(
         files = _write_report(draft, m, (empirical, exact), orbit, staging)
         files.append("analysis.json")
         result = replace(draft, files=tuple(files))
-        write_atomically(staging / "analysis.json", json.dumps(result.to_dict(), indent=1))
+        write_json(staging / "analysis.json", result.to_dict())
         for file in files:
             os.replace(staging / file, out / file)
     return result

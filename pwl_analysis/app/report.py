@@ -1,7 +1,7 @@
 """The end-to-end report: ``report.md``, read top to bottom by a person.
 
 It joins what training wrote (configuration, held-out metrics, loss curve) with what
-:func:`pwl_analysis.analysis.analyze` computed (orbits, symbolic graph, topology, Lyapunov
+:func:`pwl_analysis.app.analysis.analyze` computed (orbits, symbolic graph, topology, Lyapunov
 spectrum, equations, figures), and says how each number was obtained.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pwl_analysis._atomic import write_atomically
-from pwl_analysis.analysis import Analysis
+from pwl_analysis.app.analysis import Analysis
 from pwl_analysis.orbit_table import markdown_table, orbit_rows
 
 #: How each result is computed, printed at the end of every report.
@@ -266,7 +266,7 @@ def write_report(
     training : dict
         ``TrainResult.to_dict()`` of the run (held-out metrics with settings).
     analysis : Analysis
-        The result of :func:`~pwl_analysis.analysis.analyze`.
+        The result of :func:`~pwl_analysis.app.analysis.analyze`.
     analysis_dir : str
         The analysis sub-folder's name, for links to its files.
     against_truth : list of str, optional

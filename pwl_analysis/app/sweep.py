@@ -51,10 +51,10 @@ from pathlib import Path
 
 import numpy as np
 
-from pwl_analysis._atomic import write_atomically
-from pwl_analysis.batch import dask_client, error_line, map_tasks, summarize_model, write_table
+from pwl_analysis._atomic import write_atomically, write_json
+from pwl_analysis.app.batch import dask_client, error_line, map_tasks, summarize_model, write_table
+from pwl_analysis.app.sweep_summary import minimal_P, plot_sweep
 from pwl_analysis.errors import UserInputError
-from pwl_analysis.sweep_summary import minimal_P, plot_sweep
 
 RECIPES = ("fast", "lorenz63", "rossler")
 ROW = "row.json"
@@ -119,14 +119,14 @@ class SweepConfig:
 
     See Also
     --------
-    pwl_analysis.sweep.sweep : trains and analyses the runs.
+    pwl_analysis.app.sweep.sweep : trains and analyses the runs.
 
     Examples
     --------
     Three values of P times two seeds are six runs, each named by its grid values and the
     hash of its options (the same whatever the order of the grid):
 
-    >>> from pwl_analysis import SweepConfig
+    >>> from pwl_analysis.app import SweepConfig
     >>> config = SweepConfig(base={"epochs": 20}, grid={"P": [0, 1, 2], "seed": [0, 1]})
     >>> runs = config.runs()
     >>> len(runs), [run.name.rsplit("-", 1)[0] for run in runs[:3]]
@@ -227,7 +227,7 @@ def execute_run(run: Run, runs_dir: str, max_period: int, free_run_steps: int) -
         row = head | {"status": "ok", "error": "", "traceback": ""}
         row |= _metrics(result) | summary.to_dict()
         row |= {"wall_time_s": time.perf_counter() - started, "train_time_s": result.wall_time}
-        _write_json(temporary / ROW, row)
+        write_json(temporary / ROW, row)
         return _move_into_place(temporary, final, row)
     except Exception as error:  # recorded in the run's row; the sweep goes on
         shutil.rmtree(temporary, ignore_errors=True)
@@ -290,12 +290,8 @@ def _record(out: Path, run: Run, row: dict) -> dict:
         return row
     write_atomically(trace, row["traceback"].encode())
     row = row | {"traceback": str(trace.relative_to(out))}
-    _write_json(record, row)
+    write_json(record, row)
     return row
-
-
-def _write_json(path: Path, value: dict) -> None:
-    write_atomically(path, json.dumps(value, indent=1) + "\n")
 
 
 def _remove_temporaries(runs_dir: Path) -> None:
@@ -324,19 +320,19 @@ class SweepResult:
 
     See Also
     --------
-    pwl_analysis.sweep.sweep : computes this record.
+    pwl_analysis.app.sweep.sweep : computes this record.
 
     Examples
     --------
     A sweep folder whose three runs have finished: an earlier call wrote each run's
     ``row.json`` (here written by hand, with D_stsp = 9.0, 3.2 and 3.0 for P = 0, 1, 2).
-    Calling :func:`~pwl_analysis.sweep.sweep` again trains nothing; the minimal P is 1, the
+    Calling :func:`~pwl_analysis.app.sweep.sweep` again trains nothing; the minimal P is 1, the
     smallest whose D_stsp is within 10 % of the best:
 
     >>> import json, tempfile
     >>> from pathlib import Path
-    >>> from pwl_analysis import SweepConfig
-    >>> from pwl_analysis.sweep import sweep
+    >>> from pwl_analysis.app import SweepConfig
+    >>> from pwl_analysis.app.sweep import sweep
     >>> config = SweepConfig(base={"system": "lorenz63", "epochs": 20}, grid={"P": [0, 1, 2]})
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     for run, d_stsp in zip(config.runs(), [9.0, 3.2, 3.0]):
@@ -413,7 +409,7 @@ def sweep(
     out = Path(out_dir)
     (out / "runs").mkdir(parents=True, exist_ok=True)
     (out / "failed").mkdir(exist_ok=True)
-    _write_json(out / "sweep.json", config.to_dict())
+    write_json(out / "sweep.json", config.to_dict())
     runs = config.runs()
     rows = {run.name: _read_row(out / "runs" / run.name / ROW) for run in runs}
     todo = [run for run in runs if rows[run.name] is None]

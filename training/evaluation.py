@@ -25,16 +25,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pwl_analysis.metrics import (
+from pwl_analysis.free_runs import free_run
+from pwl_analysis.lyapunov import maximal_lyapunov_exponents
+from pwl_analysis.pwl_map import PWLMap
+from training.metrics import (
     Metric,
     _as_series,
     latent_states,
-    lyapunov_runs,
     power_spectrum_distance,
     prediction_error,
     state_space_divergence,
 )
-from pwl_analysis.pwl_map import PWLMap
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Spread:
     --------
     A diverged run (NaN) is left out of the median and the range:
 
-    >>> from pwl_analysis import Spread
+    >>> from training import Spread
     >>> spread = Spread((1.0, float("nan"), 3.0, 2.0))
     >>> spread
     2 [1, 3]
@@ -121,7 +122,8 @@ class RobustEvaluation:
     λ_max = log(1/2) per step, 2 log(1/2) per time unit at Δt = 1/2:
 
     >>> import numpy as np
-    >>> from pwl_analysis import PWLMap, robust_evaluation
+    >>> from pwl_analysis import PWLMap
+    >>> from training import robust_evaluation
     >>> m = PWLMap.from_alrnn([0.5], [[-1.0]], [0.5], P=1)
     >>> data = np.full((3000, 1), 1 / 3)
     >>> e = robust_evaluation(m, data, dt=0.5, n_runs=2, steps=2000, window=1000)
@@ -202,7 +204,7 @@ class RobustEvaluation:
     def to_metrics(self) -> dict:
         """The measures as ``{name: {"value": median, "settings": …}}``.
 
-        The format of :meth:`pwl_analysis.metrics.Metric.to_dict`; the settings carry each
+        The format of :meth:`training.metrics.Metric.to_dict`; the settings carry each
         measure's range over the runs and the run count.
         """
         common = {k: self.settings[k] for k in ("n_runs", "steps", "transient")}
@@ -279,7 +281,7 @@ def robust_evaluation(
         Data to compare with (held-out or training part: the caller decides).  Run r starts
         from x_reference[r · T / n_runs] (lifted to the latent space with ``B``).
     B : array_like, shape (N, M), optional
-        Initial-state map (see :func:`pwl_analysis.metrics.latent_states`).
+        Initial-state map (see :func:`training.metrics.latent_states`).
     dt : float, optional
         Sampling interval, for λ_max per time unit.
     n_runs, steps, transient : int
@@ -328,8 +330,9 @@ def robust_evaluation(
     N = x_reference.shape[1]
     starts = x_reference[(np.arange(n_runs) * len(x_reference)) // n_runs]
     z0 = latent_states(starts, m.M, B)
-    with np.errstate(over="ignore", invalid="ignore"):
-        orbit = m.trajectory(z0, transient + steps)[transient:]  # (steps, runs, M)
+    tangent_steps = steps if lyapunov_steps is None else lyapunov_steps
+    runs = free_run(m, max(steps, tangent_steps), transient, z0, bounded=False)
+    orbit = runs[:steps]  # (steps, runs, M)
     finite = np.all(np.isfinite(orbit), axis=(0, 2))
     observed = orbit[:, :, :N]
     d_stsp, d_h = [], []
@@ -344,9 +347,8 @@ def robust_evaluation(
     counts = np.bincount(regions.ravel(), minlength=m.n_regions)
     total = max(int(counts.sum()), 1)
     occupation = {m.region_label(i): counts[i] / total for i in np.flatnonzero(counts)}
-    tangent_steps = steps if lyapunov_steps is None else lyapunov_steps
     lyapunov = (
-        lyapunov_runs(m, z0, tangent_steps, transient)
+        maximal_lyapunov_exponents(m, runs[:tangent_steps])
         if tangent_steps > 0
         else np.full(n_runs, np.nan)
     )

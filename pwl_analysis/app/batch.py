@@ -7,7 +7,7 @@
   rest.
 - :func:`summarize_model`  what a table records about one map: regions visited by a free run
   and the entropy of its symbolic graph, fixed points and cycles found exactly.
-- :func:`analyze_many`  the single-model report of :func:`pwl_analysis.analysis.analyze` for
+- :func:`analyze_many`  the single-model report of :func:`pwl_analysis.app.analysis.analyze` for
   every checkpoint in a folder, and one CSV table of their key numbers.
 
 Dask is imported inside the functions, so ``import pwl_analysis`` does not need it.
@@ -30,8 +30,9 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from pwl_analysis._atomic import write_atomically
-from pwl_analysis.analysis import Analysis, analyze
+from pwl_analysis.app.analysis import Analysis, analyze
 from pwl_analysis.errors import UserInputError
+from pwl_analysis.free_runs import free_run
 from pwl_analysis.graph import empirical_graph
 from pwl_analysis.loading import RUN_CHECKPOINT, load_model
 from pwl_analysis.pwl_map import PWLMap
@@ -142,7 +143,8 @@ class ModelSummary:
     The map u ↦ u/2 + 1/2 − max(0, u) draws every orbit to its one fixed point u = 1/3:
     one region visited, no entropy, no cycle:
 
-    >>> from pwl_analysis import PWLMap, summarize_model
+    >>> from pwl_analysis import PWLMap
+    >>> from pwl_analysis.app import summarize_model
     >>> m = PWLMap.from_alrnn([0.5], [[-1.0]], [0.5], P=1)
     >>> summary = summarize_model(m, max_period=4, steps=1_000)
     >>> summary.regions_visited, summary.topological_entropy, summary.fixed_points
@@ -182,7 +184,7 @@ def summarize_model(
 ) -> ModelSummary:
     """Regions visited and entropy of a free run; orbits found by the exhaustive exact search.
 
-    The free run starts at ``z0`` (default 0, as in :func:`pwl_analysis.analysis.analyze`);
+    The free run starts at ``z0`` (default 0, as in :func:`pwl_analysis.app.analysis.analyze`);
     its states z_transient … z_{transient+steps−1} (up to the first non-finite one) make the
     empirical symbolic graph (:func:`pwl_analysis.graph.empirical_graph`), whose nodes are the
     regions visited and whose log spectral radius is the topological entropy.  Orbits are
@@ -223,9 +225,7 @@ def summarize_model(
         raise UserInputError(
             f"need max_period ≥ 1, steps ≥ 1, transient ≥ 0; got {max_period}, {steps}, {transient}"
         )
-    z0 = np.zeros(m.M) if z0 is None else z0
-    with np.errstate(over="ignore", invalid="ignore"):
-        states = m.trajectory(z0, transient + steps)[transient:]
+    states = free_run(m, steps, transient, z0, bounded=False)
     finite = _finite_prefix(states)
     orbits = m.cycles(max_period)
     graph = empirical_graph(m, finite, orbits) if len(finite) else None
@@ -304,7 +304,7 @@ def _analysis_row(analysis: Analysis) -> dict:
 def analyze_checkpoint(
     path: Path, folder: Path, out: Path, P: int | None = None, max_period: int | None = None
 ) -> dict:
-    """Run :func:`~pwl_analysis.analysis.analyze` on one checkpoint; its row, never an error.
+    """Run :func:`~pwl_analysis.app.analysis.analyze` on one checkpoint; its row, never an error.
 
     The report goes to ``out / report_name(path, folder)``; an error (unreadable file,
     diverging free run, …) is recorded in the row as one line.
@@ -349,7 +349,7 @@ class BatchAnalysis:
     >>> import tempfile
     >>> from pathlib import Path
     >>> from dask.distributed import LocalCluster
-    >>> from pwl_analysis import analyze_many
+    >>> from pwl_analysis.app import analyze_many
     >>> with (
     ...     tempfile.TemporaryDirectory() as folder,
     ...     LocalCluster(processes=False, n_workers=1, dashboard_address=None) as cluster,
@@ -398,14 +398,14 @@ def analyze_many(
     folder : str or Path
         Searched recursively by :func:`find_checkpoints`.
     out : str or Path, optional
-        Receives ``<name>/`` (the :func:`~pwl_analysis.analysis.analyze` report of each
+        Receives ``<name>/`` (the :func:`~pwl_analysis.app.analysis.analyze` report of each
         model, see :func:`report_name`) and ``analysis.csv``; default ``folder/analysis``.
     P : int, optional
         Piecewise-linear units of the ``.pt`` files (which do not store it; the other formats
         do).
     max_period : int, optional
         Largest cycle period searched; by default a cheap one for each model
-        (:func:`~pwl_analysis.analysis.default_max_period`).
+        (:func:`~pwl_analysis.app.analysis.default_max_period`).
     scheduler : str, optional
         Address of a running Dask scheduler (``tcp://host:8786``); default: a local cluster
         of ``workers`` processes (see :func:`dask_client`).

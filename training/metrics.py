@@ -30,6 +30,8 @@ from scipy.ndimage import gaussian_filter1d
 from scipy.special import logsumexp
 
 from pwl_analysis.errors import UserInputError
+from pwl_analysis.free_runs import free_run
+from pwl_analysis.lyapunov import maximal_lyapunov_exponents
 from pwl_analysis.pwl_map import PWLMap
 
 #: Above this many observed dimensions D_stsp uses the Gaussian-mixture estimate.
@@ -260,12 +262,15 @@ def latent_states(x, M: int, B=None) -> np.ndarray:
     return z
 
 
-def free_run(m: PWLMap, x0, steps: int, B=None) -> np.ndarray:
-    """Observed units of the free run from observation x0: (steps, N), first row x0."""
+def observed_free_run(m: PWLMap, x0, steps: int, B=None) -> np.ndarray:
+    """Observed units of the free run from observation x0: (steps, N), first row x0.
+
+    The run starts from the latent state of x0 (:func:`latent_states`) and keeps whatever
+    it reaches, ±inf or NaN included (:func:`pwl_analysis.free_runs.free_run`).
+    """
     x0 = np.asarray(x0, dtype=np.float64)
     z0 = latent_states(x0[None, :], m.M, B)[0]
-    with np.errstate(over="ignore", invalid="ignore"):
-        return m.trajectory(z0, steps)[:, : x0.shape[0]]
+    return free_run(m, steps, z0=z0, bounded=False)[:, : x0.shape[0]]
 
 
 def prediction_error(m: PWLMap, x, n_steps: int = 20, B=None) -> Metric:
@@ -285,33 +290,13 @@ def prediction_error(m: PWLMap, x, n_steps: int = 20, B=None) -> Metric:
     return Metric("prediction_error", value, {"n_steps": n_steps, "T": x.shape[0]})
 
 
-def lyapunov_runs(m: PWLMap, z0, steps: int, transient: int = 1000) -> np.ndarray:
-    """λ_max of several orbits at once, per map step: z0 of shape (R, M) gives shape (R,).
-
-    One tangent vector per orbit is pushed through the exact region Jacobians and
-    renormalised every step (Benettin et al. 1980); NaN for an orbit that diverges.
-    """
-    z = np.array(z0, dtype=np.float64, ndmin=2)
-    runs = z.shape[0]
-    growth = np.zeros(runs)
-    v = np.ones((runs, m.M)) / np.sqrt(m.M)
-    with np.errstate(over="ignore", invalid="ignore"):
-        for _ in range(transient):
-            z = m(z)
-        for _ in range(steps):
-            v = np.einsum("rij,rj->ri", m.jacobian(z), v)
-            z = m(z)
-            norm = np.linalg.norm(v, axis=1)
-            growth += np.log(norm)
-            v /= norm[:, None]
-    growth[~np.isfinite(growth) | ~np.all(np.isfinite(z), axis=1)] = np.nan
-    return growth / steps
-
-
 def maximal_lyapunov_exponent(m: PWLMap, z0, steps: int = 10_000, transient: int = 1000) -> Metric:
     """λ_max = lim (1/n) log ‖J_{n−1} ⋯ J_0 v‖ along the orbit of z0, per map iteration.
 
-    One orbit of :func:`lyapunov_runs`; NaN if the orbit leaves the finite numbers.
+    :func:`pwl_analysis.lyapunov.maximal_lyapunov_exponents` of the free run from z0; NaN if
+    the orbit leaves the finite numbers.
     """
-    value = lyapunov_runs(m, np.asarray(z0, dtype=np.float64)[None, :], steps, transient)[0]
+    z0 = np.asarray(z0, dtype=np.float64)[None, :]
+    orbit = free_run(m, steps, transient, z0, bounded=False)
+    value = maximal_lyapunov_exponents(m, orbit)[0]
     return Metric("lambda_max", float(value), {"steps": steps, "transient": transient})

@@ -8,11 +8,15 @@ import sys
 import zipfile
 from pathlib import Path
 
-from pwl_analysis.analysis import analyze, attractor_exact_graph, free_run
-from pwl_analysis.batch import analyze_many
+from pwl_analysis.app.analysis import analyze, attractor_exact_graph
+from pwl_analysis.app.batch import analyze_many
+from pwl_analysis.app.run import add_run_command
+from pwl_analysis.app.sweep import SweepConfig, sweep
+from pwl_analysis.app.train import add_train_command
 from pwl_analysis.coarse import CODINGS
 from pwl_analysis.entropy import entropy_bounds
 from pwl_analysis.errors import UserInputError
+from pwl_analysis.free_runs import free_run
 from pwl_analysis.graph import empirical_graph, graph_to_json, write_graph
 from pwl_analysis.latex import write_latex
 from pwl_analysis.loading import load_model
@@ -21,11 +25,8 @@ from pwl_analysis.orbits import CycleSet
 from pwl_analysis.rational import rationalize
 from pwl_analysis.search import Exhaustive, Scyfi
 from pwl_analysis.seeded import TrajectorySeeded
-from pwl_analysis.sweep import SweepConfig, sweep
 from pwl_analysis.topology import graph_topology
 from pwl_analysis.words import SearchTooLargeError
-from training.cli import add_train_command
-from training.run import add_run_command
 
 #: Anticipated failures, reported as one sentence and exit status 2 instead of a traceback:
 #: bad input raised where it enters (UserInputError, the word budget of the exhaustive
