@@ -529,6 +529,7 @@ def map_to_latex(
     Parameters
     ----------
     m : PWLMap
+        The map.
     name : str
         Title of the document (escaped).
     digits : int
@@ -566,13 +567,27 @@ def map_to_latex(
     Returns
     -------
     str
+        A standalone document for ``pdflatex``, or with ``fragment`` its body.
+
+    Raises
+    ------
+    ValueError
+        ``digits`` outside 1 … 17, or a ``rationalization`` of another map.
 
     Examples
     --------
+    The tent map u ↦ 1/2 − 2|u| as its two affine pieces, and its fixed points −1/2 and 1/6
+    in exact rationals:
+
     >>> from pwl_analysis import PWLMap
     >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
-    >>> text = map_to_latex(tent, fragment=True)
-    >>> "\\begin{cases}" in text and "\\documentclass" not in text
+    >>> text = map_to_latex(tent, fragment=True, exact=True)
+    >>> "\\documentclass" in text
+    False
+    >>> cases = text[text.index("\\begin{cases}") : text.index("\\end{cases}")]
+    >>> "\\text{if $z_{1} \\le 0$}" in cases and "\\text{if $z_{1} > 0$}" in cases
+    True
+    >>> "($- \\frac{1}{2}$)" in text and "($\\frac{1}{6}$)" in text
     True
     """
     m = require_alrnn(m, "the LaTeX document (to_latex; sympy.latex(m) works on every map)")

@@ -5,7 +5,7 @@ Formats
 - ``.pt`` / ``.pth``: a PyTorch ``state_dict`` as saved by the official AL-RNN Python code,
   keys ``A`` (M,), ``W`` (M, M), ``h`` (M,) (and ``B`` (N, M), unused here).  P is not stored,
   so it must be given.  The file is read by this package's bounded, torch-free reader
-  (:mod:`pwl_analysis._pytorch_zip`) and, where PyTorch is installed, first by
+  (``pwl_analysis._pytorch_zip``) and, where PyTorch is installed, first by
   ``torch.load(weights_only=True)``, whose tensors must then equal the torch-free reader's.
   Either way no code in the file runs, the archive may expand to at most
   :data:`MAX_CHECKPOINT_BYTES`, and every tensor must be real-valued.
@@ -156,7 +156,7 @@ def read_state_dict(path: str | Path) -> dict[str, np.ndarray]:
     ModelError
         The file is unreadable, would expand beyond :data:`MAX_CHECKPOINT_BYTES`, holds
         anything but a dict of dense real tensors, or (torch-free reader) breaks a rule of
-        :mod:`pwl_analysis._pytorch_zip`.
+        ``pwl_analysis._pytorch_zip``.
     """
     path = Path(path)
     torch = _torch_module()
@@ -297,6 +297,12 @@ def load_model(path: str | Path, P: int | None = None, model_type: str | None = 
         the type stored in an ``.npz``, else the one its weights' names tell (an AL-RNN for
         ``A``, ``W``, ``h``).
 
+    Returns
+    -------
+    PWLMap
+        The map of the stored weights (an :class:`~pwl_analysis.pwl_map.ALRNNMap`,
+        z ↦ A z + W Φ*(z) + h, for an AL-RNN).
+
     Raises
     ------
     FileNotFoundError
@@ -304,6 +310,24 @@ def load_model(path: str | Path, P: int | None = None, model_type: str | None = 
     ModelError
         Unreadable or truncated file, missing keys, disallowed pickled objects, bad weights,
         an unknown model type or one that contradicts the file.
+
+    Examples
+    --------
+    The tent map u ↦ 2u + 1/2 − 4 max(0, u) stored as an ``.npz`` archive; its fixed points
+    are u = −1/2 and u = 1/6:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from pwl_analysis import load_model
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder, "tent.npz")
+    ...     np.savez(path, A=[2.0], W=[[-4.0]], h=[0.5], P=1)
+    ...     m = load_model(path)
+    >>> m
+    PWLMap(M=1, P=1, regions=2)
+    >>> [c.exact_points[0, 0] for c in m.fixed_points()]
+    [-1/2, 1/6]
     """
     path = Path(path)
     if not path.exists():

@@ -49,7 +49,20 @@ MAX_TRAJECTORY_VALUES = 10**8
 
 
 class ModelError(UserInputError):
-    """Weights or a model file that do not describe a valid model."""
+    """Weights or a model file that do not describe a valid model.
+
+    Raised by the constructors of :class:`PWLMap` and :func:`~pwl_analysis.load_model` with one
+    sentence naming the bad value; a :class:`~pwl_analysis.errors.UserInputError`.
+
+    Examples
+    --------
+    >>> from pwl_analysis import ModelError, PWLMap
+    >>> try:
+    ...     PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=2)
+    ... except ModelError as error:
+    ...     print(error)
+    P = 2 piecewise-linear units is out of range 0…M = 0…1
+    """
 
 
 def require_alrnn(m: PWLMap, what: str) -> ALRNNMap:
@@ -81,6 +94,26 @@ class Region:
         c_d = h₁ + W₁ D_d h₂ (an AL-RNN's h), float64.
     exact_jacobian, exact_offset : sympy.Matrix
         The same, as exact Rationals.
+
+    See Also
+    --------
+    PWLMap.region : builds it from a label or index.
+
+    Examples
+    --------
+    The Lozi map x' = 1 − 1.7|x| + y, y' = x/2 on z = (y, x), rational weights: for x > 0
+    (region ``1``) it is the affine map with J = [[0, 1/2], [1, −17/10]]:
+
+    >>> from pwl_analysis import PWLMap
+    >>> lozi = PWLMap.from_rationals([[0, "1/2"], [1, "17/10"]], [[0, 0], [0, "-17/5"]],
+    ...                              [0, 1], P=1)
+    >>> region = lozi.region("1")
+    >>> region
+    Region(Ω_1: z ↦ J z + c, M=2)
+    >>> region.bits, region.exact_jacobian, region.exact_offset.T
+    ((1,), Matrix([
+    [0,    1/2],
+    [1, -17/10]]), Matrix([[0, 1]]))
     """
 
     index: int
@@ -658,6 +691,20 @@ class ALRNNMap(PWLMap):
     :class:`PWLMap` it is W₁ = W_{:, M−P:}, W₂ = (0 | I_P), h₁ = h, h₂ = 0: all 2^P cells are
     non-empty, every region has the offset h, and regions, Jacobians and steps are read off
     the last P coordinates directly.
+
+    Attributes
+    ----------
+    A : ndarray, shape (M, M)
+        The linear part (diagonal for an AL-RNN).
+    W : ndarray, shape (M, M)
+        Weights acting on Φ*(z).
+    h : ndarray, shape (M,)
+        Bias.
+    P : int
+        Number of piecewise-linear units, the last P of the M.
+    rational_weights : (DomainMatrix, DomainMatrix, DomainMatrix) or None
+        The exact A, W, h of :meth:`from_rationals`; None for float weights, whose exact
+        values are the dyadic rationals of the floats.
 
     Examples
     --------

@@ -85,6 +85,30 @@ class Rationalization:
         How many weights are not the dyadic rational of their float.
     total : int
         How many weights there are (M² + M² + M).
+
+    See Also
+    --------
+    rationalize : builds this record.
+    PWLMap.from_rationals : a map from rational weights given directly.
+
+    Examples
+    --------
+    The float 0.1 is the dyadic rational 3602879701896397/2^55; its simplest rational, the
+    one with the smallest denominator that rounds to the same float, is 1/10:
+
+    >>> from pwl_analysis import PWLMap, rationalize
+    >>> r = rationalize(PWLMap.from_alrnn([0.1], [[0.5]], [0.3], P=1))
+    >>> r.changed, r.total
+    (2, 3)
+    >>> print(r.weights_text())
+    A = [[1/10]]
+    W = [[1/2]]
+    h = [[3/10]]
+
+    Each change is below half the spacing of floats near the weight (2^-54 near 0.3):
+
+    >>> r.largest_change < 2**-55
+    True
     """
 
     map: PWLMap
@@ -124,6 +148,20 @@ class Rationalization:
 
 def rationalize(m: PWLMap) -> Rationalization:
     """Replace every weight of ``m`` by :func:`simplest_rational` of it.
+
+    Each weight x becomes the rational p/q with the smallest q in the interval of reals that
+    round to x, so the new map's float weights are exactly the old ones and its exact
+    arithmetic works with short rationals instead of dyadic ones with 50-digit numerators.
+
+    Parameters
+    ----------
+    m : PWLMap
+        The map whose weights are replaced.
+
+    Returns
+    -------
+    Rationalization
+        The map with the simplest rational weights and how much each changed.
 
     Examples
     --------

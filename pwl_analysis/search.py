@@ -78,6 +78,26 @@ class Exhaustive:
         Restrict transitions (and so the orbits found) to a box, e.g. the data's range.
     max_words : int
         Budget of partial words per period before :class:`SearchTooLargeError` is raised.
+
+    See Also
+    --------
+    PWLMap.cycles : runs the search.
+    AdmissibleTree : complete too, pruned by admissible prefixes.
+    Scyfi : the heuristic for large P.
+
+    Examples
+    --------
+    The tent map u ↦ 1/2 − 2|u| has as many orbits of minimal period k as there are primitive
+    binary necklaces of length k (OEIS A001037: 2, 1, 2, 3, 6, 9, 18, 30); the pruned and the
+    unpruned search list them all:
+
+    >>> from pwl_analysis import Exhaustive, PWLMap
+    >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
+    >>> for method in (Exhaustive(), Exhaustive(prune=False)):
+    ...     found = tent.cycles(8, method=method)
+    ...     print([len(found.of_period(k)) for k in range(1, 9)], found.complete, found.method)
+    [2, 1, 2, 3, 6, 9, 18, 30] True exhaustive (LP-pruned)
+    [2, 1, 2, 3, 6, 9, 18, 30] True exhaustive (unpruned)
     """
 
     prune: bool | None = None
@@ -102,6 +122,9 @@ class Exhaustive:
 class Scyfi:
     """SCYFI: iterate word → exact-structure solve → visited word, from random starts.
 
+    Every cycle returned is decided exactly
+    (:func:`~pwl_analysis.cycle_equation.exact_cycle`); the floats only choose the words.
+
     Parameters
     ----------
     n_starts : int
@@ -118,8 +141,27 @@ class Scyfi:
         solved once, so the default admits K = 99 with the default starts; SCYFI's 2-D
         80-cycle model takes about 3 s (``benchmarks/bench_long_periods.py``).
 
-    Every cycle returned is decided exactly
-    (:func:`~pwl_analysis.cycle_equation.exact_cycle`); the floats only choose the words.
+    See Also
+    --------
+    Exhaustive : the complete search, for small P.
+
+    References
+    ----------
+    Eisenmann, L., Monfared, Z., Göring, N., Durstewitz, D. (2023). Bifurcations and loss
+    jumps in RNN training. NeurIPS 2023 (SCYFI).
+
+    Examples
+    --------
+    On the tent map the heuristic finds every orbit up to period 6 (the primitive binary
+    necklaces 2, 1, 2, 3, 6, 9), but only the exhaustive search can say so:
+
+    >>> from pwl_analysis import PWLMap, Scyfi
+    >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
+    >>> found = tent.cycles(6, method=Scyfi())
+    >>> [len(found.of_period(k)) for k in range(1, 7)], found.complete
+    ([2, 1, 2, 3, 6, 9], False)
+    >>> [c.regions for c in found] == [c.regions for c in tent.cycles(6)]
+    True
     """
 
     n_starts: int = 200
@@ -147,9 +189,10 @@ def find_cycles(
     Parameters
     ----------
     m : PWLMap
+        The map.
     max_period : int
         Largest period K ≥ 1.
-    method : Exhaustive, Scyfi or TrajectorySeeded, optional
+    method : Exhaustive, Scyfi, TrajectorySeeded or AdmissibleTree, optional
         Defaults to ``Exhaustive()``; ``TrajectorySeeded`` (long cycles from a free run's
         near-returns) is dispatched to :func:`pwl_analysis.seeded.seeded_cycles`,
         ``AdmissibleTree`` to :func:`pwl_analysis.word_tree.tree_cycles`.
@@ -159,6 +202,17 @@ def find_cycles(
     Returns
     -------
     CycleSet
+        The cycles found, sorted by period and region word, with whether the list is
+        complete.
+
+    Raises
+    ------
+    ValueError
+        ``max_period`` is not a positive integer.
+    TypeError
+        ``method`` is not one of the search methods.
+    SearchTooLargeError
+        The method's words or letters exceed its budget.
 
     Examples
     --------

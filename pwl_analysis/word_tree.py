@@ -54,6 +54,27 @@ class AdmissibleTree:
         pruned; give a box around the data where one is known.
     max_nodes : int
         Budget of tree nodes (admissible prefixes) before :class:`SearchTooLargeError`.
+
+    See Also
+    --------
+    PWLMap.cycles : runs the search.
+    Exhaustive : the default complete search, over all Lyndon words.
+
+    References
+    ----------
+    Fredricksen, H., Maiorana, J. (1978). Necklaces of beads in k colors and k-ary de Bruijn
+    sequences. Discrete Math. 23, 207–210.
+
+    Examples
+    --------
+    The tent map u ↦ 1/2 − 2|u| has as many orbits of minimal period k in [−1/2, 1/2] as
+    there are primitive binary necklaces of length k (OEIS A001037):
+
+    >>> from pwl_analysis import AdmissibleTree, PWLMap
+    >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
+    >>> found = tent.cycles(6, method=AdmissibleTree(box=([-0.5], [0.5])))
+    >>> [len(found.of_period(k)) for k in range(1, 7)], found.complete
+    ([2, 1, 2, 3, 6, 9], True)
     """
 
     box: tuple | None = None
