@@ -202,6 +202,20 @@ class PWLMap(abc.ABC):
 
     Regions are indexed 0 … q−1 in the lexicographic order of their sign vectors and labelled
     by the bit string of d (``"01"``).
+
+    Examples
+    --------
+    The tent map u ↦ 2u + 1/2 − 4 max(0, u), once as an AL-RNN and once as a shallow PLRNN
+    (H = 1, W₂ = [1], h₂ = 0); both have the same two fixed points, −1/2 and 1/6:
+
+    >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
+    >>> shallow = PWLMap.from_shplrnn([[2.0]], [[-4.0]], [[1.0]], [0.5], [0.0])
+    >>> type(tent).__name__, type(shallow).__name__
+    ('ALRNNMap', 'ShallowPWLMap')
+    >>> [str(c.exact_points[0]) for c in tent.fixed_points()]
+    ['-1/2', '1/6']
+    >>> [str(c.exact_points[0]) for c in shallow.fixed_points()]
+    ['-1/2', '1/6']
     """
 
     # ---- constructors ------------------------------------------------------------------
