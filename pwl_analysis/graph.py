@@ -6,13 +6,13 @@ Two graphs over the linear subregions Ω_d, both ``networkx.DiGraph`` with regio
 - the *empirical* graph of a trajectory: nodes are the regions it visits, an edge a → b for
   every observed step s_t = a, s_{t+1} = b (self-loops included), weighted by its relative
   frequency — the "geometrical graph" of Brenner et al. (2024);
-- the *exact* graph: an edge a → b iff the polyhedron {z ∈ cl Ω_a ∩ box : J_a z + h ∈ cl Ω_b}
+- the *exact* graph: an edge a → b iff the polyhedron {z ∈ cl Ω_a ∩ box : J_a z + c_a ∈ cl Ω_b}
   is non-empty, decided by linear programming (:mod:`pwl_analysis.transitions`).  Closed
   regions and the solver's tolerance err towards an edge, so every symbolic transition of an
   orbit inside the box is an edge: the graph over-approximates the dynamics' subshift.
 
 Every node carries its region's affine map (``jacobian``, ``offset``), its fixed point —
-``"real"`` when the fixed point of z ↦ J_d z + h lies in Ω_d, ``"virtual"`` when it lies
+``"real"`` when the fixed point of z ↦ J_d z + c_d lies in Ω_d, ``"virtual"`` when it lies
 outside, ``"none"`` when I − J_d is singular, all three decided in exact rationals
 (:func:`pwl_analysis.search.region_fixed_point`) — with its stability, and, where a
 trajectory is given, the region's occupation.
@@ -32,10 +32,12 @@ import networkx as nx
 import numpy as np
 from tqdm.auto import tqdm
 
+from pwl_analysis import _exact
 from pwl_analysis._atomic import write_atomically
 from pwl_analysis.errors import UserInputError
+from pwl_analysis.feasibility import box_rows, certified_empty
 from pwl_analysis.orbits import CycleSet, DegenerateCycle, PeriodicOrbit, VirtualFixedPoint
-from pwl_analysis.pwl_map import PWLMap, require_alrnn
+from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.search import region_fixed_point
 from pwl_analysis.symbolic import SymbolicSequence, symbolic_sequence
 from pwl_analysis.transitions import check_box, transition_possible
@@ -44,7 +46,7 @@ from pwl_analysis.transitions import check_box, transition_possible
 def region_fixed_points(
     m: PWLMap, indices, cycles: CycleSet | None = None
 ) -> dict[int, PeriodicOrbit | VirtualFixedPoint | DegenerateCycle]:
-    """The fixed point of each region's affine map z ↦ J_d z + h, decided exactly.
+    """The fixed point of each region's affine map z ↦ J_d z + c_d, decided exactly.
 
     A real fixed point is taken from ``cycles`` when it holds it; every other region is
     decided by :func:`pwl_analysis.search.region_fixed_point` (real, virtual, or a
@@ -98,7 +100,7 @@ def region_attributes(
         attributes = {
             "index": index,
             "jacobian": m.jacobians[index].tolist(),
-            "offset": m.h.tolist(),
+            "offset": m.offsets[index].tolist(),
             **_fixed_point_attributes(record),
         }
         if occupation is not None:
@@ -152,7 +154,7 @@ def empirical_graph(m: PWLMap, trajectory, cycles: CycleSet | None = None) -> nx
     [('0', '0', 3), ('0', '1', 1), ('1', '0', 1), ('1', '1', 2)]
     """
     sequence = symbolic_sequence(m, trajectory)
-    graph = nx.DiGraph(kind="empirical", M=m.M, P=m.P, steps=len(sequence))
+    graph = nx.DiGraph(kind="empirical", M=m.M, H=m.H, steps=len(sequence))
     _add_regions(graph, m, sequence.visited, cycles, sequence)
     counts = sequence.transition_counts()
     total = max(1, len(sequence) - 1)
@@ -170,31 +172,78 @@ def empirical_graph(m: PWLMap, trajectory, cycles: CycleSet | None = None) -> nx
     return graph
 
 
+def _switching_range(m: PWLMap, box) -> tuple[np.ndarray, np.ndarray]:
+    """Interval bounds of s(z) = W₂ z + h₂ over the box, shape (H,) each.
+
+    Exact when each s_i depends on one coordinate (an AL-RNN's), else enclosing.
+    """
+    _, W2, h2 = m.relu_layer
+    centre, radius = (box[0] + box[1]) / 2, (box[1] - box[0]) / 2
+    middle, spread = W2 @ centre + h2, np.abs(W2) @ radius
+    return middle - spread, middle + spread
+
+
 def _meets_box(m: PWLMap, index: int, box) -> bool:
-    """cl Ω_d ∩ box ≠ ∅: each piecewise-linear coordinate's sign condition meets its interval."""
+    """cl Ω_d ∩ box ≠ ∅, unless proven empty.
+
+    Each switching function's sign condition must meet its range over the box (enough for an
+    AL-RNN, whose conditions are on separate coordinates); a general map's remaining cells are
+    dropped only on an exact Farkas certificate.
+    """
     if box is None:
         return True
-    lower, upper = box[0][m.M - m.P :], box[1][m.M - m.P :]
+    lower, upper = _switching_range(m, box)
     bits = m.region_bits[index].astype(bool)
-    return bool(np.all(np.where(bits, upper >= 0, lower <= 0)))
+    if not np.all(np.where(bits, upper >= 0, lower <= 0)):
+        return False
+    _, W2, _ = m.relu_layer
+    if np.all(np.count_nonzero(W2, axis=1) <= 1):
+        return True
+    G, g = m.region_constraints(index)
+    exact_G, exact_g = m.exact_region_constraints(index)
+    G_box, g_box = box_rows(*box)
+    if len(g_box):
+        G, g = np.vstack([G, G_box]), np.concatenate([g, g_box])
+        exact_G = exact_G.vstack(_exact.exact_matrix(G_box))
+        exact_g = exact_g.vstack(_exact.exact_matrix(g_box))
+    return not certified_empty(G, g, exact_G, exact_g)
 
 
 #: Random points of each source region tried before any linear program.
 _WITNESSES = 256
 
 
+def _sampling_box(m: PWLMap, a: int, box) -> tuple[np.ndarray, np.ndarray]:
+    """A box to sample Ω_a from: ``box``, or the unit box around the region's witness.
+
+    It is cut to the region's side of every switching function of one coordinate (an
+    AL-RNN's units), so that for an AL-RNN every sample lies in Ω_a.
+    """
+    if box is not None:
+        lower, upper = box[0].copy(), box[1].copy()
+    else:
+        witness = m.region_witness(a)
+        centre = np.zeros(m.M) if witness is None else _exact.to_float(witness)[:, 0]
+        lower, upper = centre - 1.0, centre + 1.0
+    _, W2, h2 = m.relu_layer
+    for i in np.flatnonzero(np.count_nonzero(W2, axis=1) == 1):
+        j = int(np.flatnonzero(W2[i])[0])
+        threshold = -h2[i] / W2[i, j]
+        above = (m.region_bits[a, i] == 1) == (W2[i, j] > 0)  # the side z_j > threshold
+        if above:
+            lower[j] = max(lower[j], threshold)
+        else:
+            upper[j] = min(upper[j], threshold)
+    return lower, np.maximum(lower, upper)
+
+
 def _witnessed_targets(m: PWLMap, a: int, box, rng: np.random.Generator) -> set[int]:
-    """Regions b reached by f from random points of Ω_a (in the box; in [−1, 1]^M without one).
+    """Regions b reached by f from random points of Ω_a (in the box, or near its witness).
 
     Each such point proves the edge a → b, so its linear program can be skipped; the LP
     decides only the pairs no sample reached.
     """
-    lower, upper = box if box is not None else (-np.ones(m.M), np.ones(m.M))
-    pwl = slice(m.M - m.P, m.M)
-    bits = m.region_bits[a].astype(bool)
-    lower, upper = lower.copy(), upper.copy()
-    lower[pwl] = np.where(bits, np.maximum(lower[pwl], 0.0), lower[pwl])
-    upper[pwl] = np.where(bits, upper[pwl], np.minimum(upper[pwl], 0.0))
+    lower, upper = _sampling_box(m, a, box)
     z = rng.uniform(lower, upper, size=(_WITNESSES, m.M))
     inside = m.region_of(z) == a
     return {int(b) for b in np.unique(m.region_of(m(z[inside])))}
@@ -221,8 +270,8 @@ def exact_graph(
         Arrays of shape (M,) (or scalars): only points inside the box are considered, e.g. the
         data's range or an absorbing box.
     regions : iterable of labels or indices, optional
-        Restrict the graph to these regions (the induced subgraph); all 2^P by default, which
-        costs 4^P linear programs.
+        Restrict the graph to these regions (the induced subgraph); all of them by default, which
+        costs q² linear programs for the q regions (4^P for an AL-RNN).
     cycles : CycleSet, optional
         Holds the real fixed points; every other region's fixed point is decided exactly
         (:func:`region_fixed_points`).
@@ -250,7 +299,6 @@ def exact_graph(
     >>> sorted(exact_graph(tent, box=([-0.5], [0.5])).edges())
     [('0', '0'), ('0', '1'), ('1', '0'), ('1', '1')]
     """
-    m = require_alrnn(m, "the exact symbolic graph")
     box = check_box(m, box)
     indices = (
         range(m.n_regions) if regions is None else sorted({m.region_index(r) for r in regions})
@@ -261,7 +309,7 @@ def exact_graph(
     graph = nx.DiGraph(
         kind="exact",
         M=m.M,
-        P=m.P,
+        H=m.H,
         box=None if box is None else [box[0].tolist(), box[1].tolist()],
     )
     _add_regions(graph, m, nodes, cycles, sequence)

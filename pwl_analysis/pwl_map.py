@@ -65,14 +65,27 @@ class ModelError(UserInputError):
     """
 
 
+class AlrnnOnlyError(UserInputError):
+    """An analysis not yet written for the general map was given one (a shPLRNN, a PLRNN…).
+
+    Raised by :func:`require_alrnn` in one sentence; callers that can do without the
+    analysis (``analyze`` without its entropy bounds) catch it and say why it is missing.
+    """
+
+
 def require_alrnn(m: PWLMap, what: str) -> ALRNNMap:
     """``m`` itself if it is an AL-RNN, else a one-sentence error: ``what`` is AL-RNN only.
 
     For the analyses not yet written for the general map (their rows, labels or weights are
     an AL-RNN's), so that a shPLRNN gets a sentence instead of a missing attribute.
+
+    Raises
+    ------
+    AlrnnOnlyError
+        ``m`` is not an :class:`ALRNNMap`.
     """
     if not isinstance(m, ALRNNMap):
-        raise UserInputError(f"{what} works on AL-RNNs only so far, and this map is {m!r}")
+        raise AlrnnOnlyError(f"{what} works on AL-RNNs only so far, and this map is {m!r}")
     return m
 
 
@@ -169,6 +182,18 @@ def _as_float_array(name: str, value, shape: tuple[int, ...]) -> np.ndarray:
     if array.shape != shape:
         raise ModelError(f"{name} has shape {array.shape}, expected {shape}")
     return array
+
+
+def linear_part_latex(A: np.ndarray, exact_A: DomainMatrix) -> tuple[str, np.ndarray, DomainMatrix]:
+    """A for printing: its diagonal as a row when A is diagonal, else the whole matrix."""
+    if exact_A.is_diagonal:
+        diagonal = [exact_A[i, i].element for i in range(A.shape[0])]
+        return (
+            r"\operatorname{diag}(A)^\top",
+            np.diag(A)[None, :],
+            DomainMatrix([diagonal], (1, A.shape[0]), QQ),
+        )
+    return "A", A, exact_A
 
 
 def _check_P(P, M: int) -> int:
@@ -471,7 +496,44 @@ class PWLMap(abc.ABC):
     def _formula_latex(self) -> str:
         """The map's defining formula, for a display too large to list every region."""
 
+    @property
+    @abc.abstractmethod
+    def model(self) -> str:
+        """The model class the weights came from: ``"AL-RNN"``, ``"shPLRNN"``, ``"PLRNN"``…."""
+
+    @abc.abstractmethod
+    def _definition_latex(self) -> tuple[str, list[tuple[str, np.ndarray, DomainMatrix]]]:
+        r"""The model's equation and regions in LaTeX text, and its weights to print.
+
+        Each weight is (LaTeX name, float matrix, the same over QQ); a vector is a row
+        (``h^\\top``).  :func:`pwl_analysis.latex.map_to_latex` prints them.
+        """
+
     # ---- regions -----------------------------------------------------------------------
+
+    @property
+    def H(self) -> int:
+        """Number of switching functions (hidden ReLU units): the length of a sign vector d."""
+        return self.relu_layer[2].shape[0]
+
+    def switching_functions(self) -> sympy.Matrix:
+        """s(z) = W₂ z + h₂ as an H×1 sympy Matrix in z_1 … z_M, exact rationals.
+
+        Region Ω_d is {s_i(z) > 0 where d_i = 1, s_i(z) ≤ 0 where d_i = 0}; an AL-RNN's
+        s_i is its unit z_{M−P+i}.
+
+        Examples
+        --------
+        >>> from pwl_analysis import PWLMap
+        >>> PWLMap.from_alrnn([0.5, 0.5], [[0, 1], [1, 0]], [0, 0], P=1).switching_functions()
+        Matrix([[z_2]])
+        >>> m = PWLMap.from_shplrnn([[0.5, 0], [0, 0.5]], [[1], [0]], [["1/2", -1]], [0, 0], [3])
+        >>> m.switching_functions()
+        Matrix([[z_1/2 - z_2 + 3]])
+        """
+        _, W2, h2 = self.exact_relu_layer
+        z = sympy.Matrix(sympy.symbols(f"z_1:{self.M + 1}"))
+        return _exact.to_sympy(W2) * z + _exact.to_sympy(h2)
 
     def exact_preactivations(self, z: DomainMatrix) -> list:
         """W₂ z + h₂ over QQ for a column z: the values whose signs give z's region."""
@@ -751,6 +813,16 @@ class ALRNNMap(PWLMap):
         """Number of linear subregions, 2^P."""
         return 2**self.P
 
+    @property
+    def H(self) -> int:
+        """Number of switching units, P."""
+        return self.P
+
+    @property
+    def model(self) -> str:
+        """``"AL-RNN"``."""
+        return "AL-RNN"
+
     # ---- regions -----------------------------------------------------------------------
 
     @cached_property
@@ -860,6 +932,24 @@ class ALRNNMap(PWLMap):
         pwl_units = _exact.column_entries(z)[self.M - self.P :]
         bits = [1 if x > 0 else 0 for x in pwl_units]
         return A * z + W * (self._exact_unit_mask(bits) * z) + h
+
+    def _definition_latex(self) -> tuple[str, list[tuple[str, np.ndarray, DomainMatrix]]]:
+        text = (
+            f"An AL-RNN with $M = {self.M}$ latent units, the last $P = {self.P}$ piecewise "
+            "linear:\n\\[ z_{t+1} = f(z_t) = A z_t + W \\Phi^*(z_t) + h, \\qquad "
+            "\\Phi^*(z) = \\bigl(z_1, \\dots, z_{M-P}, \\max(0, z_{M-P+1}), \\dots, "
+            "\\max(0, z_M)\\bigr). \\]\n"
+            "In the linear subregion $\\Omega_d$, $d \\in \\{0, 1\\}^P$ the sign pattern of "
+            "the last $P$ units, $f(z) = J_d z + h$ with $J_d = A + W D_d$, "
+            "$D_d = \\operatorname{diag}(1, \\dots, 1, d_1, \\dots, d_P)$.\n"
+        )
+        A, W, h = self.exact_weights
+        weights = [
+            linear_part_latex(self.A, A),
+            ("W", self.W, W),
+            ("h^\\top", self.h[None, :], h.transpose()),
+        ]
+        return text, weights
 
     def _formula_latex(self) -> str:
         return (

@@ -45,7 +45,7 @@ from pwl_analysis import _exact
 from pwl_analysis.arrangement import Arrangement, arrangement_cells
 from pwl_analysis.cycle_equation import rounding_gamma
 from pwl_analysis.errors import UserInputError
-from pwl_analysis.pwl_map import ModelError, PWLMap
+from pwl_analysis.pwl_map import ModelError, PWLMap, linear_part_latex
 
 
 def _exact_entry(name: str, x):
@@ -329,6 +329,27 @@ class ShallowPWLMap(PWLMap):
         z = self._check_states(z)
         hidden = np.maximum(z @ self.W2.T + self.h2, 0.0)
         return z @ self.A.T + hidden @ self.W1.T + self.h1
+
+    def _definition_latex(self) -> tuple[str, list[tuple[str, np.ndarray, DomainMatrix]]]:
+        text = (
+            f"A {self.model} with $M = {self.M}$ latent units, written as the shallow form "
+            f"with $H = {self.H}$ hidden units:\n"
+            "\\[ z_{t+1} = f(z_t) = A z_t + W_1 \\max(0, W_2 z_t + h_2) + h_1. \\]\n"
+            "Its linear regions are the non-empty cells $\\Omega_d$ of the hyperplanes "
+            "$W_2 z + h_2 = 0$, $d \\in \\{0, 1\\}^H$ the signs of the switching functions "
+            "$s(z) = W_2 z + h_2$ ($d_i = 1$ where $s_i(z) > 0$); on $\\Omega_d$, "
+            "$f(z) = J_d z + c_d$ with $J_d = A + W_1 D_d W_2$, $c_d = h_1 + W_1 D_d h_2$, "
+            "$D_d = \\operatorname{diag}(d)$.\n"
+        )
+        A, W1, W2, h1, h2 = self.exact_weights
+        weights = [
+            linear_part_latex(self.A, A),
+            ("{W_1}", self.W1, W1),
+            ("{W_2}", self.W2, W2),
+            ("{h_1}^\\top", self.h1[None, :], h1.transpose()),
+            ("{h_2}^\\top", self.h2[None, :], h2.transpose()),
+        ]
+        return text, weights
 
     def _formula_latex(self) -> str:
         return (

@@ -2,10 +2,12 @@
 
 A trajectory z_0, …, z_{T-1} of shape (T, M) is coded by the region of each state,
 
-    s_t = d(z_t) ∈ {0, …, 2^P − 1},
+    s_t = d(z_t) ∈ {0, …, q − 1},
 
-the symbol sequence of the partition into linear subregions Ω_d (Brenner et al. 2024 call the
-resulting transition graph the "geometrical graph").  The sequence is a
+the symbol sequence of the partition into the map's q linear regions Ω_d (Brenner et al. 2024
+call the resulting transition graph the "geometrical graph").  A symbol is the region's index;
+it prints as the region's own label, its sign vector d (the signs of the switching functions
+W₂ z + h₂, for an AL-RNN those of its last P units).  The sequence is a
 :class:`SymbolicSequence`; it compresses into runs (symbol, length) and counts how often each
 region is occupied and each transition a → b is taken.
 
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pwl_analysis.errors import UserInputError
-from pwl_analysis.pwl_map import PWLMap, require_alrnn
+from pwl_analysis.pwl_map import PWLMap
 
 
 @dataclass(frozen=True)
@@ -33,8 +35,8 @@ class SymbolicSequence:
     ----------
     symbols : ndarray of int64, shape (T,)
         Region index of each state.
-    P : int
-        Number of piecewise-linear units (region labels have P bits).
+    region_labels : dict of int to str
+        The map's label of each visited region (its sign vector, e.g. ``"01"``).
 
     See Also
     --------
@@ -57,11 +59,13 @@ class SymbolicSequence:
     """
 
     symbols: np.ndarray
-    P: int
+    region_labels: dict[int, str]
 
     def label(self, index: int) -> str:
-        """Bit-string label of region ``index``."""
-        return format(int(index), f"0{self.P}b") if self.P else ""
+        """The map's label of region ``index``, one the sequence visits."""
+        if int(index) not in self.region_labels:
+            raise UserInputError(f"region {index} is not visited by this sequence")
+        return self.region_labels[int(index)]
 
     @property
     def labels(self) -> list[str]:
@@ -113,7 +117,6 @@ class SymbolicSequence:
         """The record as a JSON-ready dict."""
         symbols, lengths = self.runs()
         return {
-            "P": self.P,
             "length": len(self),
             "runs": [[self.label(s), int(n)] for s, n in zip(symbols, lengths)],
             "occupation": {self.label(r): f for r, f in self.occupation().items()},
@@ -150,7 +153,7 @@ def symbolic_sequence(m: PWLMap, trajectory) -> SymbolicSequence:
 
     Raises
     ------
-    ValueError
+    UserInputError
         Wrong width, no states, or NaN / infinite values.
 
     Examples
@@ -163,5 +166,6 @@ def symbolic_sequence(m: PWLMap, trajectory) -> SymbolicSequence:
     >>> [x.tolist() for x in s.runs()]
     [[1, 0, 1], [2, 4, 2]]
     """
-    m = require_alrnn(m, "the symbolic coding (symbolic_sequence and the graphs)")
-    return SymbolicSequence(symbols=m.region_of(check_trajectory(m, trajectory)), P=m.P)
+    symbols = m.region_of(check_trajectory(m, trajectory))
+    labels = {int(r): m.region_label(int(r)) for r in np.unique(symbols)}
+    return SymbolicSequence(symbols=symbols, region_labels=labels)

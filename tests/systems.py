@@ -1,5 +1,6 @@
 """Closed-form maps written as AL-RNNs, and the official reference models (skipped if absent)."""
 
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,38 @@ def random_map(seed: int, M: int, P: int, scale: float = 0.9) -> PWLMap:
         rng.normal(0, scale / np.sqrt(M), (M, M)),
         rng.normal(0, 1, M),
         P,
+    )
+
+
+def lozi_plrnn(a: str = "17/10", b: str = "1/2") -> PWLMap:
+    """The Lozi map as a PLRNN on z = (x, y): A z + W relu(z) + h, regions the 4 quadrants.
+
+    −a|x| = a x − 2a relu(x), so A = [[a, 1], [b, 0]], W = [[−2a, 0], [0, 0]], h = (1, 0);
+    the split at y = 0 changes no affine map.  Its attractor is bounded (|z| < 2).
+    """
+    a, b = Fraction(a), Fraction(b)
+    return PWLMap.from_plrnn([[a, 1], [b, 0]], [[-2 * a, 0], [0, 0]], [1, 0])
+
+
+#: A rotation by arctan(4/3), exact in rationals: R⁻¹ = Rᵀ.
+_ROTATION = np.array([[Fraction(3, 5), Fraction(-4, 5)], [Fraction(4, 5), Fraction(3, 5)]])
+
+
+def lozi_shplrnn() -> PWLMap:
+    """A shPLRNN with oblique hyperplanes and a bounded chaotic attractor on all 4 regions.
+
+    The Lozi map (a = 17/10, b = 1/2) on u = (x, y) with a second hidden unit
+    relu(x + y − 1/5) weighted (1/20, −1/20), written in the coordinates z = R u of a
+    rotation: A = R Aᵤ Rᵀ, W₁ = R W₁ᵤ, W₂ = W₂ᵤ Rᵀ, h₁ = R h₁ᵤ, so neither hyperplane is
+    a coordinate axis.  Exact rational weights.
+    """
+    a, b = Fraction(17, 10), Fraction(1, 2)
+    A = np.array([[a, 1], [b, 0]], dtype=object)
+    W1 = np.array([[-2 * a, Fraction(1, 20)], [0, Fraction(-1, 20)]], dtype=object)
+    W2 = np.array([[1, 0], [1, 1]], dtype=object)
+    R = _ROTATION
+    return PWLMap.from_shplrnn(
+        R.dot(A).dot(R.T), R.dot(W1), W2.dot(R.T), R.dot([1, 0]), [0, Fraction(-1, 5)]
     )
 
 

@@ -1,5 +1,6 @@
 """Empirical and exact symbolic graphs."""
 
+import itertools
 import json
 
 import networkx as nx
@@ -14,8 +15,17 @@ from pwl_analysis.graph import (
     region_attributes,
     write_graph,
 )
+from pwl_analysis.transitions import transition_matrix
 
-from systems import lozi_map, reference_file, tent_map
+from systems import (
+    SCYFI_CYCLES,
+    lozi_map,
+    lozi_plrnn,
+    lozi_shplrnn,
+    random_map,
+    reference_file,
+    tent_map,
+)
 
 TENT_INTERVAL = ([-0.5], [0.5])
 
@@ -119,3 +129,68 @@ def test_bad_input_is_rejected(tmp_path):
         empirical_graph(m, np.zeros((4, 2)))
     with pytest.raises(ValueError, match=r"\.graphml or \.json"):
         write_graph(exact_graph(m), tmp_path / "g.txt")
+
+
+# ---- every model class ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("make", [lozi_plrnn, lozi_shplrnn], ids=["plrnn", "shplrnn"])
+def test_general_map_graphs_hold_every_transition_of_a_long_free_run(make):
+    m = make()
+    orbit = m.trajectory(np.zeros(2), 20_000)[1000:]
+    symbols = m.region_of(orbit)
+    observed = {(m.region_label(a), m.region_label(b)) for a, b in itertools.pairwise(symbols)}
+    empirical = empirical_graph(m, orbit)
+    assert set(empirical.edges) == observed
+    assert empirical.nodes[m.region_label(symbols[0])]["offset"] == m.offsets[symbols[0]].tolist()
+    exact = exact_graph(m, box=(orbit.min(axis=0), orbit.max(axis=0)))
+    assert observed <= set(exact.edges)
+    # the LP graph without a box is the successor relation, decided a second way
+    allowed = transition_matrix(m)
+    unboxed = exact_graph(m)
+    assert set(unboxed.edges) == {
+        (m.region_label(a), m.region_label(b)) for a, b in zip(*np.nonzero(allowed))
+    }
+
+
+def test_scyfi_shplrnn_graph_holds_every_sampled_transition():
+    # SCYFI's shPLRNN (tests/systems.py) has no bounded attractor (its cycles are all
+    # unstable), so its transitions are sampled: one step from each of 4000 points of a box.
+    m = PWLMap.from_shplrnn(**SCYFI_CYCLES)
+    z = np.random.default_rng(1).uniform(-1.5, 1.5, size=(4000, 2))
+    sources, targets = m.region_of(z), m.region_of(m(z))
+    regions = sorted(set(sources) | set(targets))
+    observed = {(m.region_label(a), m.region_label(b)) for a, b in zip(sources, targets)}
+    graph = exact_graph(m, regions=regions)
+    assert observed <= set(graph.edges)
+    assert set(graph.nodes) == {m.region_label(r) for r in regions}
+    for node, data in graph.nodes(data=True):
+        index = m.region_index(node)
+        assert data["offset"] == m.offsets[index].tolist()  # c_d of its own region
+    assert graph.graph["H"] == 10
+
+
+def _as_shplrnn(m):
+    """The AL-RNN m in the shallow form: A + W's first M − P columns as the linear part,
+    W₁ = W's last P columns, W₂ = (0 | I_P), h₂ = 0."""
+    linear = m.A + np.hstack([m.W[:, : m.M - m.P], np.zeros((m.M, m.P))])
+    select = np.eye(m.M)[m.M - m.P :]
+    return PWLMap.from_shplrnn(linear, m.W[:, m.M - m.P :], select, m.h, np.zeros(m.P))
+
+
+@pytest.mark.parametrize("make", [lozi_map, lambda: random_map(12, M=3, P=2, scale=1.8)])
+def test_an_alrnn_as_a_shplrnn_has_the_same_graphs(make):
+    alrnn = make()
+    shallow = _as_shplrnn(alrnn)
+    # the same labels: the shallow form's sign vectors are the AL-RNN's last P units
+    assert [shallow.region_label(i) for i in range(shallow.n_regions)] == [
+        alrnn.region_label(i) for i in range(alrnn.n_regions)
+    ]
+    orbit = alrnn.trajectory(np.full(alrnn.M, 0.1), 3000)[300:]
+    box = (orbit.min(axis=0) - 0.5, orbit.max(axis=0) + 0.5)
+    for graph_of in (lambda m: empirical_graph(m, orbit), lambda m: exact_graph(m, box=box)):
+        a, b = graph_of(alrnn), graph_of(shallow)
+        assert set(a.nodes) == set(b.nodes) and set(a.edges) == set(b.edges)
+        for node in a:
+            assert a.nodes[node]["fixed_point_kind"] == b.nodes[node]["fixed_point_kind"]
+            assert a.nodes[node]["jacobian"] == b.nodes[node]["jacobian"]

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from pwl_analysis.symbolic import symbolic_sequence
 
-from systems import lozi_map, random_map, tent_map
+from systems import lozi_map, lozi_shplrnn, random_map, tent_map
 
 
 def test_tent_map_symbols_are_the_sign_of_u():
@@ -60,3 +60,18 @@ def test_serialises_runs_with_labels():
 def test_bad_trajectories_are_rejected(trajectory, message):
     with pytest.raises(ValueError, match=message):
         symbolic_sequence(lozi_map(), trajectory)
+
+
+def test_shplrnn_symbols_are_the_signs_of_its_switching_functions():
+    # Ω_d of a shPLRNN is labelled by the signs of W₂ z + h₂, computed here by numpy
+    m = lozi_shplrnn()
+    orbit = m.trajectory(np.zeros(2), 3000)[100:]
+    _, W2, h2 = m.relu_layer
+    switching = orbit @ W2.T + h2
+    assert np.abs(switching).min() > 1e-9  # no state within rounding of a hyperplane
+    expected = ["".join("1" if x > 0 else "0" for x in row) for row in switching]
+    sequence = symbolic_sequence(m, orbit)
+    assert sequence.labels == expected
+    assert set(sequence.to_dict()["occupation"]) == set(expected)
+    with pytest.raises(ValueError, match="not visited"):
+        sequence.label(m.n_regions)
