@@ -1,15 +1,19 @@
 r"""LaTeX export: the map, its regions, its orbits and its symbolic graph as a document.
 
-The document states the map in the AL-RNN form and as a piecewise-affine map,
+The document states the map in its model's own form (an AL-RNN's A z + W Φ*(z) + h, or the
+shallow form A z + W₁ relu(W₂ z + h₂) + h₁ of every other model class) and as a
+piecewise-affine map,
 
-    f(z) = J_d z + h  for z ∈ Ω_d,   J_d = A + W D_d,   D_d = diag(1, …, 1, d_1, …, d_P),
+    f(z) = J_d z + c_d  for z ∈ Ω_d = {s_i(z) > 0 where d_i = 1, s_i(z) ≤ 0 where d_i = 0},
 
-with every coefficient printed by :func:`sympy.latex` — rounded to ``digits`` significant
-digits, or (``exact=True``) as the exact Rationals of the map (the dyadic rationals the float
-weights are, or the rationals of a map from :func:`pwl_analysis.rational.rationalize`, with a
+s(z) = W₂ z + h₂ the switching functions (an AL-RNN's last P units, where c_d = h), with every
+coefficient printed by :func:`sympy.latex` — rounded to ``digits`` significant digits, or
+(``exact=True``) as the exact Rationals of the map (the dyadic rationals the float weights
+are, or the rationals of a map from :func:`pwl_analysis.rational.rationalize`, with a
 sentence saying how far they moved).  Every region's affine map is written out: small models
-(M ≤ 6) get each J_d in a ``cases`` display; larger ones write J_d = (B | C_d), the first M − P
-columns B shared by every region once and only the P switching columns C_d per region (of all
+(M ≤ 6) get each J_d and c_d in a ``cases`` display; larger ones write J_d = (B | C_d) when
+the first columns B are shared by every region (an AL-RNN's M − P linear units), B once and
+only the switching columns C_d per region, else each J_d and c_d in column blocks (of all
 regions up to 64, else of those of the graph or the orbits).  The table of regions gives each
 region's fixed point (real or virtual), its stability in the standard terms
 (:mod:`pwl_analysis.stability`) and its occupation in a free run.  Orbits go into a table with
@@ -42,7 +46,7 @@ from pwl_analysis.free_runs import free_run
 from pwl_analysis.graph import region_attributes
 from pwl_analysis.orbit_table import OrbitRow, orbit_rows
 from pwl_analysis.orbits import CycleSet
-from pwl_analysis.pwl_map import PWLMap, require_alrnn
+from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.rational import Rationalization
 from pwl_analysis.roles import LISTED_REGIONS_MAX
 from pwl_analysis.symbolic import symbolic_sequence
@@ -153,49 +157,62 @@ def _align(lines: list[str]) -> str:
     return "{\\footnotesize\n\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n}\n"
 
 
-def _region_condition(m: PWLMap, index: int) -> str:
-    """Ω_d in text mode: each inequality for P ≤ 3, else the sets of active and inactive units."""
-    if m.P == 0:
-        return f"$z \\in \\mathbb{{R}}^{{{m.M}}}$"
-    units = np.arange(m.M - m.P + 1, m.M + 1)
-    bits = m.region_bits[index].astype(bool)
-    if m.P <= 3:
-        signs = {False: r"\le 0", True: "> 0"}
-        return ", ".join(f"$z_{{{u}}} {signs[bool(b)]}$" for u, b in zip(units, bits))
-    parts = []
-    for active, sign in ((True, "> 0"), (False, r"\le 0")):
-        chosen = units[bits == active]
-        if chosen.size:
-            members = ", ".join(str(u) for u in chosen)
-            parts.append(f"$z_i {sign}$ for $i \\in \\{{{members}\\}}$")
-    return "; ".join(parts)
+def switching_latex(m: PWLMap, digits: int = 4, exact: bool = False) -> list[str]:
+    """Each switching function s_i(z) = (W₂ z + h₂)_i in LaTeX (an AL-RNN's: its unit z_j).
+
+    Rounded to ``digits`` significant digits, or (``exact``) as exact rationals.
+
+    >>> from pwl_analysis import PWLMap
+    >>> m = PWLMap.from_shplrnn([[0.5, 0], [0, 0.5]], [[1], [0]], [["1/3", -1]], [0, 0], [2])
+    >>> switching_latex(m, digits=3)
+    ['0.333 z_{1} - z_{2} + 2.0']
+    """
+    functions = m.switching_functions()
+    if not exact:
+        functions = functions.evalf(digits)
+    return [sympy.latex(f) for f in functions]
+
+
+def region_conditions(m: PWLMap, indices, digits: int = 4, exact: bool = False) -> dict[int, str]:
+    """Ω_d in text mode for each region index: its inequalities s_i(z) > 0 / ≤ 0.
+
+    Each inequality is written out for H ≤ 3; beyond, the sets of active and inactive units,
+    named by the coordinate when every s_i is one (an AL-RNN's last P units), else s_i.
+    """
+    if m.H == 0:
+        return {int(i): f"$z \\in \\mathbb{{R}}^{{{m.M}}}$" for i in indices}
+    functions = m.switching_functions()
+    if all(f.is_Symbol for f in functions):
+        letter, units = "z", [int(f.name.split("_")[1]) for f in functions]
+    else:
+        letter, units = "s", list(range(1, m.H + 1))
+    shown = switching_latex(m, digits, exact)
+    units = np.array(units)
+    conditions = {}
+    for index in indices:
+        bits = m.region_bits[index].astype(bool)
+        if m.H <= 3:
+            signs = {False: r"\le 0", True: "> 0"}
+            text = ", ".join(f"${s} {signs[bool(b)]}$" for s, b in zip(shown, bits))
+        else:
+            parts = []
+            for active, sign in ((True, "> 0"), (False, r"\le 0")):
+                chosen = units[bits == active]
+                if chosen.size:
+                    members = ", ".join(str(u) for u in chosen)
+                    parts.append(f"${letter}_i {sign}$ for $i \\in \\{{{members}\\}}$")
+            text = "; ".join(parts)
+        conditions[int(index)] = text
+    return conditions
 
 
 def _definition(m: PWLMap, digits: int, exact: bool, rationalization) -> str:
-    weights = (
-        r"\Phi^*(z) = \bigl(z_1, \dots, z_{M-P}, \max(0, z_{M-P+1}), \dots, "
-        r"\max(0, z_M)\bigr)"
-    )
-    parts = [
-        "\\section*{The map}\n",
-        f"An AL-RNN with $M = {m.M}$ latent units, the last $P = {m.P}$ piecewise linear:\n",
-        "\\[ z_{t+1} = f(z_t) = A z_t + W \\Phi^*(z_t) + h, \\qquad " + weights + ". \\]\n",
-        "In the linear subregion $\\Omega_d$, $d \\in \\{0, 1\\}^P$ the sign pattern of the last "
-        "$P$ units, $f(z) = J_d z + h$ with $J_d = A + W D_d$, "
-        "$D_d = \\operatorname{diag}(1, \\dots, 1, d_1, \\dots, d_P)$.\n",
-    ]
-    A, W, h = m.exact_weights
-    diagonal = np.allclose(m.A, np.diag(np.diag(m.A)), rtol=0, atol=0)
+    text, weights = m._definition_latex()
     lines = []
-    if diagonal:
-        A_shown = _shown(np.diag(m.A)[None, :], A, digits, exact)
-        A_shown = A_shown.diagonal() if exact else A_shown
-        lines += _column_blocks(r"\operatorname{diag}(A)^\top", A_shown, exact)
-    else:
-        lines += _column_blocks("A", _shown(m.A, A, digits, exact), exact)
-    lines += _column_blocks("W", _shown(m.W, W, digits, exact), exact)
-    lines += _column_blocks("h^\\top", _shown(m.h[:, None], h, digits, exact).T, exact)
-    parts.append(_align(lines))
+    for name, array, exact_value in weights:
+        shown = _shown(array, exact_value, digits, exact)
+        lines += _column_blocks(name, shown, exact)
+    parts = ["\\section*{The map}\n", text, _align(lines)]
     precision = "exact rationals" if exact else f"{digits} significant digits"
     parts.append(f"Coefficients are printed as {precision}.\n")
     if rationalization is not None:
@@ -206,14 +223,31 @@ def _definition(m: PWLMap, digits: int, exact: bool, rationalization) -> str:
     return "".join(parts)
 
 
-def _piecewise(m: PWLMap, indices, digits: int, exact: bool) -> str:
-    """Every listed region's affine map: whole J_d for M ≤ 6, else J_d's P switching columns."""
+def _shared_columns(m: PWLMap) -> int:
+    """n > 0 when J_d = (B | C_d) with B (the first n columns) and c_d = h alike in every region.
+
+    The leading columns where W₂ is zero (an AL-RNN's M − P linear units), provided every
+    region has the same offset; else 0.
+    """
+    _, W2, h2 = m.exact_relu_layer
+    if any(x != 0 for x in _exact.column_entries(h2)):
+        return 0
+    zero_columns = [all(x == 0 for x in column) for column in W2.transpose().to_list()]
+    return next((j for j, zero in enumerate(zero_columns) if not zero), m.M)
+
+
+def _offset(m: PWLMap, index: int, digits: int, exact: bool) -> sympy.Matrix:
+    return _shown(m.offsets[index][:, None], m.exact_region_offset(index), digits, exact)
+
+
+def _piecewise(m: PWLMap, indices, conditions: dict, digits: int, exact: bool) -> str:
+    """Every listed region's affine map: whole J_d for M ≤ 6, else in column blocks."""
     head = "\\subsection*{Piecewise-affine form}\n"
-    offset = _latex_matrix(_shown(m.h[:, None], m.exact_weights[2], digits, exact))
     if m.M <= FULL_MATRIX_MAX_M:
         rows = [
-            rf"{_latex_matrix(_jacobian(m, i, digits, exact))} z + {offset}"
-            rf" & \text{{if {_region_condition(m, i)}}}"
+            rf"{_latex_matrix(_jacobian(m, i, digits, exact))} z + "
+            rf"{_latex_matrix(_offset(m, i, digits, exact))}"
+            rf" & \text{{if {conditions[i]}}}"
             for i in indices
         ]
         return (
@@ -222,22 +256,35 @@ def _piecewise(m: PWLMap, indices, digits: int, exact: bool) -> str:
             + " \\\\[4pt]\n".join(rows)
             + "\n\\end{cases} \\]\n"
         )
-    n = m.M - m.P
+    n = _shared_columns(m)
+    if n in (0, m.M):
+        text = head + (
+            "On $\\Omega_d$ ($\\Omega_d$ as in the table of regions), $f(z) = J_d z + c_d$ with\n"
+        )
+        lines = []
+        for i in indices:
+            label = m.region_label(i)
+            lines += _column_blocks(f"{{J_{{{label}}}}}", _jacobian(m, i, digits, exact), exact)
+            lines += _column_blocks(
+                f"{{c_{{{label}}}}}^\\top", _offset(m, i, digits, exact).T, exact
+            )
+        return text + _align(lines)
+    switching = m.M - n
     text = (
         head + f"Write $z = (x, y)$ with $x = (z_1, \\dots, z_{{{n}}})$ the linear and "
         f"$y = (z_{{{n + 1}}}, \\dots, z_{{{m.M}}})$ the piecewise-linear units.  On $\\Omega_d$,\n"
         "\\[ f(z) = J_d z + h = B x + C_d y + h, \\]\n"
-        f"where $B$, the first ${n}$ columns of $J_d = A + W D_d$, is the same in every region, "
-        f"and $C_d$, its last $P = {m.P}$ columns, switches with the region "
+        f"where $B$, the first ${n}$ columns of $J_d$, is the same in every region, "
+        f"and $C_d$, its last ${switching}$ columns, switches with the region "
         "($\\Omega_d$ as in the table of regions):\n"
     )
     lines = _column_blocks("B", _jacobian(m, 0, digits, exact)[:, :n], exact)
     width = EXACT_BLOCK_COLUMNS if exact else BLOCK_COLUMNS
-    per_line = max(1, width // m.P)
+    per_line = max(1, width // switching)
     indices = list(indices)
     for a in range(0, len(indices), per_line):
         chunk = indices[a : a + per_line]
-        if m.P > width:
+        if switching > width:
             lines += _column_blocks(
                 f"{{C_{{{m.region_label(chunk[0])}}}}}",
                 _jacobian(m, chunk[0], digits, exact)[:, n:],
@@ -269,7 +316,12 @@ def _listed_regions(m: PWLMap, graph: nx.DiGraph | None, cycles: CycleSet) -> tu
 
 
 def _region_rows(
-    m: PWLMap, indices, cycles: CycleSet, occupation: dict | None, roles: dict | None
+    m: PWLMap,
+    indices,
+    conditions: dict,
+    cycles: CycleSet,
+    occupation: dict | None,
+    roles: dict | None,
 ) -> list[str]:
     rows = []
     for label, data in region_attributes(m, indices, cycles).items():
@@ -278,7 +330,7 @@ def _region_rows(
         share = "n/a" if occupation is None else f"{occupation.get(data['index'], 0.0):.3f}"
         role = "" if roles is None else f" & {escape_text(roles.get(label, 'n/a'))}"
         rows.append(
-            rf"\texttt{{{label}}} & {_region_condition(m, data['index'])} & "
+            rf"\texttt{{{label}}} & {conditions[data['index']]} & "
             rf"{_FIXED_POINT_KINDS[kind]} & {stability} & {share}{role} \\"
         )
     return rows
@@ -300,12 +352,14 @@ def _occupation(m: PWLMap, graph: nx.DiGraph | None, trajectory) -> tuple[dict |
     return symbolic_sequence(m, trajectory).occupation(), which
 
 
-def _regions(m: PWLMap, indices, which: str, cycles: CycleSet, occupation, roles) -> str:
+def _regions(
+    m: PWLMap, indices, conditions: dict, which: str, cycles: CycleSet, occupation, roles
+) -> str:
     shares, run = occupation
     roles = None if roles is None else {r.label: r.role for r in roles}
     head = (
-        f"\\section*{{Regions}}\nOf the $2^P = {m.n_regions}$ linear subregions, listed are "
-        f"{which}; the fixed point of $z \\mapsto J_d z + h$ is real when it lies in "
+        f"\\section*{{Regions}}\nOf the {m.n_regions} linear regions, listed are "
+        f"{which}; the fixed point of $z \\mapsto J_d z + c_d$ is real when it lies in "
         "$\\Omega_d$ and virtual otherwise, named by its multipliers (the eigenvalues of $J_d$) "
         "with its index, the number of unstable directions.  The occupation is the share of "
         f"{run} spent in the region"
@@ -325,7 +379,7 @@ def _regions(m: PWLMap, indices, which: str, cycles: CycleSet, occupation, roles
         "$d$ & $\\Omega_d$ & fixed point & stability & occupation"
         + (" & role" if roles else "")
         + " \\\\\n\\midrule\n\\endhead\n"
-        + "\n".join(_region_rows(m, indices, cycles, shares, roles))
+        + "\n".join(_region_rows(m, indices, conditions, cycles, shares, roles))
         + "\n\\bottomrule\n\\end{longtable}\n"
     )
 
@@ -590,18 +644,18 @@ def map_to_latex(
     >>> "($- \\frac{1}{2}$)" in text and "($\\frac{1}{6}$)" in text
     True
     """
-    m = require_alrnn(m, "the LaTeX document (to_latex; sympy.latex(m) works on every map)")
     if not 1 <= digits <= 17:
         raise UserInputError(f"digits must be between 1 and 17, got {digits}")
     if rationalization is not None and rationalization.map is not m:
         raise UserInputError("rationalization describes another map: pass rationalization.map as m")
     cycles = m.fixed_points() if cycles is None else cycles
     indices, which = _listed_regions(m, graph, cycles)
+    conditions = region_conditions(m, indices, digits, exact)
     body = [
         _summary(summary),
         _definition(m, digits, exact, rationalization),
-        _piecewise(m, indices, digits, exact),
-        _regions(m, indices, which, cycles, _occupation(m, graph, trajectory), roles),
+        _piecewise(m, indices, conditions, digits, exact),
+        _regions(m, indices, conditions, which, cycles, _occupation(m, graph, trajectory), roles),
         _cycles(cycles, digits, exact),
         _long_cycles(long_cycles, coarse_words, cycles, digits),
         _graph_section(graph, figure),

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 import sympy
 
-from pwl_analysis import load_model
+from pwl_analysis import PWLMap, load_model
 from pwl_analysis.graph import empirical_graph, exact_graph
 from pwl_analysis.latex import compile_pdf, escape_text, matrix_latex, write_latex
 from pwl_analysis.rational import rationalize
 
-from systems import lozi_map, random_map, reference_file, tent_map
+from systems import SCYFI_CYCLES, lozi_map, lozi_plrnn, random_map, reference_file, tent_map
 
 NASTY = r"model_1 #2 & 50% {x} $y$ ~z^ \ λ ± é"
 
@@ -171,3 +171,83 @@ def test_results_display_themselves_in_jupyter():
     assert cycles[0].stability._repr_latex_() == "$\\text{saddle (index 1)}$"
     topology = graph_topology(exact_graph(m), cycles)
     assert "exact graph: 2 regions" in topology._repr_html_()
+
+
+# ---- every model class ---------------------------------------------------------------------
+
+
+def _exact(array) -> sympy.Matrix:
+    """Float weights as the exact (dyadic) rationals they are."""
+    return sympy.Matrix([[sympy.Rational(float(x)) for x in row] for row in np.atleast_2d(array)])
+
+
+def _cases_rows(text: str) -> list[str]:
+    cases = text.split("\\begin{cases}\n")[1].split("\n\\end{cases}")[0]
+    return cases.split(" \\\\[4pt]\n")
+
+
+def _positive_units(condition: str) -> set[int]:
+    """The units i with s_i > 0 in a condition "$s_i > 0$ for $i \\in \\{…\\}$; …"."""
+    if "$s_i > 0$" not in condition:
+        return set()
+    members = condition.split("$s_i > 0$ for $i \\in \\{")[1].split("\\}$")[0]
+    return {int(x) for x in members.split(", ")}
+
+
+def test_shplrnn_document_gives_every_region_its_own_affine_map():
+    # SCYFI's shPLRNN (M = 2, H = 10): each case of the display is J_d z + c_d with
+    # J_d = A + W₁ D_d W₂, c_d = h₁ + W₁ D_d h₂ built here in sympy from the weights, for the
+    # d its condition states; at the region's witness point J_d w + c_d is the map itself.
+    weights = {key: _exact(value) for key, value in SCYFI_CYCLES.items()}
+    A = sympy.diag(*weights["A"])
+    W1, W2 = weights["W1"], weights["W2"]
+    h1, h2 = weights["h1"].T, weights["h2"].T
+    m = PWLMap.from_shplrnn(**SCYFI_CYCLES)
+    text = m.to_latex(exact=True, fragment=True)
+    assert "A shPLRNN with $M = 2$ latent units" in text
+    rows = _cases_rows(text)
+    assert len(rows) == m.n_regions
+    labels = set()
+    for row in rows:
+        condition = row.split("\\text{if ")[1][:-1]
+        positive = _positive_units(condition)
+        d = [1 if i + 1 in positive else 0 for i in range(10)]
+        J = A + W1 * sympy.diag(*d) * W2
+        c = h1 + W1 * sympy.diag(*d) * h2
+        printed = f"{sympy.latex(J, mat_delim='(')} z + {sympy.latex(c, mat_delim='(')}"
+        assert row.startswith(printed)
+        label = "".join(map(str, d))
+        labels.add(label)
+        w = sympy.Matrix(m.region_witness(m.region_index(label)).to_Matrix())
+        s = W2 * w + h2
+        assert [1 if x > 0 else 0 for x in s] == d  # the witness lies in the stated region
+        assert J * w + c == A * w + W1 * s.applyfunc(lambda x: sympy.Max(0, x)) + h1
+    assert labels == {r.label for r in m.regions}
+
+
+def test_general_documents_compile(tmp_path):
+    _pdflatex_or_skip()
+    scyfi = PWLMap.from_shplrnn(**SCYFI_CYCLES)
+    documents = {
+        "scyfi": scyfi.to_latex(name="SCYFI shPLRNN", cycles=scyfi.cycles(4)),
+        "scyfi_exact": scyfi.to_latex(exact=True),
+        "plrnn": lozi_plrnn().to_latex(graph=exact_graph(lozi_plrnn())),
+        "dendplrnn": PWLMap.from_dendplrnn(
+            np.full(2, 0.5), [[0.1, -0.2], [0.3, 0.1]], [0.1, 0.0], [1.0, -0.5], [[0, 1], [0, 2]]
+        ).to_latex(),
+    }
+    rng = np.random.default_rng(0)
+    wide = PWLMap.from_shplrnn(
+        rng.uniform(-0.5, 0.5, 7),
+        rng.normal(size=(7, 2)),
+        rng.normal(size=(2, 7)),
+        rng.normal(size=7),
+        rng.normal(size=2),
+    )
+    documents["shplrnn_m7"] = wide.to_latex()
+    # M = 7 > 6: each region's J_d and c_d in its own blocks (no column is shared)
+    assert documents["shplrnn_m7"].count("{J_{") == wide.n_regions == 4
+    assert documents["shplrnn_m7"].count("{c_{") == 4
+    for name, text in documents.items():
+        pdf = compile_pdf(write_latex(tmp_path / f"{name}.tex", text))
+        assert pdf.read_bytes().startswith(b"%PDF")
