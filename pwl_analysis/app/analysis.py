@@ -6,12 +6,13 @@ For a map f it computes, in this order,
 2. every fixed point and cycle up to a period K cheap for the model (``default_max_period``),
    exactly and completely (:class:`~pwl_analysis.search.Exhaustive`);
 3. the empirical symbolic graph of the run and the LP-certified exact graph inside the run's
-   bounding box (on all regions when 2^P ≤ 32, else on the visited ones);
+   bounding box (on all regions when the map has at most 32, else on the visited ones);
 4. their topology (:func:`~pwl_analysis.topology.graph_topology`) and the Lyapunov spectrum
    along the run (:func:`~pwl_analysis.lyapunov.lyapunov_spectrum`);
 5. bounds on the topological entropy from the admissible region words in the box of a free
    run (:func:`~pwl_analysis.entropy.entropy_bounds`), at a length cheap for the model
-   (``entropy_length``; skipped, with the reason, for maps with too many regions);
+   (``entropy_length``; skipped, with the reason, for maps with too many regions, and for
+   maps other than AL-RNNs, whose admissible words are not written yet);
 6. when step 2 finds fixed points alone (a flow sampled at a small time step), the long
    cycles of a seeded search (:class:`~pwl_analysis.seeded.TrajectorySeeded`, a few
    seconds), named by a coarse coding (:mod:`pwl_analysis.coarse`, chosen by the model's
@@ -47,7 +48,7 @@ from pwl_analysis.graph import empirical_graph, exact_graph, write_graph
 from pwl_analysis.latex import compile_pdf, map_to_latex
 from pwl_analysis.lyapunov import LyapunovSpectrum, lyapunov_spectrum
 from pwl_analysis.orbits import CycleSet, PeriodicOrbit
-from pwl_analysis.pwl_map import PWLMap, require_alrnn
+from pwl_analysis.pwl_map import AlrnnOnlyError, PWLMap
 from pwl_analysis.rational import Rationalization
 from pwl_analysis.rational import rationalize as to_rationals
 from pwl_analysis.roles import RegionRole, region_roles
@@ -76,7 +77,7 @@ def entropy_length(m: PWLMap) -> tuple[int | None, str]:
     """The word length n of ``analyze``'s entropy bounds, or None with the reason.
 
     M ≤ 2: n = 12 (admissibility by cutting polygons, no LP).  Otherwise the largest n with
-    q^n ≤ 256 for the q = 2^P regions, so the LPs take a few seconds; None when q^2 > 256.
+    q^n ≤ 256 for the map's q regions, so the LPs take a few seconds; None when q^2 > 256.
 
     >>> from pwl_analysis import PWLMap
     >>> entropy_length(PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1))
@@ -102,12 +103,14 @@ def _entropy(m: PWLMap, progress: bool) -> tuple[EntropyBounds | None, str]:
     budget = _ENTROPY_PLANAR_WORDS if m.M <= 2 else _ENTROPY_LP_WORDS
     try:
         return entropy_bounds(m, length, max_words=budget, progress=progress), ""
+    except AlrnnOnlyError as error:
+        return None, f"not computed: {error}"
     except SearchTooLargeError:
         return None, f"not computed: more than {budget} admissible words of some length ≤ {length}"
 
 
 def default_max_period(m: PWLMap) -> int:
-    """Largest K with (2^P)^K ≤ 4096 (at most 12, at least 1): a search of a second or so.
+    """Largest K with q^K ≤ 4096 for q regions (at most 12, at least 1): a second or so.
 
     >>> from pwl_analysis import PWLMap
     >>> default_max_period(PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1))
@@ -121,7 +124,7 @@ def default_max_period(m: PWLMap) -> int:
 def attractor_exact_graph(
     m: PWLMap, orbit: np.ndarray, cycles: CycleSet | None = None, progress: bool = False
 ) -> nx.DiGraph:
-    """The exact graph inside the run's bounding box; on the visited regions when 2^P > 32."""
+    """The exact graph inside the run's bounding box; on the visited regions beyond 32."""
     regions = None if m.n_regions <= _EXACT_ALL_REGIONS_MAX else symbolic_sequence(m, orbit).visited
     return exact_graph(
         m,
@@ -141,8 +144,15 @@ class Analysis:
     ----------
     name : str
         The model's name in the report.
-    M, P : int
-        Latent and piecewise-linear units.
+    M : int
+        Latent units.
+    model : str
+        The model class (``"AL-RNN"``, ``"shPLRNN"``, …).
+    H, n_regions : int
+        Switching functions (an AL-RNN's P piecewise-linear units) and linear regions.
+    switching : tuple of str
+        Each switching function s_i(z) = (W₂ z + h₂)_i, 4 significant digits; Ω_d is where
+        s_i > 0 exactly for d_i = 1.
     steps, transient : int
         Length of the free run from z_0 = 0 and of its discarded transient.
     cycles : CycleSet
@@ -195,7 +205,10 @@ class Analysis:
 
     name: str
     M: int
-    P: int
+    model: str
+    H: int
+    n_regions: int
+    switching: tuple[str, ...]
     steps: int
     transient: int
     cycles: CycleSet
@@ -214,6 +227,11 @@ class Analysis:
     entropy_skipped: str = ""
 
     @property
+    def P(self) -> int | None:
+        """An AL-RNN's piecewise-linear units (H); None for the other model classes."""
+        return self.H if self.model == "AL-RNN" else None
+
+    @property
     def only_fixed_points(self) -> bool:
         """The complete search up to K found no orbit of period > 1."""
         return all(c.period == 1 for c in self.cycles)
@@ -230,7 +248,7 @@ class Analysis:
         """Key numbers as text, for the report's summary table."""
         K = self.cycles.max_period
         rows = {
-            "model": f"{self.name} (M = {self.M}, P = {self.P})",
+            "model": f"{self.name} ({self._size()})",
             "free run": f"{self.steps} steps after a transient of {self.transient}, from z_0 = 0",
             "orbits": f"{len(self.cycles)} of period <= {K} (complete)",
         }
@@ -255,6 +273,10 @@ class Analysis:
             "entropy, admissible words": self._admissible_entropy_text(),
         }
         return rows
+
+    def _size(self) -> str:
+        units = f"P = {self.P}" if self.P is not None else f"{self.model}, H = {self.H}"
+        return f"M = {self.M}, {units}, {self.n_regions} regions"
 
     def _admissible_entropy_text(self) -> str:
         bounds = self.entropy
@@ -289,6 +311,10 @@ class Analysis:
             "name": self.name,
             "M": self.M,
             "P": self.P,
+            "model": self.model,
+            "H": self.H,
+            "regions": self.n_regions,
+            "switching": list(self.switching),
             "steps": self.steps,
             "transient": self.transient,
             "cycles": self.cycles.to_dict(),
@@ -455,7 +481,6 @@ def analyze(
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise UserInputError(f"output folder {out} exists and is not a folder")
-    require_alrnn(m, "analyze (its graphs, roles and report)")
     rational = to_rationals(m) if rationalize else None
     m = m if rational is None else rational.map
     with output_lock(out):
@@ -483,7 +508,10 @@ def _analyze(
         draft = Analysis(
             name=name,
             M=m.M,
-            P=m.P,
+            model=m.model,
+            H=m.H,
+            n_regions=m.n_regions,
+            switching=tuple(str(f) for f in m.switching_functions().evalf(4)),
             steps=steps,
             transient=transient,
             cycles=cycles,

@@ -118,8 +118,10 @@ class ModelSummary:
 
     Attributes
     ----------
-    M, P : int
-        Latent and piecewise-linear units.
+    M : int
+        Latent units.
+    H, n_regions : int
+        Switching functions (an AL-RNN's P piecewise-linear units) and linear regions.
     regions_visited : int
         Distinct linear regions Ω_d met by a free run after its transient.
     topological_entropy : float
@@ -154,7 +156,8 @@ class ModelSummary:
     """
 
     M: int
-    P: int
+    H: int
+    n_regions: int
     regions_visited: int
     topological_entropy: float
     fixed_points: int
@@ -164,7 +167,7 @@ class ModelSummary:
 
     def __repr__(self) -> str:
         return (
-            f"ModelSummary(M={self.M}, P={self.P}: {self.regions_visited} of {2**self.P} "
+            f"ModelSummary(M={self.M}, H={self.H}: {self.regions_visited} of {self.n_regions} "
             f"regions visited, h_top = {self.topological_entropy:.4g}, {self.fixed_points} "
             f"fixed point(s), {self.cycles} cycle(s) of period 2…{self.max_period})"
         )
@@ -232,7 +235,8 @@ def summarize_model(
     fixed = len(orbits.of_period(1))
     return ModelSummary(
         M=m.M,
-        P=m.P,
+        H=m.H,
+        n_regions=m.n_regions,
         regions_visited=0 if graph is None else graph.number_of_nodes(),
         topological_entropy=float("nan") if graph is None else graph_entropy(graph),
         fixed_points=fixed,
@@ -290,6 +294,8 @@ def _analysis_row(analysis: Analysis) -> dict:
     return {
         "M": analysis.M,
         "P": analysis.P,
+        "model": analysis.model,
+        "regions": analysis.n_regions,
         "regions_visited": analysis.empirical.n_nodes,
         "attractor_regions": " ".join(analysis.empirical.attractor_regions),
         "fixed_points": fixed,

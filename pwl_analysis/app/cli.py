@@ -120,8 +120,14 @@ def _add_cycles(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=_cycles_command)
 
 
+def _add_model_type(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--model-type", choices=list(MODEL_TYPES), help="model class, where the file does not say"
+    )
+
+
 def _entropy_command(args: argparse.Namespace) -> None:
-    m = load_model(args.model, P=args.P)
+    m = load_model(args.model, P=args.P, model_type=args.model_type)
     box = None if args.box is None else tuple(_numbers(text) for text in args.box)
     bounds = entropy_bounds(m, args.max_length, box=box, progress=not args.json)
     if args.json:
@@ -139,6 +145,7 @@ def _add_entropy(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("entropy", help="bounds on the topological entropy")
     parser.add_argument("model", help=".pt state_dict, .npz archive or training run folder")
     parser.add_argument("--P", type=int, default=None, help="piecewise-linear units (for .pt)")
+    _add_model_type(parser)
     parser.add_argument(
         "--max-length", type=int, default=12, help="longest admissible word (default 12)"
     )
@@ -200,12 +207,13 @@ def _add_analyze_many(commands: argparse._SubParsersAction) -> None:
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", help=".pt state_dict, .npz archive or training run folder")
     parser.add_argument("--P", type=int, default=None, help="piecewise-linear units (for .pt)")
+    _add_model_type(parser)
     parser.add_argument("--steps", type=int, default=10_000, help="free-run length (10000)")
     parser.add_argument("--transient", type=int, default=1_000, help="steps dropped (1000)")
 
 
 def _graph_command(args: argparse.Namespace) -> None:
-    m = load_model(args.model, P=args.P)
+    m = load_model(args.model, P=args.P, model_type=args.model_type)
     orbit = free_run(m, args.steps, args.transient)
     cycles = m.fixed_points()
     graph = (attractor_exact_graph if args.exact else empirical_graph)(m, orbit, cycles)
@@ -228,7 +236,7 @@ def _add_graph(commands: argparse._SubParsersAction) -> None:
 
 
 def _latex_command(args: argparse.Namespace) -> None:
-    m = load_model(args.model, P=args.P)
+    m = load_model(args.model, P=args.P, model_type=args.model_type)
     rational = rationalize(m) if args.rationalize else None
     m = m if rational is None else rational.map
     text = m.to_latex(
@@ -249,6 +257,7 @@ def _add_latex(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("model", help=".pt state_dict, .npz archive or training run folder")
     parser.add_argument("-o", "--output", required=True, help="the .tex file to write")
     parser.add_argument("--P", type=int, default=None, help="piecewise-linear units (for .pt)")
+    _add_model_type(parser)
     parser.add_argument("--fragment", action="store_true", help="body only, for \\input")
     parser.add_argument("--exact", action="store_true", help="coefficients as exact rationals")
     parser.add_argument("--rationalize", action="store_true", help=_RATIONALIZE_HELP)
@@ -258,7 +267,7 @@ def _add_latex(commands: argparse._SubParsersAction) -> None:
 
 
 def _analyze_command(args: argparse.Namespace) -> None:
-    m = load_model(args.model, P=args.P)
+    m = load_model(args.model, P=args.P, model_type=args.model_type)
     name = Path(args.model).stem
     options = {"max_period": args.max_period, "steps": args.steps, "transient": args.transient}
     options["rationalize"] = args.rationalize

@@ -97,7 +97,7 @@ def attractor_figure(
     axes.set_ylabel(labels[1])
     if len(units) == 3:
         axes.set_zlabel(labels[2])
-    if m.P and len(colours) <= _LEGEND_MAX:
+    if m.H and len(colours) <= _LEGEND_MAX:
         axes.legend(title="region", markerscale=6, fontsize="small", loc="best")
     axes.set_title("attractor by linear subregion (× fixed points, ○ cycles)", fontsize="medium")
     return figure

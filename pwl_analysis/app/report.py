@@ -13,13 +13,20 @@ from pwl_analysis._atomic import write_atomically
 from pwl_analysis.app.analysis import Analysis
 from pwl_analysis.orbit_table import markdown_table, orbit_rows
 
+#: The switching functions written out in the report's opening, at most.
+_LISTED_SWITCHING = 10
+
 #: How each result is computed, printed at the end of every report.
 _METHODS = """\
 ## How these results were computed
 
-- **The map.** The trained AL-RNN z_{t+1} = A z_t + W Φ*(z_t) + h (ReLU on the last P of M
-  units) is exactly affine on each of the 2^P sign regions Ω_d: z ↦ J_d z + h with
-  J_d = A + W diag(1, …, 1, d). The weights are converted to exact rationals without rounding.
+- **The map.** Every piecewise-linear RNN is z ↦ A z + W₁ relu(W₂ z + h₂) + h₁ (an AL-RNN,
+  z_{t+1} = A z_t + W Φ*(z_t) + h with ReLU on the last P of M units, has W₂ = (0 | I_P),
+  h₂ = 0). It is exactly affine on each of its linear regions Ω_d, the non-empty cells of the
+  hyperplanes W₂ z + h₂ = 0 labelled by the signs d of the switching functions
+  s(z) = W₂ z + h₂: z ↦ J_d z + c_d with J_d = A + W₁ D_d W₂, c_d = h₁ + W₁ D_d h₂ (an
+  AL-RNN's 2^P sign regions, with c_d = h). The weights are converted to exact rationals
+  without rounding.
 - **Orbits.** Every region word of each period k ≤ K (Lyndon words only, pruned by an LP
   transition graph) gives the cycle equation (I − J_{d_{k−1}} ⋯ J_{d_0}) z_0 = c. Batched float
   solves screen the words; every candidate is solved again in exact rational arithmetic and kept
@@ -82,10 +89,41 @@ def _time_step(training: dict, analysis: Analysis) -> float | None:
     return float(SYSTEMS[system][1]) if system in SYSTEMS else None
 
 
-def _region_condition(label: str, M: int) -> str:
-    first = M - len(label) + 1
-    return ", ".join(
-        f"z_{first + i} {'> 0' if bit == '1' else '≤ 0'}" for i, bit in enumerate(label)
+def _is_coordinate(function: str) -> bool:
+    return function.startswith("z_") and function[2:].isdigit()
+
+
+def _region_condition(label: str, switching: tuple[str, ...]) -> str:
+    """Ω_d as inequalities: on coordinates (an AL-RNN's units), else on s_i by index."""
+    if all(_is_coordinate(s) for s in switching):
+        return ", ".join(
+            f"{s} {'> 0' if bit == '1' else '≤ 0'}" for s, bit in zip(switching, label)
+        )
+    parts = []
+    for bit, sign in (("1", "> 0"), ("0", "≤ 0")):
+        units = [str(i + 1) for i, b in enumerate(label) if b == bit]
+        if units:
+            parts.append(f"s_i {sign} for i ∈ {{{', '.join(units)}}}")
+    return "; ".join(parts)
+
+
+def _map_sentence(analysis: Analysis) -> str:
+    """What the map is: an AL-RNN's P units, or a model's switching functions."""
+    if analysis.P is not None:
+        return (
+            f"The trained map is an AL-RNN with M = {analysis.M} units, P = {analysis.P} of them "
+            f"piecewise linear: {analysis.n_regions} linear regions Ω_d, on each of which it is "
+            "the affine map z ↦ J_d z + h."
+        )
+    functions = "; ".join(
+        f"s_{i + 1} = {s}" for i, s in enumerate(analysis.switching[:_LISTED_SWITCHING])
+    )
+    more = " …" if analysis.H > _LISTED_SWITCHING else ""
+    return (
+        f"The map is a {analysis.model} with M = {analysis.M} units and H = {analysis.H} "
+        f"switching functions s(z) = W₂ z + h₂ ({functions}{more}): "
+        f"{analysis.n_regions} linear regions Ω_d (the non-empty cells of s(z) = 0), on each "
+        "of which it is the affine map z ↦ J_d z + c_d."
     )
 
 
@@ -96,9 +134,7 @@ def _opening(analysis: Analysis) -> list[str]:
     kinds = ", ".join(f"{c.stability} in Ω_{c.regions[0]}" for c in fixed) or "none"
     visited = [r for r in analysis.roles if r.occupation > 0]
     text = [
-        f"The trained map is an AL-RNN with M = {analysis.M} units, P = {analysis.P} of them "
-        f"piecewise linear: {2**analysis.P} linear regions Ω_d, on each of which it is the affine "
-        f"map z ↦ J_d z + h. The free run visits {len(visited)} of them.",
+        _map_sentence(analysis) + f" The free run visits {len(visited)} of them.",
         f"Fixed points (exact, complete): {len(fixed)}: {kinds}.",
     ]
     longer = [c for c in cycles if c.period > 1]
@@ -135,7 +171,7 @@ def _role_lines(analysis: Analysis) -> list[str]:
     ]
     for role in analysis.roles:
         lines.append(
-            f"| {role.label} | {_region_condition(role.label, analysis.M)} | "
+            f"| {role.label} | {_region_condition(role.label, analysis.switching)} | "
             f"{role.fixed_point} | {role.stability or 'n/a'} | {role.occupation:.3f} | "
             f"{role.role} |"
         )
