@@ -171,7 +171,12 @@ def test_analyze_a_shplrnn_file_end_to_end(tmp_path, capsys):
     assert main(command) == 0
     assert {p.name for p in out.iterdir()} == _expected_files()
     record = json.loads((out / "analysis.json").read_text())
-    assert (record["model"], record["M"], record["H"], record["regions"]) == ("shPLRNN", 2, 2, 4)
+    assert (record["model_type"], record["M"], record["H"], record["regions"]) == (
+        "shPLRNN",
+        2,
+        2,
+        4,
+    )
     assert record["P"] is None and record["cycles"]["complete"] is True
     # the admissible words are not yet written for general maps: skipped, with the reason
     assert record["entropy_bounds"] is None

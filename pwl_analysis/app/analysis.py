@@ -311,7 +311,7 @@ class Analysis:
             "name": self.name,
             "M": self.M,
             "P": self.P,
-            "model": self.model,
+            "model_type": self.model,
             "H": self.H,
             "regions": self.n_regions,
             "switching": list(self.switching),

@@ -294,7 +294,7 @@ def _analysis_row(analysis: Analysis) -> dict:
     return {
         "M": analysis.M,
         "P": analysis.P,
-        "model": analysis.model,
+        "model_type": analysis.model,
         "regions": analysis.n_regions,
         "regions_visited": analysis.empirical.n_nodes,
         "attractor_regions": " ".join(analysis.empirical.attractor_regions),
