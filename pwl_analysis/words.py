@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from pwl_analysis.errors import UserInputError
+from pwl_analysis.errors import BudgetError, UserInputError
 
 
-class SearchTooLargeError(ValueError):
-    """An exhaustive enumeration would exceed its word budget."""
+class SearchTooLargeError(BudgetError):
+    """A search over its budget: words, letters, tree nodes or periods."""
 
 
 def _letter_bits(n_letters: int) -> int:

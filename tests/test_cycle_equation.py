@@ -5,7 +5,7 @@ import pytest
 from sympy import QQ
 
 from pwl_analysis import _exact
-from pwl_analysis.cycle_equation import direct_float_solve, reduced_system, screen_words
+from pwl_analysis.cycle_equation import float_cycle_points, reduced_system, screen_words
 from pwl_analysis.words import lyndon_words
 
 from systems import lozi_map, random_map
@@ -72,25 +72,25 @@ def test_screen_never_drops_a_realised_word():
     assert n_kept < n_words / 2  # the screen does prune
 
 
-def test_direct_float_solve_gives_every_rotations_exact_points():
+def test_float_cycle_points_gives_every_rotations_exact_points():
     # prefix × suffix products for all rotations at once against the exact cycle points
     m = lozi_map()
     cycles = [c for c in m.cycles(8) if c.period > 1]
     for k in {c.period for c in cycles}:
         of_k = [c for c in cycles if c.period == k]
         words = np.array([[m.region_index(r) for r in c.regions] for c in of_k])
-        points, solvable = direct_float_solve(m, words)
+        points, solvable = float_cycle_points(m, words)
         assert solvable.all()
         for cycle, found in zip(of_k, points):
             # exact points rounded once; the float solve of a short word is accurate to ~1e-12
             np.testing.assert_allclose(found, cycle.points, atol=1e-9)
 
 
-def test_direct_float_solve_in_batches_equals_one_batch(monkeypatch):
+def test_float_cycle_points_in_batches_equals_one_batch(monkeypatch):
     m = random_map(2, M=3, P=2)
     words = np.random.default_rng(0).integers(0, m.n_regions, size=(7, 5))
-    whole = direct_float_solve(m, words)
+    whole = float_cycle_points(m, words)
     monkeypatch.setattr("pwl_analysis.cycle_equation._ROTATIONS_PER_BATCH", 10)  # 2 words
-    batched = direct_float_solve(m, words)
+    batched = float_cycle_points(m, words)
     np.testing.assert_array_equal(whole[0], batched[0])
     np.testing.assert_array_equal(whole[1], batched[1])
