@@ -158,7 +158,7 @@ class Scyfi(SearchMethod):
 
 def scyfi_step(
     m: PWLMap, words: list[np.ndarray], every_rotation: bool = True
-) -> list[np.ndarray | None]:
+) -> tuple[list[np.ndarray | None], np.ndarray]:
     """SCYFI's step: the region word each word's float cycle visits.
 
     Words of any lengths are solved in batches of similar length
@@ -176,34 +176,39 @@ def scyfi_step(
 
     Returns
     -------
-    list of (ndarray or None)
+    visited : list of (ndarray or None)
         Per word, the regions (d(z_0), …, d(z_{k−1})) of its cycle's points, or None where
         I − Π is singular or the points are not finite.
+    consistent : ndarray of bool, shape (n,)
+        Which words visit themselves: the fixed points of the step.
 
     Examples
     --------
-    On the tent map the 2-cycle's word (0, 1) is self-consistent, and so are (0, 0) and
-    (1, 1, 1), whose solutions are the fixed points −1/2 of region 0 and 1/6 of region 1:
+    For z ↦ z/2 + 1 (z ≤ 0) and 3z/4 + 1 (z > 0) the word (0,) solves to 2, the fixed point of
+    region 0's affine map, which lies in region 1; the word (1,) solves to 4, in region 1:
 
-    >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
-    >>> steps = scyfi_step(tent, [np.array([0, 1]), np.array([0, 0]), np.array([1, 1, 1])])
-    >>> [word.tolist() for word in steps]
-    [[0, 1], [0, 0], [1, 1, 1]]
+    >>> m = PWLMap.from_alrnn([0.5], [[0.25]], [1.0], P=1)
+    >>> visited, consistent = scyfi_step(m, [np.array([0]), np.array([1])])
+    >>> [word.tolist() for word in visited], consistent.tolist()
+    ([[1], [1]], [False, True])
     """
     visited: list[np.ndarray | None] = [None] * len(words)
-    order = sorted(range(len(words)), key=lambda i: len(words[i]))
+    consistent = np.zeros(len(words), dtype=bool)
+    lengths = [len(word) for word in words]
+    order = sorted(range(len(words)), key=lengths.__getitem__)
     for start in range(0, len(order), _BATCH):
         batch = order[start : start + _BATCH]
-        longest = len(words[batch[-1]])
+        longest = lengths[batch[-1]]
         padded = np.full((len(batch), longest), -1, dtype=np.int64)
         for row, i in zip(padded, batch):
-            row[longest - len(words[i]) :] = words[i]
+            row[longest - lengths[i] :] = words[i]
         points, ok = float_cycle_points(m, padded, every_rotation)
         regions = m.region_of(points)
-        for row, i in enumerate(batch):
-            if ok[row]:
-                visited[i] = regions[row, longest - len(words[i]) :]
-    return visited
+        consistent[batch] = ok & ((regions == padded) | (padded < 0)).all(axis=1)
+        for i, row, solved in zip(batch, regions, ok.tolist()):
+            if solved:
+                visited[i] = row[longest - lengths[i] :]
+    return visited, consistent
 
 
 def refine(
@@ -216,7 +221,8 @@ def refine(
     """SCYFI's iteration: the self-consistent words :func:`scyfi_step` reaches from seeds.
 
     Each word's rotation class is solved at most once: a visited word whose class was
-    solved before is dropped, its successor having been followed already.
+    solved before is dropped, its successor having been followed already.  ``max_solves``
+    steps are taken at most.
 
     Parameters
     ----------
@@ -260,12 +266,17 @@ def refine(
         if not active:
             break
         moving = []
-        for word, seen in zip(active, scyfi_step(m, active, every_rotation)):
-            if seen is not None and np.array_equal(seen, word):
+        visited, fixed = scyfi_step(m, active, every_rotation)
+        for word, seen, same in zip(active, visited, fixed.tolist()):
+            if same:
                 root = word[: primitive_period(word)]
                 consistent.setdefault(necklace_key(root), root)
-            elif seen is not None and necklace_key(seen) not in tried:
-                tried.add(necklace_key(seen))
+                continue
+            if seen is None:
+                continue
+            key = necklace_key(seen)
+            if key not in tried:
+                tried.add(key)
                 moving.append(seen)
         bar.update(len(active) - len(moving))
         active = moving
