@@ -5,6 +5,7 @@ Build: ``python -m sphinx -W --keep-going -b html docs docs/_build/html``.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -16,6 +17,8 @@ matplotlib.use("Agg")
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 sys.path[:0] = [str(ROOT), str(DOCS / "_ext")]
+# Every example runs in the gallery, on its small budget (seconds; see examples/_common.py).
+os.environ["PWL_EXAMPLES_BUDGET"] = "small"
 
 project = "pwl-analysis"
 author = "pwl-analysis contributors"
@@ -47,14 +50,13 @@ intersphinx_mapping = {}
 sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
     "gallery_dirs": "gallery",
-    # Only the tent/Lozi ground truth runs (seconds); the others train models or need
-    # ../shared/reference and are shown as code.
-    "filename_pattern": r"exact_ground_truth\.py$",
+    "filename_pattern": r"\.py$",
     "ignore_pattern": r"_common\.py$",
+    "image_scrapers": ("gallery.png_scraper",),
     "download_all_examples": False,
     "remove_config_comments": True,
     "matplotlib_animations": False,
-    "reset_argv": "gallery_argv.reset_argv",
+    "reset_argv": "gallery.reset_argv",
 }
 
 

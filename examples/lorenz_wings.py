@@ -8,6 +8,10 @@ C± (saddle foci) appear as fixed points in different regions, related by the Lo
 
     python examples/lorenz_wings.py                       # trains with the fast recipe
     python examples/lorenz_wings.py --model ../shared/reference/alrnn-dsr/lorenz_m20_p2.pt --P 2
+    python examples/lorenz_wings.py --model benchmarks/models/lorenz63_m20_p2.npz
+
+On the gallery's small budget it reads ``benchmarks/models/lorenz63_m20_p2.npz`` (trained by
+``pwl-analysis run lorenz63``) instead of training.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from pwl_analysis.symbolic import symbolic_sequence
 
 
 def main() -> None:
-    args = model_arguments(__doc__.splitlines()[0]).parse_args()
+    args = model_arguments(__doc__).parse_args()
     m = trained_model(args, "lorenz63", "lorenz_run")
     fixed = m.fixed_points()
     print(f"{m}: {len(fixed)} fixed points")

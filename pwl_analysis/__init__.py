@@ -45,7 +45,7 @@ _MODULES = {
         "PeriodicOrbit",
         "VirtualFixedPoint",
     ),
-    "pwl_analysis.pwl_map": ("ModelError", "PWLMap", "Region"),
+    "pwl_analysis.pwl_map": ("ALRNNMap", "ModelError", "PWLMap", "Region"),
     "pwl_analysis.rational": ("Rationalization", "rationalize"),
     "pwl_analysis.return_map": (
         "ReturnMapFixedPoint",
@@ -54,6 +54,7 @@ _MODULES = {
     ),
     "pwl_analysis.roles": ("RegionRole", "region_roles"),
     "pwl_analysis.search": ("find_cycles",),
+    "pwl_analysis.shallow_map": ("ShallowPWLMap",),
     "pwl_analysis.stability": ("Stability", "StabilityKind"),
     "pwl_analysis.symbolic": ("SymbolicSequence", "symbolic_sequence"),
     "pwl_analysis.topology": ("Topology", "graph_topology"),

@@ -41,7 +41,7 @@ from tqdm.auto import tqdm
 
 from pwl_analysis._polygon import Interval, Polygon
 from pwl_analysis.free_runs import free_run
-from pwl_analysis.pwl_map import PWLMap
+from pwl_analysis.pwl_map import PWLMap, require_alrnn
 from pwl_analysis.transitions import check_box
 from pwl_analysis.words import SearchTooLargeError
 
@@ -66,7 +66,7 @@ class _Context:
     """A map, a box and the exact images of both, with counters of the decisions made."""
 
     def __init__(self, m: PWLMap, box):
-        self.m = m
+        self.m = require_alrnn(m, "admissible words (admissible, AdmissibleTree, entropy bounds)")
         self.box = check_box(m, box)
         self.sign = np.where(m.region_bits == 1, 1.0, -1.0)
         self.rows_per_step = m.P + (2 * m.M if self.box is not None else 0)
@@ -323,6 +323,24 @@ class Admissibility:
         that satisfies the conditions only up to rounding),
         ``"Farkas certificate (exact)"`` (a proof of non-admissibility) or
         ``"LP infeasible, certificate failed: counted admissible"``.
+
+    See Also
+    --------
+    admissible : decides one word.
+    admissible_words : every admissible word up to a length.
+
+    Examples
+    --------
+    The tent map u ↦ 1/2 − 2|u| sends u = −1/8 ∈ Ω_0 to 1/4 ∈ Ω_1, an exact witness that the
+    word 0 1 is realised (the LP's point, checked in rationals):
+
+    >>> from pwl_analysis import PWLMap, admissible
+    >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
+    >>> record = admissible(tent, ["0", "1"], box=([-0.5], [0.5]))
+    >>> record.admissible, record.witness.tolist(), record.exact_witness, record.decided_by
+    (True, [-0.125], True, 'exact witness')
+    >>> record.to_dict()["word"]
+    ['0', '1']
     """
 
     word: tuple[str, ...]
@@ -352,6 +370,7 @@ def admissible(m: PWLMap, word, box=None) -> Admissibility:
     Parameters
     ----------
     m : PWLMap
+        The map.
     word : sequence of region labels or indices
         w_0, …, w_{n−1}, n ≥ 1.
     box : (lower, upper) or None
@@ -360,6 +379,17 @@ def admissible(m: PWLMap, word, box=None) -> Admissibility:
     Returns
     -------
     Admissibility
+        The verdict, a witness point when admissible, and how it was decided.
+
+    Raises
+    ------
+    ValueError
+        An empty word, an unknown region, or a box of the wrong shape.
+
+    References
+    ----------
+    Schrijver, A. (1986). Theory of Linear and Integer Programming. Wiley (Farkas' lemma,
+    §7.3).
 
     Examples
     --------
@@ -407,10 +437,40 @@ def free_run_box(m: PWLMap, widen: float = 0.1) -> tuple[np.ndarray, np.ndarray]
     The box is widened by ``widen`` of its size on each side: a box around the attractor
     reached from the origin.
 
+    Parameters
+    ----------
+    m : PWLMap
+        The map.
+    widen : float
+        Fraction of the box's size added on each side (and 10⁻⁹ of the bounds, so the box
+        of a run that settles on a fixed point is not empty).
+
+    Returns
+    -------
+    (ndarray, ndarray), each of shape (M,)
+        The lower and upper corners.
+
     Raises
     ------
     ValueError
         When the free run diverges (give a box instead).
+
+    Examples
+    --------
+    The map u ↦ u/2 + 1/2 − max(0, u) draws every orbit to its fixed point u = 1/3:
+
+    >>> from pwl_analysis import PWLMap, free_run_box
+    >>> lower, upper = free_run_box(PWLMap.from_alrnn([0.5], [[-1.0]], [0.5], P=1))
+    >>> bool(lower[0] < 1 / 3 < upper[0]), bool(upper[0] - lower[0] < 1e-8)
+    (True, True)
+
+    The Lozi map on z = (y, x) has y_{t+1} = x_t / 2, so the box's y-range is half its
+    x-range:
+
+    >>> lozi = PWLMap.from_alrnn([[0, 0.5], [1, 1.7]], [[0, 0], [0, -3.4]], [0, 1], P=1)
+    >>> lower, upper = free_run_box(lozi)
+    >>> np.allclose([lower[0], upper[0]], [lower[1] / 2, upper[1] / 2])
+    True
     """
     try:
         orbit = free_run(m, 10_000, 1_000)
@@ -430,19 +490,34 @@ def admissible_words(
     """Every admissible region word of length 1 … ``max_length`` (see the module docstring).
 
     Level by level: a word w_0 … w_n is a candidate only when w_0 … w_{n−1} and
-    w_1 … w_n are both admissible (the shift of an orbit segment is one), and then decided by
-    :func:`_decide`.  The lists over-approximate: a word is dropped only on an exact Farkas
+    w_1 … w_n are both admissible (the shift of an orbit segment is one), and then decided as
+    by :func:`admissible`.  The lists over-approximate: a word is dropped only on an exact Farkas
     certificate.
 
     Parameters
     ----------
+    m : PWLMap
+        The map.
+    max_length : int
+        Longest word n ≥ 1.
+    box : (lower, upper) or None
+        Every point of the orbit segment must lie in the box; None: anywhere in R^M.
     max_words : int
         Budget of admissible words per length before :class:`SearchTooLargeError`.
+    progress : bool
+        Show a progress bar over word lengths.
 
     Returns
     -------
     tuple of ndarray of int64
-        Entry n − 1 has shape (N_n, n), rows in lexicographic order.
+        Entry n − 1 has shape (N_n, n), rows (region indices) in lexicographic order.
+
+    Raises
+    ------
+    ValueError
+        ``max_length`` is not a positive integer, or a box of the wrong shape.
+    SearchTooLargeError
+        More than ``max_words`` admissible words of one length.
 
     Examples
     --------

@@ -64,6 +64,28 @@ class SectionCoding:
         One letter per anchor.
     observation : ndarray, shape (d, M)
         B, the observed coordinates B z of a latent state z.
+
+    See Also
+    --------
+    lorenz_coding : the L/R coding of a Lorenz-63 model.
+
+    Examples
+    --------
+    Anchors at (∓1, 0, 0) named L and R, the section z = 0 crossed upward: an orbit that
+    loops once near each anchor is LR, whichever point it starts from:
+
+    >>> import numpy as np
+    >>> from pwl_analysis import SectionCoding
+    >>> coding = SectionCoding(
+    ...     origin=np.zeros(3),
+    ...     normal=np.array([0.0, 0.0, 1.0]),
+    ...     anchors=np.array([[-1.0, 0.0, 0.0], [1.0, 0.0, 0.0]]),
+    ...     letters="LR",
+    ...     observation=np.eye(3),
+    ... )
+    >>> orbit = np.array([[-1, 0, -1], [-1, 0, 1], [1, 0, -1], [1, 0, 1]], dtype=float)
+    >>> coding.returns(orbit), coding.word(orbit), coding.word(np.roll(orbit, 2, axis=0))
+    (array([1, 3]), 'LR', 'LR')
     """
 
     origin: np.ndarray
@@ -144,6 +166,30 @@ class LoopRegionCoding:
         Region indices whose visit makes a loop a ``1``.
     pwl_map : PWLMap
         The map whose regions are meant.
+
+    See Also
+    --------
+    rossler_coding : the 0/1 loop coding of a Rössler model.
+
+    Examples
+    --------
+    The tent map u ↦ 1/2 − 2|u| read through the section u = 1/6 (its fixed point in Ω_1),
+    loops marked when they enter Ω_0: the 4-cycle through 0 1 1 1 makes two loops, one of
+    them through Ω_0:
+
+    >>> import numpy as np
+    >>> from pwl_analysis import LoopRegionCoding, PWLMap
+    >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
+    >>> coding = LoopRegionCoding(
+    ...     origin=np.array([1 / 6]),
+    ...     normal=np.array([1.0]),
+    ...     observation=np.eye(1),
+    ...     marked=frozenset({0}),
+    ...     pwl_map=tent,
+    ... )
+    >>> cycle = tent.cycle_of_word(["0", "1", "1", "1"])
+    >>> cycle.points.ravel().round(4), coding.name(cycle)
+    (array([-0.1471,  0.2059,  0.0882,  0.3235]), '01')
     """
 
     origin: np.ndarray
@@ -229,8 +275,47 @@ def lorenz_coding(m: PWLMap, observation=None) -> SectionCoding:
     The anchors are the wing fixed points C− (L) and C+ (R) of :func:`wing_fixed_points`
     (for ``lorenz_m20_p2`` they lie in regions ``10`` and ``01``); the section is the plane
     z = (z_{C−} + z_{C+}) / 2 through them, crossed upward — the model's counterpart of the
-    classical Lorenz section z = r − 1, which contains C±.  ``observation`` is B (3, M), by
-    default the first three latent units.
+    classical Lorenz section z = r − 1, which contains C±.
+
+    Parameters
+    ----------
+    m : PWLMap
+        A model of Lorenz-63 (M ≥ 3 latent units).
+    observation : array_like, shape (3, M), optional
+        B, with (x, y, z) = B z; by default the first three latent units.
+
+    Returns
+    -------
+    SectionCoding
+        Letters ``"LR"``, anchored at C− and C+.
+
+    Raises
+    ------
+    ValueError
+        ``observation`` of the wrong shape, or fewer than two fixed points with an unstable
+        complex multiplier pair.
+
+    References
+    ----------
+    Viswanath, D. (2003). Symbolic dynamics and periodic orbits of the Lorenz attractor.
+    Nonlinearity 16, 1035–1056.
+
+    Examples
+    --------
+    A map of R³ that rotates (x, y) by 90° and doubles it about a fixed point in each region:
+    C− = (−1, 0, −1) where z < 0 and C+ = (1, 0, 2) where z ≥ 0, both with the multipliers
+    ±2i.  The section is z = 1/2; an orbit that loops once up past each wing is LR:
+
+    >>> import numpy as np
+    >>> from pwl_analysis import PWLMap, lorenz_coding
+    >>> m = PWLMap.from_alrnn(
+    ...     [0, 0, 0.5], [[0, -2, 1], [2, 0, -2], [0, 0, 0.75]], [-1, 2, -0.5], P=1
+    ... )
+    >>> coding = lorenz_coding(m)
+    >>> coding.anchors.tolist(), coding.origin.tolist()
+    ([[-1.0, 0.0, -1.0], [1.0, 0.0, 2.0]], [0.0, 0.0, 0.5])
+    >>> coding.word(np.array([[-1, 0, 0], [-1, 0, 1], [1, 0, 0], [1, 0, 1]]))
+    'LR'
     """
     B = _observation(m, observation)
     anchors = np.array([B @ c.points[0] for c in wing_fixed_points(m, B)])
@@ -250,13 +335,43 @@ def rossler_coding(m: PWLMap, observation=None) -> LoopRegionCoding:
     origin (the data are z-scored, so the attractor is centred there); the section is the
     plane x = x*_x crossed with x increasing (once per turn around x*, as ẋ = −y − z > 0
     there); a loop is ``1`` when it visits a region other than x*'s — where the model's
-    ReLU units switch on for the fold of the attractor.  ``observation`` is B (3, M), by
-    default the first three latent units.
+    ReLU units switch on for the fold of the attractor.
+
+    Parameters
+    ----------
+    m : PWLMap
+        A model of the Rössler system.
+    observation : array_like, shape (3, M), optional
+        B, with (x, y, z) = B z; by default the first three latent units (or fewer when
+        M < 3).
+
+    Returns
+    -------
+    LoopRegionCoding
+        Section through the centre x*, the regions other than x*'s marked.
 
     Raises
     ------
     ValueError
-        The model has no fixed point.
+        ``observation`` of the wrong shape, or the model has no fixed point.
+
+    References
+    ----------
+    Cvitanović, P., Artuso, R., Mainieri, R., Tanner, G., Vattay, G. ChaosBook.org, Niels
+    Bohr Institute, "Rössler flow".
+
+    Examples
+    --------
+    For the tent map u ↦ 1/2 − 2|u| the centre is its fixed point u* = 1/6 (nearer 0 than
+    −1/2), so loops are returns upward through u = 1/6 and a loop is 1 when it enters Ω_0:
+
+    >>> from pwl_analysis import PWLMap, rossler_coding
+    >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
+    >>> coding = rossler_coding(tent)
+    >>> coding.origin.round(6).tolist(), sorted(coding.marked)
+    ([0.166667, 0.0, 0.0], [0])
+    >>> [(c.regions, coding.name(c)) for c in tent.cycles(4) if c.period == 4]
+    [(('0', '0', '0', '1'), '1'), (('0', '0', '1', '1'), '1'), (('0', '1', '1', '1'), '01')]
     """
     B = _observation(m, observation)
     fixed = list(m.fixed_points())

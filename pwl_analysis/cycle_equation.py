@@ -132,10 +132,10 @@ def ball_matrix(matrix: DomainMatrix) -> flint.arb_mat:
 
     The balls are formed at flint's current precision.
     """
-    rows = matrix.to_list()
-    return flint.arb_mat(
-        [[flint.fmpq(int(x.numerator), int(x.denominator)) for x in row] for row in rows]
-    )
+    entries = [
+        flint.fmpq(int(x.numerator), int(x.denominator)) for row in matrix.to_list() for x in row
+    ]
+    return flint.arb_mat(*matrix.shape, entries)
 
 
 def ball_jacobian(m: PWLMap, region: int) -> flint.arb_mat:
@@ -155,19 +155,23 @@ def reduced_system(m: PWLMap, k: int, base: int) -> _ReducedCycleSystem | None:
     """Build T and c of the reduced k-cycle equation around region ``base``, with radii.
 
     With R_i = S L^i (I − L^k)^{-1}, V_n = L^n U and g_n = L^n h, the blocks are
-    T_ij = R_i V_{k−1−j} + [j < i] S V_{i−1−j} and c_i = R_i Σ_n g_n + Σ_{n<i} S g_n.
+    T_ij = R_i V_{k−1−j} + [j < i] S V_{i−1−j} and c_i = R_i Σ_n g_n + Σ_{n<i} S g_n + h₂.
     Everything is computed in ball arithmetic (Arb, ``_BALL_PRECISION`` bits) from the exact
     weights, so the float T, c come with rigorous radii.  Returns None when I − L^k is not
     provably invertible.
+
+    For a general map (:class:`PWLMap`) U = W₁, S = W₂, h = c_b (the base region's offset)
+    and the stacked y_j = W₂ z_j + h₂ carry h₂: J_d z + c_d = L z + c_b + W₁ (D_d − D_b) y.
+    An AL-RNN has U = W_{:, M−P:}, S = (0 | I_P), h₂ = 0.
     """
-    M, P = m.M, m.P
+    M, P = m.M, m.region_bits.shape[1]
     old_precision = flint.ctx.prec
     flint.ctx.prec = _BALL_PRECISION
     try:
         L = ball_jacobian(m, base)
-        _, W, h = m.exact_weights
-        U, h = ball_matrix(W[:, M - P :]), ball_matrix(h)
-        select = _balls(np.eye(M)[M - P :])  # S, (P, M)
+        W1, W2, h2 = m.exact_relu_layer
+        U, h = ball_matrix(W1), ball_matrix(m.exact_region_offset(base))
+        select = ball_matrix(W2)  # S, (P, M)
         identity = _balls(np.eye(M))
         rows, columns, offsets = [select], [U], [h]  # S L^i, L^n U, L^n h
         power = identity
@@ -197,7 +201,7 @@ def reduced_system(m: PWLMap, k: int, base: int) -> _ReducedCycleSystem | None:
         for offset in offsets:
             prefixes.append(prefix)
             prefix = prefix + select * offset
-        c = R * g_sum + _stacked(prefixes, 1)
+        c = R * g_sum + _stacked(prefixes, 1) + _stacked([ball_matrix(h2)] * k, 1)
         T_mid, T_radius = _midpoints_and_radii(T)
         c_mid, c_radius = _midpoints_and_radii(c)
     finally:
@@ -240,13 +244,14 @@ def screen_words(m: PWLMap, words: np.ndarray, systems: list[_ReducedCycleSystem
     ndarray of bool, shape (n,)
     """
     n, k = words.shape
-    bits = m.region_bits[words].reshape(n, k * m.P).astype(np.int64)
+    P = m.region_bits.shape[1]
+    bits = m.region_bits[words].reshape(n, k * P).astype(np.int64)
     base_bits = np.array([np.tile(m.region_bits[s.base], k) for s in systems], dtype=np.int64)
     differences = bits @ (1 - 2 * base_bits).T + base_bits.sum(axis=1)  # Hamming distances
     choice = np.argmin(differences, axis=1)
     n_active = differences[np.arange(n), choice]
     sign = np.where(bits == 1, 1.0, -1.0)  # y > 0 where active, y ≤ 0 where not
-    group_key = choice * (k * m.P + 1) + n_active
+    group_key = choice * (k * P + 1) + n_active
     order = np.argsort(group_key, kind="stable")
     boundaries = np.nonzero(np.diff(group_key[order]))[0] + 1
     chunks = [
@@ -350,9 +355,9 @@ def float_cycle_points(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Float points of each word's cycle, batched over words: the SCYFI step's solve.
 
-    With the affine steps as (M+1)×(M+1) matrices G_d = [J_d h; 0 1], the loop from position
-    s of a word w is G_{w_{s−1}} ⋯ G_{w_0} · G_{w_{k−1}} ⋯ G_{w_s}, and the cycle's point
-    there solves (I − Π_s) z_s = c_s.
+    With the affine steps as (M+1)×(M+1) matrices G_d = [J_d c_d; 0 1] (c_d = h for an
+    AL-RNN), the loop from position s of a word w is G_{w_{s−1}} ⋯ G_{w_0} · G_{w_{k−1}} ⋯
+    G_{w_s}, and the cycle's point there solves (I − Π_s) z_s = c_s.
 
     - ``every_rotation=True``: every rotation is solved, so z_j is never obtained by
       iterating an unstable orbit forward; all k loops come from prefix × suffix products
@@ -397,7 +402,7 @@ def float_cycle_points(
         return np.concatenate([p for p, _ in parts]), np.concatenate([ok for _, ok in parts])
     M = m.M
     jacobians = np.concatenate([m.jacobians, np.eye(M)[None]])  # index −1: the identity
-    offsets = np.vstack([np.broadcast_to(m.h, (m.n_regions, M)), np.zeros((1, M))])
+    offsets = np.vstack([m.offsets, np.zeros((1, M))])
     solve = _every_rotation if every_rotation else _first_rotation
     points, solvable = solve(jacobians, offsets, words)
     return points, solvable & np.isfinite(points).all(axis=(1, 2))
@@ -450,13 +455,12 @@ def _first_rotation(jacobians, offsets, words) -> tuple[np.ndarray, np.ndarray]:
 
 def _exact_cycle_equation(m: PWLMap, word):
     """(Π, c) over QQ with Π = J_{d_{k-1}} ⋯ J_{d_0} and c the accumulated offset."""
-    _, _, h = m.exact_weights
     product = _exact.identity(m.M)
-    offset = h * 0
+    offset = DomainMatrix.zeros((m.M, 1), QQ)
     for region in word:
         J = m.exact_region_jacobian(int(region))
         product = J * product
-        offset = J * offset + h
+        offset = J * offset + m.exact_region_offset(int(region))
     return product, offset
 
 
@@ -481,8 +485,7 @@ def exact_cycle(m: PWLMap, word) -> Cycle | DegenerateCycle | None:
     point = lhs.lu_solve(offset)
     points = []
     for region in word:
-        pwl = _exact.column_entries(point)[m.M - m.P :]
-        if _exact_region(pwl) != region_bits_tuple(m, region):
+        if m.exact_region_bits(point) != region_bits_tuple(m, region):
             return None
         points.append(point)
         point = m.exact_step(point)
@@ -597,17 +600,13 @@ def region_bits_tuple(m: PWLMap, region: int) -> tuple[int, ...]:
     return tuple(int(b) for b in m.region_bits[region])
 
 
-def _exact_region(pwl_coordinates) -> tuple[int, ...]:
-    return tuple(1 if x > 0 else 0 for x in pwl_coordinates)
-
-
 def _make_cycle(m: PWLMap, word, labels, points, product) -> Cycle:
     exact_points = exact_points_matrix(points)
     float_points = np.array([_exact.to_float(p)[:, 0] for p in points])
     monodromy = _exact.to_float(product)
     multipliers = np.linalg.eigvals(monodromy)
     multipliers = multipliers[np.argsort(-np.abs(multipliers), kind="stable")]
-    on_boundary = any(x == 0 for p in points for x in _exact.column_entries(p)[m.M - m.P :])
+    on_boundary = any(x == 0 for p in points for x in m.exact_preactivations(p))
     return Cycle(
         period=len(word),
         regions=labels,
@@ -642,18 +641,15 @@ def _affine_set_meets_regions(m: PWLMap, word, z_p, directions) -> bool:
 
     False only when an exact Farkas certificate proves that no such t exists.
     """
-    rows, rhs = [], []
+    blocks, rhs = [], []
     z, N = z_p, directions
     for region in word:
-        J = m.exact_region_jacobian(int(region))
-        z_list, N_list = _exact.column_entries(z), N.to_list()
-        for i, bit in enumerate(m.region_bits[region]):
-            sign = QQ(1 if bit == 1 else -1)
-            rows.append([-sign * x for x in N_list[m.M - m.P + i]])
-            rhs.append([sign * z_list[m.M - m.P + i]])
-        z, N = J * z + m.exact_weights[2], J * N
-    n = directions.shape[1]
-    exact_G = DomainMatrix(rows, (len(rows), n), QQ)
-    exact_g = DomainMatrix(rhs, (len(rhs), 1), QQ)
+        region = int(region)
+        G, g = m.exact_region_constraints(region)  # G (z + N t) ≤ g
+        blocks.append(G * N)
+        rhs.append(g - G * z)
+        J = m.exact_region_jacobian(region)
+        z, N = J * z + m.exact_region_offset(region), J * N
+    exact_G, exact_g = blocks[0].vstack(*blocks[1:]), rhs[0].vstack(*rhs[1:])
     G, g = _exact.to_float(exact_G), _exact.to_float(exact_g)[:, 0]
     return not certified_empty(G, g, exact_G, exact_g)

@@ -74,6 +74,29 @@ class EntropyBounds:
     periodic_points : tuple of int
         P_1 … P_K, points of period dividing k in the box.
     box : (ndarray, ndarray)
+        The box (lower, upper) the orbits stay in.
+
+    See Also
+    --------
+    entropy_bounds : computes this record.
+
+    Examples
+    --------
+    The tent map u ↦ 1/2 − 2|u| realises all 2^n binary words in [−1/2, 1/2] and has 2^k
+    points of period dividing k; it sends the interval into itself with slope ±2, so
+    h_top = log 2 is proven from both sides:
+
+    >>> from pwl_analysis import PWLMap, entropy_bounds
+    >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
+    >>> b = entropy_bounds(tent, 4, box=([-0.5], [0.5]))
+    >>> b.word_counts, b.periodic_points, b.lower_is_bound
+    ((2, 4, 8, 16), (2, 4, 8, 16), True)
+
+    In [−1/2, 3/10], which the map does not send into itself, no theorem applies and the
+    lower value is only the periodic-orbit estimate:
+
+    >>> entropy_bounds(tent, 4, box=([-0.5], [0.3])).lower_is_bound
+    False
     """
 
     lower: float
@@ -118,6 +141,7 @@ def entropy_bounds(
     Parameters
     ----------
     m : PWLMap
+        The map.
     max_length : int
         Longest admissible word (and period) K ≥ 2.
     box : (lower, upper) or None
@@ -125,10 +149,21 @@ def entropy_bounds(
         on each side; the report says so.
     max_words : int
         Budget of admissible words per length.
+    progress : bool
+        Show a progress bar over word lengths.
 
     Returns
     -------
     EntropyBounds
+        The proven upper bound, the lower value (a bound only where a theorem applies) and
+        how each was obtained.
+
+    Raises
+    ------
+    ValueError
+        ``max_length`` is not an integer ≥ 2, or (without a box) the free run diverges.
+    SearchTooLargeError
+        More than ``max_words`` admissible words of one length.
 
     Examples
     --------

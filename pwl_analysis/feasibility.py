@@ -23,6 +23,8 @@ programming. Math. Program. 99, 283–296.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy.optimize import linprog
 from sympy import QQ
@@ -153,3 +155,182 @@ def box_rows(lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarr
     g = np.concatenate([upper, -lower])
     finite = np.isfinite(g)
     return G[finite], g[finite]
+
+
+# ---- half-open polyhedra: strict and non-strict rows -------------------------------------
+
+
+@dataclass(frozen=True)
+class Feasibility:
+    """The exact decision whether {x : G x ≤ g, strict where marked} is empty.
+
+    Attributes
+    ----------
+    witness : DomainMatrix or None
+        A column point over QQ that satisfies every row exactly (strict rows strictly).
+    certificate : tuple of QQ or None
+        Farkas multipliers proving that no point exists: of G x ≤ g itself, or of the lifted
+        system of :func:`strict_farkas_certificate` when only the strict rows exclude points.
+
+    At most one is set; neither when the float LPs left the question open.
+    """
+
+    witness: DomainMatrix | None
+    certificate: tuple | None
+
+    @property
+    def empty(self) -> bool:
+        """Proven empty (a certificate exists)."""
+        return self.certificate is not None
+
+    @property
+    def decided(self) -> bool:
+        """Either a witness or a certificate was found and checked exactly."""
+        return self.witness is not None or self.certificate is not None
+
+
+def satisfies(exact_G: DomainMatrix, exact_g: DomainMatrix, strict, x: DomainMatrix) -> bool:
+    """Whether the exact column x satisfies G x ≤ g, with ``<`` on the ``strict`` rows."""
+    slack = [row[0] for row in (exact_g - exact_G * x).to_list()]
+    return all(s > 0 if is_strict else s >= 0 for s, is_strict in zip(slack, strict))
+
+
+def _margin_lp(G: np.ndarray, g: np.ndarray, margin_rows: np.ndarray):
+    """max t ≤ 1 with G_i x + t ≤ g_i on the margin rows, G_i x ≤ g_i on the others.
+
+    Rows are scaled to unit Euclidean norm first, so t is a distance to the boundary.
+    Returns (x, t, y, scaled G, scaled g) with y ≥ 0 the LP's dual multipliers of the rows,
+    or None when the LP fails.  When t < 0, y proves G x ≤ g empty: its dual constraints are
+    Gᵀ y = 0 and Σ y_i = 1 over the margin rows, and gᵀ y = t.
+    """
+    norms = np.linalg.norm(G, axis=1)
+    scale = np.where(norms > 0, norms, 1.0)
+    G_s, g_s = G / scale[:, None], g / scale
+    t_column = np.where(margin_rows & (norms > 0), 1.0, 0.0)[:, None]
+    n = G.shape[1]
+    cost = np.zeros(n + 1)
+    cost[-1] = -1.0
+    result = linprog(
+        cost,
+        A_ub=np.hstack([G_s, t_column]),
+        b_ub=g_s,
+        bounds=[(None, None)] * n + [(None, 1.0)],
+        method="highs",
+    )
+    if result.status != 0:
+        return None
+    y = -np.asarray(result.ineqlin.marginals)
+    return result.x[:n], float(result.x[n]), y, G_s, g_s
+
+
+def _exact_point(x: np.ndarray) -> DomainMatrix:
+    return DomainMatrix([[QQ(*float(v).as_integer_ratio())] for v in x], (len(x), 1), QQ)
+
+
+def _rows(matrix: DomainMatrix, rows) -> DomainMatrix:
+    entries = matrix.to_list()
+    return DomainMatrix([entries[r] for r in rows], (len(rows), matrix.shape[1]), QQ)
+
+
+def _projected(exact_G: DomainMatrix, exact_g: DomainMatrix, rows, x: DomainMatrix):
+    """x moved exactly onto {G_r x = g_r : r in rows}: x + E_Sᵀ y with E_S E_Sᵀ y = g_S − E_S x.
+
+    E_S is a maximal independent subset of the rows (the equations of the others may then
+    fail, and the exact check that follows says so).
+    """
+    if not rows:
+        return x
+    _, pivots = _rows(exact_G, rows).transpose().rref()  # independent rows
+    E, e = _rows(exact_G, [rows[p] for p in pivots]), _rows(exact_g, [rows[p] for p in pivots])
+    return x + E.transpose() * (E * E.transpose()).lu_solve(e - E * x)
+
+
+def strict_farkas_certificate(G, g, exact_G: DomainMatrix, exact_g: DomainMatrix, strict):
+    """A Farkas certificate that {x : G x ≤ g, strict rows strictly} is empty, or None.
+
+    The half-open system is non-empty iff the closed system in (x, s, t)
+
+        G x − g s ≤ 0 (non-strict rows),  G x − g s + t ≤ 0 (strict rows),  t − s ≤ 0,  −t ≤ −1
+
+    is (divide by s > 0; conversely scale a point with strict slack ε by s = 1/min(ε, 1)), so
+    Farkas' lemma for the lifted system (:func:`farkas_certificate`) proves it empty.
+    """
+    G, g, strict = np.asarray(G, float), np.asarray(g, float), np.asarray(strict, bool)
+    r, n = G.shape
+    lifted = np.zeros((r + 2, n + 2))
+    lifted[:r, :n], lifted[:r, n], lifted[:r, n + 1] = G, -g, strict
+    lifted[r, n : n + 2] = [-1.0, 1.0]
+    lifted[r + 1, n + 1] = -1.0
+    rhs = np.zeros(r + 2)
+    rhs[-1] = -1.0
+    G_rows, g_rows = exact_G.to_list(), exact_g.to_list()
+    exact_rows = [G_rows[i] + [-g_rows[i][0], QQ(1 if strict[i] else 0)] for i in range(r)]
+    exact_rows += [[QQ(0)] * n + [QQ(-1), QQ(1)], [QQ(0)] * (n + 1) + [QQ(-1)]]
+    exact_lifted = DomainMatrix(exact_rows, (r + 2, n + 2), QQ)
+    exact_rhs = DomainMatrix([[QQ(0)]] * (r + 1) + [[QQ(-1)]], (r + 2, 1), QQ)
+    certificate = farkas_certificate(lifted, rhs, exact_lifted, exact_rhs)
+    return None if certificate is None else tuple(certificate)
+
+
+def decide_polyhedron(G, g, exact_G: DomainMatrix, exact_g: DomainMatrix, strict) -> Feasibility:
+    """Decide exactly whether {x : G x ≤ g, ``<`` on the ``strict`` rows} is empty.
+
+    One LP usually decides: max t subject to G_i x + t ≤ g_i on every (unit-norm) row.  An
+    optimum t > 0 is a deep interior point, taken as the dyadic rational it is and checked
+    exactly; an optimum t < 0 has dual multipliers y ≥ 0 with Gᵀ y = 0, gᵀ y < 0, solved again
+    exactly on their support (:func:`farkas_certificate`'s check).  A polyhedron without
+    interior (t = 0: some rows hold with equality throughout) gets a margin on its strict rows
+    only, the LP point projected exactly onto the rows it holds with equality; failing that,
+    the lifted certificate of :func:`strict_farkas_certificate`.
+
+    Parameters
+    ----------
+    G, g : ndarray, shapes (r, n) and (r,)
+        Float data, used only to propose a point or a certificate's support.
+    exact_G, exact_g : DomainMatrix over QQ, shapes (r, n) and (r, 1)
+        The exact data every answer is checked against.
+    strict : array_like of bool, shape (r,)
+        Rows that must hold strictly.
+
+    Returns
+    -------
+    Feasibility
+        With an exact witness (non-empty), an exact Farkas certificate (empty), or neither.
+
+    Examples
+    --------
+    x > 0 and x ≤ 0 cannot both hold; x > 0 and x ≤ 1 can:
+
+    >>> from pwl_analysis._exact import exact_matrix
+    >>> G, g = np.array([[-1.0], [1.0]]), np.array([0.0, 0.0])
+    >>> decide_polyhedron(G, g, exact_matrix(G), exact_matrix(g), [True, False]).empty
+    True
+    >>> g = np.array([0.0, 1.0])
+    >>> decision = decide_polyhedron(G, g, exact_matrix(G), exact_matrix(g), [True, False])
+    >>> decision.witness is not None
+    True
+    """
+    G, g, strict = np.asarray(G, float), np.asarray(g, float), np.asarray(strict, bool)
+    if G.shape[0] == 0:
+        return Feasibility(DomainMatrix.zeros((G.shape[1], 1), QQ), None)
+    solved = _margin_lp(G, g, np.ones(len(g), dtype=bool))
+    if solved is not None:
+        x, t, y, _, _ = solved
+        if t > 0 and satisfies(exact_G, exact_g, strict, point := _exact_point(x)):
+            return Feasibility(point, None)
+        if t < 0:
+            support = np.flatnonzero(y > _SUPPORT_CUTOFF * max(float(y.max(initial=0.0)), 1e-300))
+            certificate = _exact_certificate(exact_G, exact_g, support) if support.size else None
+            if certificate is not None:
+                return Feasibility(None, tuple(certificate))
+    solved = _margin_lp(G, g, strict)
+    if solved is not None and solved[1] > 0:
+        x, _, _, G_s, g_s = solved
+        tight = np.abs(g_s - G_s @ x) <= 1e-9 * (1 + np.abs(g_s))
+        point = _projected(exact_G, exact_g, list(np.flatnonzero(tight & ~strict)), _exact_point(x))
+        if satisfies(exact_G, exact_g, strict, point):
+            return Feasibility(point, None)
+    if not strict.any():
+        certificate = farkas_certificate(G, g, exact_G, exact_g)
+        return Feasibility(None, None if certificate is None else tuple(certificate))
+    return Feasibility(None, strict_farkas_certificate(G, g, exact_G, exact_g, strict))

@@ -26,6 +26,7 @@ def free_run(
     Parameters
     ----------
     m : PWLMap
+        The map.
     steps : int
         Number of states returned, at least 1.
     transient : int
@@ -39,6 +40,7 @@ def free_run(
     Returns
     -------
     ndarray, shape (steps, M) or (steps, R, M)
+        The states after the transient, in time order.
 
     Raises
     ------

@@ -35,7 +35,7 @@ from tqdm.auto import tqdm
 from pwl_analysis._atomic import write_atomically
 from pwl_analysis.errors import UserInputError
 from pwl_analysis.orbits import CycleSet, DegenerateCycle, PeriodicOrbit, VirtualFixedPoint
-from pwl_analysis.pwl_map import PWLMap
+from pwl_analysis.pwl_map import PWLMap, require_alrnn
 from pwl_analysis.search import region_fixed_point
 from pwl_analysis.symbolic import SymbolicSequence, symbolic_sequence
 from pwl_analysis.transitions import check_box, transition_possible
@@ -124,6 +124,7 @@ def empirical_graph(m: PWLMap, trajectory, cycles: CycleSet | None = None) -> nx
     Parameters
     ----------
     m : PWLMap
+        The map whose regions are the nodes.
     trajectory : array_like, shape (T, M)
         For the attractor's graph, a long free run after a transient.
     cycles : CycleSet, optional
@@ -209,9 +210,13 @@ def exact_graph(
 ) -> nx.DiGraph:
     """The certified transition graph: a → b iff some z ∈ Ω_a (in ``box``) has f(z) ∈ Ω_b.
 
+    Each pair costs one linear program, except where one of 256 random points of Ω_a (in the
+    box) already lands in Ω_b: such a point proves the edge.
+
     Parameters
     ----------
     m : PWLMap
+        The map whose regions are the nodes.
     box : (lower, upper), optional
         Arrays of shape (M,) (or scalars): only points inside the box are considered, e.g. the
         data's range or an absorbing box.
@@ -225,9 +230,6 @@ def exact_graph(
         A coded trajectory; adds each node's ``occupation``.
     progress : bool
         Show a tqdm progress bar over source regions.
-
-    Each pair costs one linear program, except where one of 256 random points of Ω_a (in the
-    box) already lands in Ω_b: such a point proves the edge.
 
     Returns
     -------
@@ -248,6 +250,7 @@ def exact_graph(
     >>> sorted(exact_graph(tent, box=([-0.5], [0.5])).edges())
     [('0', '0'), ('0', '1'), ('1', '0'), ('1', '1')]
     """
+    m = require_alrnn(m, "the exact symbolic graph")
     box = check_box(m, box)
     indices = (
         range(m.n_regions) if regions is None else sorted({m.region_index(r) for r in regions})
@@ -297,6 +300,41 @@ def write_graph(graph: nx.DiGraph, path: str | Path) -> Path:
 
     GraphML holds only scalars, so list attributes (Jacobians, fixed points) are stored there
     as JSON strings.
+
+    Parameters
+    ----------
+    graph : networkx.DiGraph
+        A symbolic graph (:func:`empirical_graph`, :func:`exact_graph`).
+    path : str or Path
+        The file; its suffix chooses the format.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    ValueError
+        A suffix other than ``.graphml`` or ``.json``.
+
+    Examples
+    --------
+    The tent map's exact graph on [−1/2, 1/2] (the full 2-shift), written and read back:
+
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> import networkx as nx
+    >>> from pwl_analysis import PWLMap, exact_graph, write_graph
+    >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
+    >>> graph = exact_graph(tent, box=([-0.5], [0.5]))
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     document = json.loads(write_graph(graph, Path(folder, "tent.json")).read_text())
+    ...     graphml = nx.read_graphml(write_graph(graph, Path(folder, "tent.graphml")))
+    >>> sorted((e["source"], e["target"]) for e in document["edges"])
+    [('0', '0'), ('0', '1'), ('1', '0'), ('1', '1')]
+    >>> graphml.nodes["1"]["fixed_point"]
+    '[0.16666666666666666]'
     """
     path = Path(path)
     if path.suffix == ".graphml":

@@ -42,7 +42,7 @@ from pwl_analysis.free_runs import free_run
 from pwl_analysis.graph import region_attributes
 from pwl_analysis.orbit_table import OrbitRow, orbit_rows
 from pwl_analysis.orbits import CycleSet
-from pwl_analysis.pwl_map import PWLMap
+from pwl_analysis.pwl_map import PWLMap, require_alrnn
 from pwl_analysis.rational import Rationalization
 from pwl_analysis.roles import LISTED_REGIONS_MAX
 from pwl_analysis.symbolic import symbolic_sequence
@@ -529,6 +529,7 @@ def map_to_latex(
     Parameters
     ----------
     m : PWLMap
+        The map.
     name : str
         Title of the document (escaped).
     digits : int
@@ -566,15 +567,30 @@ def map_to_latex(
     Returns
     -------
     str
+        A standalone document for ``pdflatex``, or with ``fragment`` its body.
+
+    Raises
+    ------
+    ValueError
+        ``digits`` outside 1 … 17, or a ``rationalization`` of another map.
 
     Examples
     --------
+    The tent map u ↦ 1/2 − 2|u| as its two affine pieces, and its fixed points −1/2 and 1/6
+    in exact rationals:
+
     >>> from pwl_analysis import PWLMap
     >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
-    >>> text = map_to_latex(tent, fragment=True)
-    >>> "\\begin{cases}" in text and "\\documentclass" not in text
+    >>> text = map_to_latex(tent, fragment=True, exact=True)
+    >>> "\\documentclass" in text
+    False
+    >>> cases = text[text.index("\\begin{cases}") : text.index("\\end{cases}")]
+    >>> "\\text{if $z_{1} \\le 0$}" in cases and "\\text{if $z_{1} > 0$}" in cases
+    True
+    >>> "($- \\frac{1}{2}$)" in text and "($\\frac{1}{6}$)" in text
     True
     """
+    m = require_alrnn(m, "the LaTeX document (to_latex; sympy.latex(m) works on every map)")
     if not 1 <= digits <= 17:
         raise UserInputError(f"digits must be between 1 and 17, got {digits}")
     if rationalization is not None and rationalization.map is not m:

@@ -5,12 +5,18 @@ Formats
 - ``.pt`` / ``.pth``: a PyTorch ``state_dict`` as saved by the official AL-RNN Python code,
   keys ``A`` (M,), ``W`` (M, M), ``h`` (M,) (and ``B`` (N, M), unused here).  P is not stored,
   so it must be given.  The file is read by this package's bounded, torch-free reader
-  (:mod:`pwl_analysis._pytorch_zip`) and, where PyTorch is installed, first by
+  (``pwl_analysis._pytorch_zip``) and, where PyTorch is installed, first by
   ``torch.load(weights_only=True)``, whose tensors must then equal the torch-free reader's.
   Either way no code in the file runs, the archive may expand to at most
   :data:`MAX_CHECKPOINT_BYTES`, and every tensor must be real-valued.
 - ``.npz``: arrays ``A``, ``W``, ``h`` and an integer scalar ``P``.
 - a run folder written by ``pwl-analysis train``: its ``model.npz``.
+
+Other model classes (:data:`MODEL_TYPES`) are read from the same formats by their weights'
+names: ``W1``, ``W2``, ``h1``, ``h2`` (and ``A``) a shallow PLRNN, ``alphas`` and
+``thresholds`` (and ``A``, ``W``, ``h``) a dendritic PLRNN.  An ``.npz`` may say its type in a
+string scalar ``model_type``; otherwise, where the names do not tell (a PLRNN's ``A``, ``W``,
+``h`` read as an AL-RNN's; a clipped shPLRNN's read as a shPLRNN's), the caller says it.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ import math
 import pickle
 import struct
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -148,7 +156,7 @@ def read_state_dict(path: str | Path) -> dict[str, np.ndarray]:
     ModelError
         The file is unreadable, would expand beyond :data:`MAX_CHECKPOINT_BYTES`, holds
         anything but a dict of dense real tensors, or (torch-free reader) breaks a rule of
-        :mod:`pwl_analysis._pytorch_zip`.
+        ``pwl_analysis._pytorch_zip``.
     """
     path = Path(path)
     torch = _torch_module()
@@ -157,14 +165,58 @@ def read_state_dict(path: str | Path) -> dict[str, np.ndarray]:
     return _read_with_torch(torch, path)
 
 
-def _weights_from(mapping, source: str) -> tuple:
-    """The arrays A, W, h of ``mapping``, unchecked (:meth:`PWLMap.from_alrnn` checks them)."""
-    missing = [key for key in ("A", "W", "h") if key not in mapping]
+@dataclass(frozen=True)
+class ModelType:
+    """A model class as it is stored: the names of its weights and the map they define."""
+
+    keys: tuple[str, ...]
+    build: Callable[..., PWLMap]
+    takes_P: bool = False
+
+
+#: Every model class a file can hold, by the name ``--model-type`` and ``model_type`` use.
+MODEL_TYPES = {
+    "alrnn": ModelType(("A", "W", "h"), PWLMap.from_alrnn, takes_P=True),
+    "plrnn": ModelType(("A", "W", "h"), PWLMap.from_plrnn),
+    "shplrnn": ModelType(("A", "W1", "W2", "h1", "h2"), PWLMap.from_shplrnn),
+    "clipped-shplrnn": ModelType(("A", "W1", "W2", "h1", "h2"), PWLMap.from_clipped_shplrnn),
+    "dendplrnn": ModelType(("A", "W", "h", "alphas", "thresholds"), PWLMap.from_dendplrnn),
+}
+
+
+def _type_of(mapping, stored: str | None, given: str | None, source: str) -> str:
+    """The model type: given, stored in the file, or told by the weights' names."""
+    for name in (given, stored):
+        if name is not None and name not in MODEL_TYPES:
+            raise ModelError(
+                f"{source}: model type {name!r} is not one of {', '.join(MODEL_TYPES)}"
+            )
+    if given is not None and stored is not None and given != stored:
+        raise ModelError(f"{source} stores model type {stored!r}, but {given!r} was given")
+    if given or stored:
+        return given or stored
+    if "W1" in mapping:
+        return "shplrnn"
+    return "dendplrnn" if "alphas" in mapping else "alrnn"
+
+
+def _weights_from(mapping, keys: tuple[str, ...], source: str) -> tuple:
+    """The arrays named ``keys`` of ``mapping``, unchecked (the map's constructor checks them)."""
+    missing = [key for key in keys if key not in mapping]
     if missing:
         raise ModelError(
             f"{source} lacks {', '.join(missing)} (found keys: {', '.join(sorted(mapping))})"
         )
-    return tuple(mapping[key] for key in ("A", "W", "h"))
+    return tuple(mapping[key] for key in keys)
+
+
+def _stored_type(stored: np.ndarray, path: Path) -> str:
+    """The model type stored in an .npz archive, if it is a single string."""
+    if stored.shape != () or stored.dtype.kind != "U":
+        raise ModelError(
+            f"{path} stores model_type as {stored.dtype} of shape {stored.shape}, not a string"
+        )
+    return str(stored)
 
 
 def _stored_P(stored: np.ndarray, path: Path) -> int:
@@ -196,15 +248,21 @@ def _check_npz_sizes(path: Path) -> None:
                 raise ModelError(f"{info.filename} declares shape {shape} but holds {held} bytes")
 
 
-def _checked_map(A, W, h, P, path: Path) -> PWLMap:
-    """:meth:`PWLMap.from_alrnn`, its refusal naming the file the weights came from."""
+def _checked_map(mapping, model_type: str, P, path: Path) -> PWLMap:
+    """The map of ``mapping``'s weights, its refusal naming the file they came from."""
+    kind = MODEL_TYPES[model_type]
+    weights = _weights_from(mapping, kind.keys, str(path))
+    if not kind.takes_P and P is not None:
+        raise ModelError(f"{path}: P applies to AL-RNNs only, and this is a {model_type}")
+    if kind.takes_P and P is None:
+        raise ModelError(f"{path} has no P: pass the number of piecewise-linear units")
     try:
-        return PWLMap.from_alrnn(A, W, h, P)
+        return kind.build(*weights, P) if kind.takes_P else kind.build(*weights)
     except ModelError as error:
         raise ModelError(f"{path}: {error}") from None
 
 
-def _read_npz(path: Path, P: int | None) -> PWLMap:
+def _read_npz(path: Path, P: int | None, model_type: str | None) -> PWLMap:
     try:
         _check_npz_sizes(path)
         with np.load(path, allow_pickle=False) as archive:
@@ -213,34 +271,63 @@ def _read_npz(path: Path, P: int | None) -> PWLMap:
         raise ModelError(f"{path} is refused: {error}") from None
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
         raise ModelError(f"cannot read {path} as an .npz archive: {error}") from error
-    A, W, h = _weights_from(arrays, str(path))
+    stored = _stored_type(arrays["model_type"], path) if "model_type" in arrays else None
+    model_type = _type_of(arrays, stored, model_type, str(path))
     if "P" in arrays:
-        stored = _stored_P(arrays["P"], path)
-        if P is not None and P != stored:
-            raise ModelError(f"{path} stores P = {stored}, but P = {P!r} was given")
-        P = stored
-    if P is None:
-        raise ModelError(f"{path} has no P: pass the number of piecewise-linear units")
-    return _checked_map(A, W, h, P, path)
+        stored_P = _stored_P(arrays["P"], path)
+        if P is not None and P != stored_P:
+            raise ModelError(f"{path} stores P = {stored_P}, but P = {P!r} was given")
+        P = stored_P
+    return _checked_map(arrays, model_type, P, path)
 
 
-def load_model(path: str | Path, P: int | None = None) -> PWLMap:
-    """Load trained AL-RNN weights as a :class:`PWLMap`.
+def load_model(path: str | Path, P: int | None = None, model_type: str | None = None) -> PWLMap:
+    """Load a trained model's weights as a :class:`PWLMap`.
 
     Parameters
     ----------
     path : str or Path
         A ``.pt``/``.pth`` state_dict, an ``.npz`` archive, or a training run folder.
     P : int, optional
-        Number of piecewise-linear units; required for ``.pt`` files, checked against the
-        stored value otherwise.
+        Number of piecewise-linear units of an AL-RNN; required for ``.pt`` files, checked
+        against the stored value otherwise.
+    model_type : str, optional
+        One of :data:`MODEL_TYPES` (``"alrnn"``, ``"plrnn"``, ``"shplrnn"``,
+        ``"clipped-shplrnn"``, ``"dendplrnn"``), for a file that does not say; by default
+        the type stored in an ``.npz``, else the one its weights' names tell (an AL-RNN for
+        ``A``, ``W``, ``h``).
+
+    Returns
+    -------
+    PWLMap
+        The map of the stored weights (an :class:`~pwl_analysis.pwl_map.ALRNNMap`,
+        z ↦ A z + W Φ*(z) + h, for an AL-RNN).
 
     Raises
     ------
     FileNotFoundError
         ``path`` does not exist.
     ModelError
-        Unreadable or truncated file, missing keys, disallowed pickled objects, bad weights.
+        Unreadable or truncated file, missing keys, disallowed pickled objects, bad weights,
+        an unknown model type or one that contradicts the file.
+
+    Examples
+    --------
+    The tent map u ↦ 2u + 1/2 − 4 max(0, u) stored as an ``.npz`` archive; its fixed points
+    are u = −1/2 and u = 1/6:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from pwl_analysis import load_model
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder, "tent.npz")
+    ...     np.savez(path, A=[2.0], W=[[-4.0]], h=[0.5], P=1)
+    ...     m = load_model(path)
+    >>> m
+    PWLMap(M=1, P=1, regions=2)
+    >>> [c.exact_points[0, 0] for c in m.fixed_points()]
+    [-1/2, 1/6]
     """
     path = Path(path)
     if not path.exists():
@@ -249,10 +336,11 @@ def load_model(path: str | Path, P: int | None = None) -> PWLMap:
         checkpoint = path / RUN_CHECKPOINT
         if not checkpoint.exists():
             raise ModelError(f"{path} is a folder without a {RUN_CHECKPOINT} checkpoint")
-        return _read_npz(checkpoint, P)
+        return _read_npz(checkpoint, P, model_type)
     if path.suffix == ".npz":
-        return _read_npz(path, P)
-    if P is None:
+        return _read_npz(path, P, model_type)
+    state = read_state_dict(path)
+    model_type = _type_of(state, None, model_type, str(path))
+    if model_type == "alrnn" and P is None:
         raise ModelError(f"{path.name} does not store P: pass P (e.g. --P 2)")
-    A, W, h = _weights_from(read_state_dict(path), str(path))
-    return _checked_map(A, W, h, P, path)
+    return _checked_map(state, model_type, P, path)

@@ -47,6 +47,27 @@ class LyapunovSpectrum:
         Number of tangent steps averaged (the period, for a cycle).
     transient : int
         Steps iterated before averaging started (0 for a cycle).
+
+    See Also
+    --------
+    lyapunov_spectrum : along a free run.
+    cycle_lyapunov_spectrum : of a cycle, from its multipliers.
+
+    Examples
+    --------
+    Every Jacobian of the Lozi map x' = 1 − 1.7|x| + y, y' = x/2 has determinant −1/2, so
+    λ_1 + λ_2 = log(1/2) along every orbit; its fixed point in x > 0 has the multipliers
+    (−1.7 ± √4.89)/2:
+
+    >>> import numpy as np
+    >>> from pwl_analysis import PWLMap, cycle_lyapunov_spectrum
+    >>> lozi = PWLMap.from_alrnn([[0, 0.5], [1, 1.7]], [[0, 0], [0, -3.4]], [0, 1], P=1)
+    >>> spectrum = cycle_lyapunov_spectrum(lozi.fixed_points()[1])
+    >>> expected = np.log(np.abs([(-1.7 - np.sqrt(4.89)) / 2, (-1.7 + np.sqrt(4.89)) / 2]))
+    >>> np.allclose(spectrum.exponents, expected), round(spectrum.sum, 12)
+    (True, -0.69314718056)
+    >>> round(spectrum.maximal, 4), spectrum.steps
+    (0.6707, 1)
     """
 
     exponents: np.ndarray
@@ -133,6 +154,7 @@ def lyapunov_spectrum(
     Parameters
     ----------
     m : PWLMap
+        The map.
     z0 : array_like, shape (M,)
         Initial state.
     steps : int
@@ -147,12 +169,18 @@ def lyapunov_spectrum(
     Returns
     -------
     LyapunovSpectrum
+        The exponents λ_1 ≥ … ≥ λ_M per step, sorted.
 
     Raises
     ------
     ValueError
         ``z0`` of the wrong shape or not finite, ``steps`` or ``block`` < 1, ``transient`` < 0,
         or an orbit that diverges.
+
+    References
+    ----------
+    Benettin, G., Galgani, L., Giorgilli, A., Strelcyn, J.-M. (1980). Meccanica 15, 9–30.
+    Eckmann, J.-P., Ruelle, D. (1985). Rev. Mod. Phys. 57, 617–656.
 
     Examples
     --------
@@ -162,6 +190,14 @@ def lyapunov_spectrum(
     >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
     >>> round(lyapunov_spectrum(tent, [0.1234], steps=50, transient=0).maximal, 6)
     0.693147
+
+    The Lozi map's Jacobians all have determinant −1/2, so the exponents of its attractor
+    sum to log(1/2) (to rounding) while the largest is positive:
+
+    >>> lozi = PWLMap.from_alrnn([[0, 0.5], [1, 1.7]], [[0, 0], [0, -3.4]], [0, 1], P=1)
+    >>> spectrum = lyapunov_spectrum(lozi, [0.0, 0.1], steps=5000)
+    >>> round(spectrum.sum, 9), spectrum.maximal > 0.4
+    (-0.693147181, True)
     """
     z = _check_start(m, z0)
     for name, value, least in (
@@ -184,6 +220,16 @@ def cycle_lyapunov_spectrum(cycle: Cycle) -> LyapunovSpectrum:
     """Exact Lyapunov spectrum of a k-cycle: λ_i = log |μ_i| / k for its multipliers μ_i.
 
     ``cycle.lyapunov_exponent`` is its maximal element.
+
+    Parameters
+    ----------
+    cycle : Cycle
+        A fixed point or cycle of a map (its multipliers are the eigenvalues of Π).
+
+    Returns
+    -------
+    LyapunovSpectrum
+        The exponents, sorted, with ``steps`` the period; −inf for a zero multiplier.
 
     Examples
     --------
@@ -215,6 +261,7 @@ def maximal_lyapunov_exponents(m: PWLMap, orbits) -> np.ndarray:
     Parameters
     ----------
     m : PWLMap
+        The map.
     orbits : array_like, shape (T, R, M)
         R free runs of T ≥ 1 states (:func:`pwl_analysis.free_runs.free_run` of R initial
         states, ``bounded=False``).
@@ -222,6 +269,7 @@ def maximal_lyapunov_exponents(m: PWLMap, orbits) -> np.ndarray:
     Returns
     -------
     ndarray, shape (R,)
+        λ_max of each orbit, per map step; NaN for a diverged one.
 
     Examples
     --------

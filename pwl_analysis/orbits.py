@@ -66,6 +66,25 @@ class PeriodicOrbit(abc.ABC):
     on_boundary : bool
         True when some point has a piecewise-linear coordinate exactly 0 (it lies on a
         switching boundary; the map is continuous there, the orbit is reported once).
+
+    See Also
+    --------
+    PWLMap.cycles : finds every cycle up to a period.
+    PWLMap.cycle_of_word : solves one region word.
+
+    Examples
+    --------
+    The tent map u ↦ 1/2 − 2|u| has one 2-cycle, −1/10 ↦ 3/10 ↦ −1/10, through Ω_0 (slope 2)
+    and Ω_1 (slope −2): its monodromy is 2 · (−2) = −4, its Lyapunov exponent log 4 / 2:
+
+    >>> import numpy as np
+    >>> from pwl_analysis import PeriodicOrbit, PWLMap
+    >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
+    >>> cycle = tent.cycle_of_word(["0", "1"])
+    >>> isinstance(cycle, PeriodicOrbit), cycle.monodromy.tolist(), cycle.stability.kind.value
+    (True, [[-4.0]], 'repelling node')
+    >>> bool(np.isclose(cycle.lyapunov_exponent, np.log(2))), cycle.runs
+    (True, [('0', 1), ('1', 1)])
     """
 
     period: int
@@ -145,6 +164,23 @@ class Cycle(PeriodicOrbit):
     exact_points : sympy.ImmutableMatrix, shape (k, M)
         The exact Rational solution of the cycle equation and its images; ``points`` are the
         nearest floats.
+
+    Examples
+    --------
+    The tent map's 2-cycle −1/10 ↦ 3/10, solved from either rotation of its word, is one
+    orbit: one record, equal and hashed alike, started at its least point:
+
+    >>> from pwl_analysis import PWLMap
+    >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
+    >>> cycle = tent.cycle_of_word(["1", "0"])
+    >>> cycle
+    Cycle(2-cycle in 0 → 1: repelling node (index 1), max|λ| = 4)
+    >>> cycle.exact_points.T, cycle.first_point
+    (Matrix([[-1/10, 3/10]]), (-1/10,))
+    >>> cycle == tent.cycles(2)[2], len({cycle, tent.cycles(2)[2]})
+    (True, 1)
+    >>> cycle.to_dict()["exact_points"]
+    [['-1/10'], ['3/10']]
     """
 
     exact_points: sympy.ImmutableMatrix
@@ -201,6 +237,26 @@ class CertifiedCycle(PeriodicOrbit):
         |float − exact| before the final rounding of ``points`` to float64).
     precision : int
         Working precision of the ball arithmetic, in bits.
+
+    See Also
+    --------
+    TrajectorySeeded : the search that certifies cycles longer than ``exact_max_period``.
+
+    Examples
+    --------
+    Lozi's cycles of period 6 decided by ball arithmetic (``exact_max_period=4``); the exact
+    solution of the same region word lies within the ball radius of the float points:
+
+    >>> import numpy as np
+    >>> from pwl_analysis import CertifiedCycle, PWLMap, TrajectorySeeded
+    >>> lozi = PWLMap.from_alrnn([[0, 0.5], [1, 1.7]], [[0, 0], [0, -3.4]], [0, 1], P=1)
+    >>> method = TrajectorySeeded(n_steps=5000, exact_max_period=4)
+    >>> certified = [c for c in lozi.cycles(6, method=method) if c.period == 6]
+    >>> all(isinstance(c, CertifiedCycle) for c in certified), len(certified)
+    (True, 4)
+    >>> exact = lozi.cycle_of_word(certified[0].regions)
+    >>> bool(np.abs(np.array(exact.points) - certified[0].points).max() <= certified[0].radius)
+    True
     """
 
     radius: float
@@ -248,6 +304,34 @@ class VirtualFixedPoint:
 
     It is not an orbit of the map, but shapes the flow inside Ω_d (a "virtual" fixed point).
     Two records are equal when they have the same region and exact point.
+
+    Attributes
+    ----------
+    region : str
+        The label d of the region whose affine map it solves.
+    point : ndarray, shape (M,)
+        z* in float64.
+    exact_point : sympy.Matrix, shape (M, 1)
+        z* in exact Rationals.
+    multipliers : ndarray of complex, shape (M,)
+        Eigenvalues of J_d, by decreasing modulus.
+    stability : Stability
+        What kind of fixed point z* would be, from the multipliers.
+
+    See Also
+    --------
+    PWLMap.fixed_points : lists them with ``include_virtual=True``.
+
+    Examples
+    --------
+    The map u ↦ u/2 + 1/2 − max(0, u) is u/2 + 1/2 on Ω_0 = {u ≤ 0}, whose fixed point
+    u = 1 lies outside Ω_0; every orbit starting there is pushed towards it, across 0:
+
+    >>> from pwl_analysis import PWLMap
+    >>> m = PWLMap.from_alrnn([0.5], [[-1.0]], [0.5], P=1)
+    >>> (virtual,) = m.fixed_points(include_virtual=True).virtual
+    >>> virtual, virtual.exact_point
+    (VirtualFixedPoint(of Ω_0: attracting node), Matrix([[1]]))
     """
 
     region: str
@@ -292,6 +376,34 @@ class DegenerateCycle:
     (:mod:`pwl_analysis.feasibility`), so True may also mean "only on a switching boundary";
     it is None for an empty set.  Two records are equal when they have the same word and the
     same solution set as computed (particular point and directions).
+
+    Attributes
+    ----------
+    period : int
+        Length k of the region word.
+    regions : tuple of str
+        The region word d_0, …, d_{k-1}.
+    nonempty : bool
+        Whether the singular cycle equation has solutions.
+    particular : sympy.Matrix, shape (M, 1), or None
+        One solution z_p (None when there is none).
+    directions : sympy.Matrix, shape (M, r), or None
+        A basis N of the null space of I − Π (None when there is no solution).
+    meets_regions : bool or None
+        Whether the solution set meets the word's closed regions (see above).
+
+    Examples
+    --------
+    The map u ↦ u − 2 max(0, u) = −|u| fixes every u ≤ 0: its fixed-point equation on Ω_0
+    is 0 · u = 0, whose solutions u = 0 + t form a line that meets Ω_0.  With the offset
+    1/2 the equation on Ω_0 becomes 0 · u = 1/2, which has no solution:
+
+    >>> from pwl_analysis import PWLMap
+    >>> (line,) = PWLMap.from_alrnn([1.0], [[-2.0]], [0.0], P=1).fixed_points().degenerate
+    >>> line, line.particular, line.directions
+    (DegenerateCycle(0: 1-dimensional set, meets regions: True), Matrix([[0]]), Matrix([[1]]))
+    >>> PWLMap.from_alrnn([1.0], [[-2.0]], [0.5], P=1).fixed_points().degenerate
+    (DegenerateCycle(0: singular, no solution),)
     """
 
     period: int
@@ -361,12 +473,32 @@ class CycleSet:
     virtual : tuple of VirtualFixedPoint
         Filled only by ``fixed_points(include_virtual=True)``.
     max_period : int
+        The largest period searched.
     method : str
         The search method's description.
     complete : bool
         True when the method guarantees that every orbit of period ≤ ``max_period`` is listed.
     words_tried : int
         Number of region words whose cycle equation was solved.
+
+    See Also
+    --------
+    PWLMap.cycles : the search that returns it.
+
+    Examples
+    --------
+    The tent map u ↦ 1/2 − 2|u| has 2, 1 and 2 orbits of minimal period 1, 2 and 3 (the
+    primitive binary necklaces), all found by the complete search:
+
+    >>> from pwl_analysis import PWLMap
+    >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
+    >>> found = tent.cycles(3)
+    >>> found
+    CycleSet(5 orbits by period {1: 2, 2: 1, 3: 2}, 0 degenerate, exhaustive (LP-pruned), complete)
+    >>> [c.regions for c in found.of_period(3)]
+    [('0', '0', '1'), ('0', '1', '1')]
+    >>> found.to_dict()["cycles"][0]["exact_points"]
+    [['-1/2']]
     """
 
     cycles: tuple[PeriodicOrbit, ...]

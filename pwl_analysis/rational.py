@@ -26,7 +26,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from pwl_analysis.pwl_map import PWLMap
+from pwl_analysis.pwl_map import PWLMap, require_alrnn
 
 
 def simplest_between(low: Fraction, high: Fraction) -> Fraction:
@@ -85,6 +85,30 @@ class Rationalization:
         How many weights are not the dyadic rational of their float.
     total : int
         How many weights there are (M² + M² + M).
+
+    See Also
+    --------
+    rationalize : builds this record.
+    PWLMap.from_rationals : a map from rational weights given directly.
+
+    Examples
+    --------
+    The float 0.1 is the dyadic rational 3602879701896397/2^55; its simplest rational, the
+    one with the smallest denominator that rounds to the same float, is 1/10:
+
+    >>> from pwl_analysis import PWLMap, rationalize
+    >>> r = rationalize(PWLMap.from_alrnn([0.1], [[0.5]], [0.3], P=1))
+    >>> r.changed, r.total
+    (2, 3)
+    >>> print(r.weights_text())
+    A = [[1/10]]
+    W = [[1/2]]
+    h = [[3/10]]
+
+    Each change is below half the spacing of floats near the weight (2^-54 near 0.3):
+
+    >>> r.largest_change < 2**-55
+    True
     """
 
     map: PWLMap
@@ -125,6 +149,20 @@ class Rationalization:
 def rationalize(m: PWLMap) -> Rationalization:
     """Replace every weight of ``m`` by :func:`simplest_rational` of it.
 
+    Each weight x becomes the rational p/q with the smallest q in the interval of reals that
+    round to x, so the new map's float weights are exactly the old ones and its exact
+    arithmetic works with short rationals instead of dyadic ones with 50-digit numerators.
+
+    Parameters
+    ----------
+    m : PWLMap
+        The map whose weights are replaced.
+
+    Returns
+    -------
+    Rationalization
+        The map with the simplest rational weights and how much each changed.
+
     Examples
     --------
     The Lozi map x' = 1 − 1.7|x| + y, y' = x/2 as an AL-RNN on z = (y, x):
@@ -134,6 +172,7 @@ def rationalize(m: PWLMap) -> Rationalization:
     >>> r.map.exact_weights[0].to_Matrix().tolist()
     [[0, 1/2], [1, 17/10]]
     """
+    m = require_alrnn(m, "rationalize")
     weights = [np.asarray(x, dtype=np.float64) for x in (m.A, m.W, m.h)]
     rational = [np.vectorize(simplest_rational, otypes=[object])(x) for x in weights]
     changes = [

@@ -48,6 +48,26 @@ class ReturnMapFixedPoint:
         Returns inside the window.
     window : float
         Half-width of the fit window around u*.
+
+    See Also
+    --------
+    return_map_fixed_point : computes this record.
+    section_crossings : the section coordinates of a free run.
+
+    Examples
+    --------
+    An orbit of the logistic map u ↦ 4u(1 − u) is its own return map, with the fixed point
+    u* = 3/4 of slope Λ = 4 − 8 · 3/4 = −2; the fit uses the returns within ±0.05 of it:
+
+    >>> from pwl_analysis import return_map_fixed_point
+    >>> u = [0.1234]
+    >>> for _ in range(2000):
+    ...     u.append(4 * u[-1] * (1 - u[-1]))
+    >>> fp = return_map_fixed_point(u, window=0.05)
+    >>> round(fp.position, 9), round(fp.multiplier, 9), fp.window
+    (0.75, -2.0, 0.05)
+    >>> 0 < fp.n_returns < 2000
+    True
     """
 
     position: float
@@ -80,9 +100,11 @@ def section_crossings(points, coordinate: int = 0, level: float = 0.0) -> np.nda
     Parameters
     ----------
     points : array_like, shape (T, d)
+        The trajectory, in time order.
     coordinate : int
         The index i of the coordinate that defines the section.
     level : float
+        The section's position: x_i = level.
 
     Returns
     -------
@@ -123,6 +145,11 @@ def return_map_fixed_point(u, window: float | None = None) -> ReturnMapFixedPoin
         The sequence u_0, u_1, … of section coordinates, in time order.
     window : float, optional
         Half-width of the fit; by default 2 % of the range of u.
+
+    Returns
+    -------
+    ReturnMapFixedPoint
+        u*, the slope Λ = R'(u*) and the returns the fit used.
 
     Raises
     ------

@@ -53,6 +53,24 @@ class RegionRole:
         What part of the attractor the region carries, in words.
     letters : dict of str to float
         For a section coding: share of the region's states nearest each anchor letter.
+
+    See Also
+    --------
+    region_roles : builds one record per region.
+
+    Examples
+    --------
+    The map u ↦ u/2 + 1/2 − max(0, u) is u/2 + 1/2 for u < 0, with the fixed point u = 1 on
+    the other side (virtual), and −u/2 + 1/2 for u ≥ 0, with the attracting fixed point
+    u = 1/3, where every free run ends:
+
+    >>> from pwl_analysis import PWLMap, region_roles
+    >>> m = PWLMap.from_alrnn([0.5], [[-1.0]], [0.5], P=1)
+    >>> left, right = region_roles(m, m.trajectory([-4.0], 60)[10:], m.fixed_points())
+    >>> left.fixed_point, left.occupation, left.role
+    ('virtual', 0.0, 'not visited by the free run')
+    >>> right.fixed_point, str(right.stability), right.occupation, right.role
+    ('real', 'attracting node', 1.0, 'holds the attracting fixed point')
     """
 
     label: str
@@ -85,6 +103,7 @@ def region_roles(
     Parameters
     ----------
     m : PWLMap
+        The map whose regions are described.
     orbit : ndarray, shape (T, M)
         A free run after its transient.
     cycles : CycleSet
@@ -96,6 +115,18 @@ def region_roles(
     -------
     tuple of RegionRole
         In region index order.
+
+    Examples
+    --------
+    The tent map u ↦ 1/2 − 2|u| has a real fixed point on each side of 0 (u = −1/2 and
+    u = 1/6, both repelling); a float free run of it ends on u = −1/2 (doubling shifts the
+    binary digits out), so only Ω_0 is visited after the transient:
+
+    >>> from pwl_analysis import PWLMap
+    >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
+    >>> roles = region_roles(tent, tent.trajectory([0.1], 200)[100:], tent.fixed_points())
+    >>> [(r.label, r.fixed_point, str(r.stability), r.occupation) for r in roles]
+    [('0', 'real', 'repelling node (index 1)', 1.0), ('1', 'real', 'repelling node (index 1)', 0.0)]
     """
     symbols = m.region_of(orbit)
     indices = (

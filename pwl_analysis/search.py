@@ -76,12 +76,12 @@ def find_cycles(
 
 
 def region_fixed_point(m: PWLMap, region: int) -> Cycle | VirtualFixedPoint | DegenerateCycle:
-    """The fixed point of one region's affine map z ↦ J_d z + h, decided exactly.
+    """The fixed point of one region's affine map z ↦ J_d z + c_d, decided exactly.
 
     Returns
     -------
     Cycle
-        The solution z* of (I − J_d) z = h lies in Ω_d: a fixed point of the map.
+        The solution z* of (I − J_d) z = c_d lies in Ω_d: a fixed point of the map.
     VirtualFixedPoint
         z* lies outside Ω_d.
     DegenerateCycle
@@ -91,7 +91,7 @@ def region_fixed_point(m: PWLMap, region: int) -> Cycle | VirtualFixedPoint | De
     if found is not None:
         return found
     J = m.exact_region_jacobian(region)
-    point = (_exact.identity(m.M) - J).lu_solve(m.exact_weights[2])
+    point = (_exact.identity(m.M) - J).lu_solve(m.exact_region_offset(region))
     multipliers = np.linalg.eigvals(m.jacobians[region])
     return VirtualFixedPoint(
         region=m.region_label(region),

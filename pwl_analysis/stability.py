@@ -44,7 +44,28 @@ MARGINAL_SCREEN = 1e-6
 
 
 class StabilityKind(enum.Enum):
-    """The kind of a fixed point or cycle, by its multipliers (see the module docstring)."""
+    """The kind of a fixed point or cycle, by its multipliers (see the module docstring).
+
+    The value of each member is its name in words, as reports print it.
+
+    See Also
+    --------
+    Stability : the kind with the index and the multipliers' moduli.
+
+    Examples
+    --------
+    The Lozi map x' = 1 − 1.7|x| + y, y' = x/2 has a fixed point on each side of x = 0, with
+    multipliers the roots of λ² ∓ 1.7 λ − 1/2: (1.7 ± √4.89)/2 = 1.956, −0.256 for x < 0 (a
+    saddle) and (−1.7 ± √4.89)/2 = −1.956, 0.256 for x > 0 (a flip saddle):
+
+    >>> from pwl_analysis import PWLMap, StabilityKind
+    >>> lozi = PWLMap.from_alrnn([[0, 0.5], [1, 1.7]], [[0, 0], [0, -3.4]], [0, 1], P=1)
+    >>> kinds = [c.stability.kind for c in lozi.fixed_points()]
+    >>> kinds
+    [<StabilityKind.SADDLE: 'saddle'>, <StabilityKind.FLIP_SADDLE: 'flip saddle'>]
+    >>> StabilityKind("flip saddle") is kinds[1], str(kinds[1])
+    (True, 'flip saddle')
+    """
 
     ATTRACTING_NODE = "attracting node"
     ATTRACTING_FOCUS = "attracting focus"

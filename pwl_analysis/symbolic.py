@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pwl_analysis.errors import UserInputError
-from pwl_analysis.pwl_map import PWLMap
+from pwl_analysis.pwl_map import PWLMap, require_alrnn
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,25 @@ class SymbolicSequence:
         Region index of each state.
     P : int
         Number of piecewise-linear units (region labels have P bits).
+
+    See Also
+    --------
+    symbolic_sequence : codes a trajectory.
+
+    Examples
+    --------
+    The tent map u ↦ 1/2 − 2|u| has the 3-cycle −5/18 → −1/18 → 7/18 through the regions
+    0 0 1; three turns of it:
+
+    >>> from pwl_analysis import PWLMap, symbolic_sequence
+    >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
+    >>> s = symbolic_sequence(tent, tent.trajectory([-5 / 18], 9))
+    >>> s
+    SymbolicSequence(T=9, 2 regions: 0^2 1 0^2 1 0^2 1)
+    >>> s.occupation() == {0: 2 / 3, 1: 1 / 3}
+    True
+    >>> s.transition_counts()
+    {(0, 0): 3, (0, 1): 3, (1, 0): 2}
     """
 
     symbols: np.ndarray
@@ -120,12 +139,14 @@ def symbolic_sequence(m: PWLMap, trajectory) -> SymbolicSequence:
     Parameters
     ----------
     m : PWLMap
+        The map whose regions code the states.
     trajectory : array_like, shape (T, M)
         States of the model, or data mapped into its latent space.
 
     Returns
     -------
     SymbolicSequence
+        The region index of every state.
 
     Raises
     ------
@@ -142,4 +163,5 @@ def symbolic_sequence(m: PWLMap, trajectory) -> SymbolicSequence:
     >>> [x.tolist() for x in s.runs()]
     [[1, 0, 1], [2, 4, 2]]
     """
+    m = require_alrnn(m, "the symbolic coding (symbolic_sequence and the graphs)")
     return SymbolicSequence(symbols=m.region_of(check_trajectory(m, trajectory)), P=m.P)

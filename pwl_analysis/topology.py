@@ -88,6 +88,35 @@ class Topology:
         False when the enumeration stopped at ``max_words``.
     unmatched_cycles : tuple of Cycle
         Real cycles whose region word is not a closed walk of the graph.
+
+    See Also
+    --------
+    graph_topology : computes this record.
+
+    Examples
+    --------
+    A graph whose walks can leave the cycle 01 ⇄ 10 for the self-loop at 11 but never come
+    back: two recurrent components, only {11} attracting, and no entropy (ρ(A) = 1):
+
+    >>> import networkx as nx
+    >>> from pwl_analysis import graph_topology
+    >>> g = nx.DiGraph([("00", "01"), ("01", "10"), ("10", "01"), ("10", "11"), ("11", "11")])
+    >>> t = graph_topology(g, max_length=2)
+    >>> t.recurrent_components, t.attracting_components, abs(t.graph_entropy)
+    ((('01', '10'), ('11',)), (('11',),), 0.0)
+    >>> [s.regions for s in t.symbolic_cycles]
+    [('11',), ('01', '10')]
+
+    The tent map's exact graph on [−1/2, 1/2] is the full 2-shift, and its 2^k points of
+    period dividing k match the 2^k closed walks, every symbolic cycle realised:
+
+    >>> from pwl_analysis import PWLMap, exact_graph
+    >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
+    >>> t = graph_topology(exact_graph(tent, box=([-0.5], [0.5])), tent.cycles(3))
+    >>> t.periodic_points
+    ((1, 2, 2), (2, 4, 4), (3, 8, 8))
+    >>> all(s.realised for s in t.symbolic_cycles), round(t.periodic_entropy, 12)
+    (True, 0.69314718056)
     """
 
     kind: str
@@ -270,11 +299,17 @@ def graph_topology(
     Returns
     -------
     Topology
+        Components, entropies, periodic counts and symbolic cycles of the graph.
 
     Raises
     ------
     ValueError
         An empty graph, or ``max_length`` < 1.
+
+    References
+    ----------
+    Lind, D., Marcus, B. (1995). An Introduction to Symbolic Dynamics and Coding. Cambridge
+    University Press (Thm. 4.3.1: the entropy of an edge shift is log ρ(A)).
 
     Examples
     --------

@@ -2,7 +2,7 @@
 
 The map sends a point of Ω_a into Ω_b only if the polyhedron
 
-    {z : z ∈ cl Ω_a,  J_a z + h ∈ cl Ω_b,  lower ≤ z ≤ upper}
+    {z : z ∈ cl Ω_a,  J_a z + c_a ∈ cl Ω_b,  lower ≤ z ≤ upper}
 
 is non-empty.  Closed regions err towards *feasible*, and an LP answer "infeasible" is
 accepted only with an exactly checked Farkas certificate (:mod:`pwl_analysis.feasibility`), so
@@ -14,18 +14,13 @@ weights.
 from __future__ import annotations
 
 import numpy as np
-from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
 from pwl_analysis import _exact
+from pwl_analysis.arrangement import Polyhedron, split_cells
 from pwl_analysis.errors import UserInputError
-from pwl_analysis.feasibility import box_rows, certified_empty
+from pwl_analysis.feasibility import box_rows, certified_empty, satisfies
 from pwl_analysis.pwl_map import PWLMap
-
-
-def _sign_rows(bits: np.ndarray) -> np.ndarray:
-    """+1 for an active unit (coordinate ≥ 0), −1 for an inactive one (coordinate ≤ 0)."""
-    return np.where(bits == 1, 1.0, -1.0)
 
 
 def check_box(m: PWLMap, box) -> tuple[np.ndarray, np.ndarray] | None:
@@ -56,35 +51,76 @@ def transition_possible(m: PWLMap, a: int, b: int, box=None) -> bool:
 
 
 def _transition_rows(m: PWLMap, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
-    """sign_a ⊙ z_pwl ≥ 0 and sign_b ⊙ (J_a z + h)_pwl ≥ 0, written as G z ≤ g (floats)."""
-    pwl = slice(m.M - m.P, m.M)
-    sign_a = _sign_rows(m.region_bits[a])
-    sign_b = _sign_rows(m.region_bits[b])
-    in_a = np.zeros((m.P, m.M))
-    in_a[np.arange(m.P), np.arange(m.M - m.P, m.M)] = -sign_a
-    to_b = -sign_b[:, None] * m.jacobians[a][pwl]
-    return np.vstack([in_a, to_b]), np.concatenate([np.zeros(m.P), sign_b * m.h[pwl]])
+    """z ∈ cl Ω_a and J_a z + c_a ∈ cl Ω_b, written as G z ≤ g (floats).
+
+    With cl Ω_d = {z : G_d z ≤ g_d} (:meth:`PWLMap.region_constraints`), the rows are
+    G_a z ≤ g_a and G_b J_a z ≤ g_b − G_b c_a.
+    """
+    G_a, g_a = m.region_constraints(a)
+    G_b, g_b = m.region_constraints(b)
+    return np.vstack([G_a, G_b @ m.jacobians[a]]), np.concatenate([g_a, g_b - G_b @ m.offsets[a]])
 
 
 def _exact_transition_rows(m: PWLMap, a: int, b: int) -> tuple[DomainMatrix, DomainMatrix]:
-    """The rows of :func:`_transition_rows` over QQ, with the exact J_a."""
-    J = m.exact_region_jacobian(a).to_list()
-    h = _exact.column_entries(m.exact_weights[2])
-    rows, rhs = [], []
-    for i, bit in enumerate(m.region_bits[a]):
-        row = [QQ(0)] * m.M
-        row[m.M - m.P + i] = QQ(-1 if bit == 1 else 1)
-        rows.append(row)
-        rhs.append([QQ(0)])
-    for i, bit in enumerate(m.region_bits[b]):
-        sign = QQ(1 if bit == 1 else -1)
-        rows.append([-sign * x for x in J[m.M - m.P + i]])
-        rhs.append([sign * h[m.M - m.P + i]])
-    return DomainMatrix(rows, (2 * m.P, m.M), QQ), DomainMatrix(rhs, (2 * m.P, 1), QQ)
+    """The rows of :func:`_transition_rows` over QQ, with the exact J_a and c_a."""
+    G_a, g_a = m.exact_region_constraints(a)
+    G_b, g_b = m.exact_region_constraints(b)
+    J, c = m.exact_region_jacobian(a), m.exact_region_offset(a)
+    return G_a.vstack(G_b * J), g_a.vstack(g_b - G_b * c)
+
+
+def successors(m: PWLMap, a: int, box=None) -> list[int]:
+    """Every region Ω_b that some point of cl Ω_a (inside ``box``) may be mapped into.
+
+    The closed cells of the hyperplanes W₂ (J_a z + c_a) + h₂ = 0 inside cl Ω_a ∩ box, built
+    one hyperplane at a time (:func:`~pwl_analysis.arrangement.split_cells`): the side a known
+    point lies on costs nothing, the other side one LP, and a side is dropped only with an
+    exact Farkas certificate.  The same relation as :func:`transition_possible`, for all b at
+    once.
+    """
+    box = check_box(m, box)
+    G, g = m.region_constraints(a)
+    exact_G, exact_g = m.exact_region_constraints(a)
+    domain = Polyhedron(G, g, exact_G, exact_g, np.zeros(len(g), dtype=bool))
+    start = m.region_witness(a)
+    if box is not None:
+        G_box, g_box = box_rows(*box)
+        inside_box = Polyhedron(
+            G_box,
+            g_box,
+            _exact.exact_matrix(G_box),
+            _exact.exact_matrix(g_box),
+            np.zeros(len(g_box), dtype=bool),
+        )
+        domain = domain.meet(inside_box)
+        if start is not None and not satisfies(
+            inside_box.exact_G, inside_box.exact_g, inside_box.strict, start
+        ):
+            start = None
+    _, W2, h2 = m.relu_layer
+    _, exact_W2, exact_h2 = m.exact_relu_layer
+    J, c = m.exact_region_jacobian(a), m.exact_region_offset(a)
+    cells, _, _ = split_cells(
+        W2 @ m.jacobians[a],
+        W2 @ m.offsets[a] + h2,
+        exact_W2 * J,
+        exact_W2 * c + exact_h2,
+        domain,
+        start,
+        closed=True,
+    )
+    labels = {m.region_label(b): b for b in range(m.n_regions)}
+    found = ("".join(str(bit) for bit in bits) for bits, _ in cells)
+    return sorted(labels[label] for label in found if label in labels)
 
 
 def transition_matrix(m: PWLMap, box=None) -> np.ndarray:
-    """(2^P, 2^P) bool: entry [a, b] is False only when Ω_a → Ω_b is proven impossible."""
+    """(q, q) bool: entry [a, b] is False only when Ω_a → Ω_b is proven impossible.
+
+    Row a is :func:`successors` of a.
+    """
     box = check_box(m, box)
-    q = m.n_regions
-    return np.array([[transition_possible(m, a, b, box) for b in range(q)] for a in range(q)])
+    allowed = np.zeros((m.n_regions, m.n_regions), dtype=bool)
+    for a in range(m.n_regions):
+        allowed[a, successors(m, a, box)] = True
+    return allowed

@@ -19,7 +19,27 @@ from pwl_analysis.errors import BudgetError, UserInputError
 
 
 class SearchTooLargeError(BudgetError):
-    """A search over its budget: words, letters, tree nodes or periods."""
+    """A search over its budget: words, letters, tree nodes or periods.
+
+    Raised before the work is done where the cost is known in advance, with a message naming
+    the budget to raise or the size to lower; a :class:`~pwl_analysis.errors.BudgetError`,
+    so a ``UserInputError`` and a ``ValueError``, as a request too large for its budget is bad
+    input.
+
+    Examples
+    --------
+    The tent map realises all 2^7 = 128 binary words of length 7 in [−1/2, 1/2], more than
+    a budget of 100:
+
+    >>> from pwl_analysis import PWLMap, SearchTooLargeError, admissible_words
+    >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
+    >>> try:
+    ...     admissible_words(tent, 7, box=([-0.5], [0.5]), max_words=100)
+    ... except SearchTooLargeError as error:
+    ...     print(error)  # doctest: +NORMALIZE_WHITESPACE
+    more than max_words=100 admissible words of length 7; raise max_words, shrink the box
+    or lower the length
+    """
 
 
 def _letter_bits(n_letters: int) -> int:

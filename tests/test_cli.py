@@ -110,3 +110,18 @@ def test_ctrl_c_in_any_command_exits_130_without_traceback(tent, monkeypatch, ca
     monkeypatch.setattr(pwl_analysis.app.cli, "load_model", interrupted)
     assert main(["cycles", tent]) == 130
     assert capsys.readouterr().err == "\npwl-analysis cycles: interrupted\n"
+
+
+def test_cycles_of_a_shallow_plrnn_file(tmp_path, capsys):
+    # SCYFI's shPLRNN example (DurstewitzLab/SCYFI test/shPLRNN_tests.jl): two 2-cycles and a
+    # 4-cycle, found completely; the file's names W1, W2, h1, h2 say what it is
+    from systems import SCYFI_CYCLES
+
+    np.savez(tmp_path / "sh.npz", **SCYFI_CYCLES)
+    command = ["cycles", str(tmp_path / "sh.npz"), "--model-type", "shplrnn", "--max-period", "4"]
+    assert main(command) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("PWLMap(shPLRNN, M=2, H=10)")
+    assert "3 orbit(s) of period ≤ 4" in out and "complete." in out
+    assert main([*command[:2], "--model-type", "plrnn"]) == 2
+    assert "lacks W, h" in capsys.readouterr().err

@@ -708,3 +708,39 @@ def test_fuzz_offsets_strides_sizes_and_arguments_of_a_tensor(scratch, crafted):
     else:
         np.testing.assert_array_equal(arrays["W"], _gathered(record, kind, call))
     _loaded_or_refused(path, P=0)
+
+
+# ---- model classes other than the AL-RNN ----------------------------------------------------
+
+
+def test_model_type_from_the_weights_names(tmp_path, reader):
+    torch = pytest.importorskip("torch")
+    shallow = dict(A=[0.5, 0.5], W1=[[1.0], [0.0]], W2=[[1.0, -1.0]], h1=[0.0, 1.0], h2=[0.5])
+    np.savez(tmp_path / "sh.npz", **shallow)
+    torch.save({k: torch.tensor(v) for k, v in shallow.items()}, tmp_path / "sh.pt")
+    for name in ("sh.npz", "sh.pt"):
+        m = _load_with(reader, tmp_path / name, None)
+        assert repr(m) == "PWLMap(shPLRNN, M=2, H=1)"
+    dend = dict(A=[0.5], W=[[1.0]], h=[0.0], alphas=[1.0, -1.0], thresholds=[[0.0, 1.0]])
+    np.savez(tmp_path / "dend.npz", **dend)
+    assert load_model(tmp_path / "dend.npz").model == "dendPLRNN"
+
+
+def test_model_type_stored_given_or_contradicted(tmp_path):
+    np.savez(tmp_path / "plrnn.npz", A=[0.5], W=[[1.0]], h=[0.1], model_type="plrnn")
+    assert load_model(tmp_path / "plrnn.npz").model == "PLRNN"
+    np.savez(tmp_path / "awh.npz", A=[0.5], W=[[1.0]], h=[0.1])
+    assert load_model(tmp_path / "awh.npz", model_type="plrnn").model == "PLRNN"
+    assert load_model(tmp_path / "awh.npz", P=1).P == 1  # A, W, h: an AL-RNN by default
+    with pytest.raises(ModelError, match="stores model type 'plrnn', but 'alrnn' was given"):
+        load_model(tmp_path / "plrnn.npz", model_type="alrnn")
+    with pytest.raises(ModelError, match="P applies to AL-RNNs only"):
+        load_model(tmp_path / "plrnn.npz", P=1)
+    with pytest.raises(ModelError, match="'gru' is not one of"):
+        load_model(tmp_path / "awh.npz", model_type="gru")
+    np.savez(tmp_path / "bad.npz", A=[0.5], W1=[[1.0]], W2=[[1.0]], h1=[0.0])
+    with pytest.raises(ModelError, match="lacks h2"):
+        load_model(tmp_path / "bad.npz")
+    np.savez(tmp_path / "nan.npz", A=[0.5], W1=[[np.nan]], W2=[[1.0]], h1=[0.0], h2=[0.0])
+    with pytest.raises(ModelError, match=r"nan\.npz: W1 contains a NaN"):
+        load_model(tmp_path / "nan.npz")

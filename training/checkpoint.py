@@ -11,7 +11,7 @@ A run folder holds
 - ``metrics.json`` and ``loss.png``.
 
 Everything is npz or JSON: readable without torch and free of pickled code.  Each file is
-written by :func:`pwl_analysis._atomic.write_atomically` (a temporary name in the same folder,
+written by ``pwl_analysis._atomic.write_atomically`` (a temporary name in the same folder,
 flushed to disk, then :func:`os.replace`), so a crash or Ctrl-C never leaves a half-written
 file and never loses the previous version.
 """

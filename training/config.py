@@ -167,6 +167,7 @@ class TrainConfig:
         return replace(self, **changes)
 
     def to_dict(self) -> dict:
+        """Every option by name, JSON-ready (the run folder's ``config.json``)."""
         return asdict(self)
 
     @classmethod

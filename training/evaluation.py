@@ -40,7 +40,24 @@ from training.metrics import (
 
 @dataclass(frozen=True)
 class Spread:
-    """A measure over several free runs: its values, median and range."""
+    """A measure over several free runs: its values, median and range.
+
+    Attributes
+    ----------
+    values : tuple of float
+        One value per run; NaN for a run that diverged.
+
+    Examples
+    --------
+    A diverged run (NaN) is left out of the median and the range:
+
+    >>> from training import Spread
+    >>> spread = Spread((1.0, float("nan"), 3.0, 2.0))
+    >>> spread
+    2 [1, 3]
+    >>> spread.median, spread.low, spread.high
+    (2.0, 1.0, 3.0)
+    """
 
     values: tuple[float, ...]
 
@@ -93,6 +110,27 @@ class RobustEvaluation:
         Runs that left the finite numbers (their measures are NaN).
     settings : dict
         n_runs, steps, transient, window, bins, σ, min_occupation.
+
+    See Also
+    --------
+    robust_evaluation : computes this record.
+
+    Examples
+    --------
+    The map u ↦ u/2 + 1/2 − max(0, u) observed at its attracting fixed point u* = 1/3
+    (multiplier −1/2): every run stays in Ω_1, predicts the data exactly and has
+    λ_max = log(1/2) per step, 2 log(1/2) per time unit at Δt = 1/2:
+
+    >>> import numpy as np
+    >>> from pwl_analysis import PWLMap
+    >>> from training import robust_evaluation
+    >>> m = PWLMap.from_alrnn([0.5], [[-1.0]], [0.5], P=1)
+    >>> data = np.full((3000, 1), 1 / 3)
+    >>> e = robust_evaluation(m, data, dt=0.5, n_runs=2, steps=2000, window=1000)
+    >>> round(e.lambda_max.median, 12), round(e.lambda_max_per_time.median, 12)
+    (-0.69314718056, -1.38629436112)
+    >>> e.regions_used, e.prediction_error.value, e.diverged
+    (('1',), 0.0, 0)
     """
 
     d_stsp: Spread
@@ -261,6 +299,18 @@ def robust_evaluation(
     Returns
     -------
     RobustEvaluation
+        Median and range of each measure over the runs, and the regions used.
+
+    Raises
+    ------
+    ValueError
+        ``n_runs`` < 1, ``steps`` < 2, ``transient`` < 0, data of the wrong shape or not
+        finite, or ``window`` longer than the data or the runs.
+
+    References
+    ----------
+    Koppe, G. et al. (2019). PLoS Comput. Biol. 15(8) (D_stsp).  Mikhaeil, J. et al. (2022).
+    NeurIPS (D_H).  Benettin, G. et al. (1980). Meccanica 15, 9–30 (λ_max).
 
     Examples
     --------

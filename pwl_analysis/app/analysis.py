@@ -48,7 +48,7 @@ from pwl_analysis.latex import compile_pdf, map_to_latex
 from pwl_analysis.lyapunov import LyapunovSpectrum, lyapunov_spectrum
 from pwl_analysis.methods import Exhaustive, TrajectorySeeded
 from pwl_analysis.orbits import CycleSet, PeriodicOrbit
-from pwl_analysis.pwl_map import PWLMap
+from pwl_analysis.pwl_map import PWLMap, require_alrnn
 from pwl_analysis.rational import Rationalization
 from pwl_analysis.rational import rationalize as to_rationals
 from pwl_analysis.roles import RegionRole, region_roles
@@ -134,7 +134,63 @@ def attractor_exact_graph(
 
 @dataclass(frozen=True)
 class Analysis:
-    """What ``analyze`` computed and where it wrote it."""
+    """What ``analyze`` computed and where it wrote it.
+
+    Attributes
+    ----------
+    name : str
+        The model's name in the report.
+    M, P : int
+        Latent and piecewise-linear units.
+    steps, transient : int
+        Length of the free run from z_0 = 0 and of its discarded transient.
+    cycles : CycleSet
+        Every orbit up to the period searched, exact and complete.
+    lyapunov : LyapunovSpectrum
+        Along the free run.
+    empirical, exact : Topology
+        Of the free run's symbolic graph and of the LP-certified graph in its box.
+    folder : Path
+        Where the files were written.
+    files : tuple of str
+        The files written, by name.
+    rationalization : Rationalization or None
+        With ``rationalize=True``: how the weights were made rational.
+    long_cycles : CycleSet or None
+        Cycles of the seeded search, when it ran.
+    coding : str or None
+        The coarse coding that named them (``"lorenz"``, ``"rossler"``).
+    coarse_words : tuple of str
+        The coarse word of each long cycle.
+    roles : tuple of RegionRole
+        What each region carries on the attractor.
+    dt : float or None
+        Time step of the data, for exponents per time unit.
+    entropy : EntropyBounds or None
+        Bounds from the admissible words in the free run's box.
+    entropy_skipped : str
+        Why the entropy bounds were skipped, if they were.
+
+    See Also
+    --------
+    analyze : computes this record and writes its files.
+
+    Examples
+    --------
+    The map u ↦ u/2 + 1/2 − max(0, u) has one fixed point, u = 1/3, attracting with
+    multiplier −1/2, and no other orbit: no entropy, the free run in Ω_1 alone:
+
+    >>> import tempfile
+    >>> from pwl_analysis import PWLMap
+    >>> from pwl_analysis.app import analyze
+    >>> m = PWLMap.from_alrnn([0.5], [[-1.0]], [0.5], P=1)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     analysis = analyze(m, folder, name="contraction", max_period=4, long_cycles=False)
+    >>> analysis.only_fixed_points, analysis.empirical.attractor_regions
+    (True, ('1',))
+    >>> analysis.entropy.upper == 0.0, analysis.summary()["Lyapunov spectrum"]
+    (True, '-0.6931 per step')
+    """
 
     name: str
     M: int
@@ -341,6 +397,7 @@ def analyze(
     Parameters
     ----------
     m : PWLMap
+        The map to analyse.
     out : path
         Output folder; files of the same names are replaced, others are kept.
     name : str
@@ -369,16 +426,35 @@ def analyze(
     Returns
     -------
     Analysis
+        Everything computed, with the folder and the files written.
 
     Raises
     ------
     UserInputError
         Bad lengths, a diverging free run, ``out`` that is an existing file, or ``out`` being
         written by another process at the same time (a lock).
+
+    Examples
+    --------
+    The map u ↦ u/2 + 1/2 − max(0, u) has one fixed point, u = 1/3, attracting with
+    multiplier −1/2; the files hold it in exact rationals:
+
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> from pwl_analysis import PWLMap
+    >>> m = PWLMap.from_alrnn([0.5], [[-1.0]], [0.5], P=1)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     analysis = analyze(m, folder, name="contraction", max_period=4, long_cycles=False)
+    ...     written = json.loads(Path(folder, "analysis.json").read_text())
+    >>> written["cycles"]["cycles"][0]["exact_points"]
+    [['1/3']]
+    >>> sorted(name for name in analysis.files if name.endswith(".json"))
+    ['analysis.json', 'graph_empirical.json', 'graph_exact.json']
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise UserInputError(f"output folder {out} exists and is not a folder")
+    require_alrnn(m, "analyze (its graphs, roles and report)")
     rational = to_rationals(m) if rationalize else None
     m = m if rational is None else rational.map
     with output_lock(out):

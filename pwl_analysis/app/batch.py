@@ -130,8 +130,27 @@ class ModelSummary:
     cycles : int
         Cycles of minimal period 2 … ``max_period`` found.
     max_period : int
+        The largest period searched.
     diverged : bool
         The free run left the finite numbers; only its states before that were used.
+
+    See Also
+    --------
+    summarize_model : computes this record.
+
+    Examples
+    --------
+    The map u ↦ u/2 + 1/2 − max(0, u) draws every orbit to its one fixed point u = 1/3:
+    one region visited, no entropy, no cycle:
+
+    >>> from pwl_analysis import PWLMap
+    >>> from pwl_analysis.app import summarize_model
+    >>> m = PWLMap.from_alrnn([0.5], [[-1.0]], [0.5], P=1)
+    >>> summary = summarize_model(m, max_period=4, steps=1_000)
+    >>> summary.regions_visited, summary.topological_entropy, summary.fixed_points
+    (1, 0.0, 1)
+    >>> summary.cycles, summary.diverged
+    (0, False)
     """
 
     M: int
@@ -170,6 +189,27 @@ def summarize_model(
     empirical symbolic graph (:func:`pwl_analysis.graph.empirical_graph`), whose nodes are the
     regions visited and whose log spectral radius is the topological entropy.  Orbits are
     every cycle of minimal period ≤ ``max_period`` (``m.cycles``).
+
+    Parameters
+    ----------
+    m : PWLMap
+        The map.
+    max_period : int
+        Largest cycle period searched.
+    steps, transient : int
+        Length of the free run and of its discarded transient.
+    z0 : array_like, shape (M,), optional
+        Start of the free run; 0 by default.
+
+    Returns
+    -------
+    ModelSummary
+        Regions visited, entropy, fixed points and cycles.
+
+    Raises
+    ------
+    ValueError
+        ``max_period`` < 1, ``steps`` < 1 or ``transient`` < 0.
 
     Examples
     --------
@@ -287,7 +327,41 @@ def _lost_checkpoint(path: Path, error: BaseException) -> dict:
 
 @dataclass(frozen=True)
 class BatchAnalysis:
-    """The rows of ``analyze-many`` (one per checkpoint, in file order) and their table."""
+    """The rows of ``analyze-many`` (one per checkpoint, in file order) and their table.
+
+    Attributes
+    ----------
+    table : Path
+        The CSV table ``analysis.csv``, one row per checkpoint.
+    rows : tuple of dict
+        The same rows: the model's path, its report folder, ``status`` (``"ok"`` or
+        ``"failed"``), ``error`` and, for an analysed model, its key numbers.
+
+    See Also
+    --------
+    analyze_many : computes this record.
+
+    Examples
+    --------
+    A file that is not a model is one failed row, with the reason, and the others go on
+    (here on a cluster of threads in this process, see :func:`analyze_many`):
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from dask.distributed import LocalCluster
+    >>> from pwl_analysis.app import analyze_many
+    >>> with (
+    ...     tempfile.TemporaryDirectory() as folder,
+    ...     LocalCluster(processes=False, n_workers=1, dashboard_address=None) as cluster,
+    ... ):
+    ...     _ = Path(folder, "broken.pt").write_bytes(b"not a model")
+    ...     batch = analyze_many(folder, P=1, scheduler=cluster.scheduler_address, progress=False)
+    ...     table = batch.table.read_text()
+    >>> batch.failed, batch.rows[0]["status"], batch.rows[0]["error"].split(":")[0]
+    (1, 'failed', 'ModelError')
+    >>> table.splitlines()[0]
+    'model,report,status,error,wall_time_s'
+    """
 
     table: Path
     rows: tuple
@@ -332,14 +406,50 @@ def analyze_many(
     max_period : int, optional
         Largest cycle period searched; by default a cheap one for each model
         (:func:`~pwl_analysis.app.analysis.default_max_period`).
-    scheduler, workers
-        See :func:`dask_client`.
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:8786``); default: a local cluster
+        of ``workers`` processes (see :func:`dask_client`).
+    workers : int
+        Worker processes of the local cluster.
+    progress : bool
+        A tqdm bar over the models.
 
     Returns
     -------
     BatchAnalysis
         One row per checkpoint: M, P, regions visited, attractor regions, fixed points,
         cycles, graph entropies of the empirical and exact graphs, λ_max, or the error.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``folder`` does not exist or holds no checkpoint.
+
+    Examples
+    --------
+    The tent map u ↦ 2u + 1/2 − 4 max(0, u) saved as an ``.npz`` archive, analysed on a Dask
+    cluster of threads in this process (a cluster elsewhere is given by its address the same
+    way): two fixed points, one 2-cycle, λ_max = log 2 (|f'| = 2 everywhere):
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from dask.distributed import LocalCluster
+    >>> with (
+    ...     tempfile.TemporaryDirectory() as folder,
+    ...     LocalCluster(processes=False, n_workers=1, dashboard_address=None) as cluster,
+    ... ):
+    ...     np.savez(Path(folder, "tent.npz"), A=[2.0], W=[[-4.0]], h=[0.5], P=1)
+    ...     batch = analyze_many(
+    ...         folder, max_period=2, scheduler=cluster.scheduler_address, progress=False
+    ...     )
+    ...     report = Path(batch.rows[0]["report"])
+    ...     written = sorted(p.name for p in report.iterdir() if p.suffix == ".json")
+    >>> (row,) = batch.rows
+    >>> row["status"], row["fixed_points"], row["cycles"], round(row["lambda_max"], 9)
+    ('ok', 2, 1, 0.693147181)
+    >>> report.name, written
+    ('tent.npz', ['analysis.json', 'graph_empirical.json', 'graph_exact.json'])
     """
     folder = Path(folder)
     paths = find_checkpoints(folder)

@@ -20,7 +20,7 @@ from pwl_analysis.errors import UserInputError
 from pwl_analysis.free_runs import free_run
 from pwl_analysis.graph import empirical_graph, graph_to_json, write_graph
 from pwl_analysis.latex import write_latex
-from pwl_analysis.loading import load_model
+from pwl_analysis.loading import MODEL_TYPES, load_model
 from pwl_analysis.orbit_table import orbit_rows, text_table
 from pwl_analysis.orbits import CycleSet
 from pwl_analysis.rational import rationalize
@@ -70,7 +70,7 @@ def _cycle_table(result: CycleSet, coarse: list[str] | None) -> str:
 
 
 def _cycles_command(args: argparse.Namespace) -> None:
-    m = load_model(args.model, P=args.P)
+    m = load_model(args.model, P=args.P, model_type=args.model_type)
     coding = None if args.coding is None else CODINGS[args.coding](m)
     result = m.cycles(args.max_period, method=search_method(args), progress=not args.json)
     coarse = None if coding is None else [coding.name(cycle) for cycle in result]
@@ -88,6 +88,9 @@ def _add_cycles(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("model", help=".pt state_dict, .npz archive or training run folder")
     parser.add_argument("--max-period", type=int, default=1, help="largest period K (default 1)")
     parser.add_argument("--P", type=int, default=None, help="piecewise-linear units (for .pt)")
+    parser.add_argument(
+        "--model-type", choices=list(MODEL_TYPES), help="model class, where the file does not say"
+    )
     parser.add_argument("--json", action="store_true", help="print a JSON list of orbits")
     parser.add_argument(
         "--coding", choices=sorted(CODINGS), help="name each cycle by its coarse L/R or 0/1 word"

@@ -116,6 +116,28 @@ class SweepConfig:
         Length of the free run whose regions are counted.
     tolerance : float
         Relative tolerance of the minimal-P rule (see the module docstring).
+
+    See Also
+    --------
+    pwl_analysis.app.sweep.sweep : trains and analyses the runs.
+
+    Examples
+    --------
+    Three values of P times two seeds are six runs, each named by its grid values and the
+    hash of its options (the same whatever the order of the grid):
+
+    >>> from pwl_analysis.app import SweepConfig
+    >>> config = SweepConfig(base={"epochs": 20}, grid={"P": [0, 1, 2], "seed": [0, 1]})
+    >>> runs = config.runs()
+    >>> len(runs), [run.name.rsplit("-", 1)[0] for run in runs[:3]]
+    (6, ['P0-seed0', 'P0-seed1', 'P1-seed0'])
+    >>> swapped = SweepConfig(base={"epochs": 20}, grid={"seed": [0, 1], "P": [0, 1, 2]})
+    >>> {run.run_id for run in runs} == {run.run_id for run in swapped.runs()}
+    True
+    >>> SweepConfig(grid={"P": 2})
+    Traceback (most recent call last):
+    ...
+    pwl_analysis.errors.UserInputError: grid.P must be a non-empty list of values, got 2
     """
 
     recipe: str = "fast"
@@ -294,6 +316,36 @@ class SweepResult:
     minimal_P : dict of str to int or None
         Minimal P of each group of runs (see :func:`minimal_P`).
     table, figure : Path
+        ``results.csv`` and ``summary.png`` in ``out_dir``.
+
+    See Also
+    --------
+    pwl_analysis.app.sweep.sweep : computes this record.
+
+    Examples
+    --------
+    A sweep folder whose three runs have finished: an earlier call wrote each run's
+    ``row.json`` (here written by hand, with D_stsp = 9.0, 3.2 and 3.0 for P = 0, 1, 2).
+    Calling :func:`~pwl_analysis.app.sweep.sweep` again trains nothing; the minimal P is 1, the
+    smallest whose D_stsp is within 10 % of the best:
+
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> from pwl_analysis.app import SweepConfig
+    >>> from pwl_analysis.app.sweep import sweep
+    >>> config = SweepConfig(base={"system": "lorenz63", "epochs": 20}, grid={"P": [0, 1, 2]})
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     for run, d_stsp in zip(config.runs(), [9.0, 3.2, 3.0]):
+    ...         finished = Path(folder, "runs", run.name)
+    ...         finished.mkdir(parents=True)
+    ...         row = {"status": "ok", **run.options, "D_stsp": d_stsp, "regions_visited": 2}
+    ...         _ = (finished / "row.json").write_text(json.dumps(row))
+    ...     result = sweep(config, folder, progress=False)
+    ...     table = result.table.read_text().splitlines()
+    >>> result.executed, result.failed, result.minimal_P
+    (0, 0, {'all': 1})
+    >>> table[0], len(table)
+    ('status,system,epochs,P,D_stsp,regions_visited', 4)
     """
 
     out_dir: Path

@@ -33,9 +33,12 @@ from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.transitions import transition_matrix
 from pwl_analysis.words import lyndon_words
 
-#: Above this many regions the q² transition LPs cost more than they save; ``prune=None``
+#: Above this many regions the transition LPs cost more than they save; ``prune=None``
 #: (automatic) skips them.
 _AUTO_PRUNE_MAX_REGIONS = 32
+#: ... except for a sparse arrangement of up to this many regions: fewer cells than sign
+#: vectors (more hyperplanes than dimensions, as in a shPLRNN), each mapped into few others.
+_AUTO_PRUNE_MAX_SPARSE_REGIONS = 512
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,9 @@ class Exhaustive(SearchMethod):
     ----------
     prune : bool or None
         Drop words using a transition the LP proves impossible (see
-        :mod:`pwl_analysis.transitions`).  None: prune when 2^P ≤ 32.
+        :mod:`pwl_analysis.transitions`).  None: prune when there are at most 32 regions
+        (2^P ≤ 32 for an AL-RNN), or at most 512 regions that are fewer than the 2^H sign
+        vectors (a general map whose hyperplanes outnumber its dimensions).
     box : (lower, upper) or None
         Restrict transitions (and so the orbits found) to a box, e.g. the data's range.
     max_words : int
@@ -91,7 +96,9 @@ class Exhaustive(SearchMethod):
 
     def _prunes(self, m: PWLMap) -> bool:
         if self.prune is None:
-            return m.n_regions <= _AUTO_PRUNE_MAX_REGIONS or self.box is not None
+            q = m.n_regions
+            sparse = q < 2 ** m.region_bits.shape[1] and q <= _AUTO_PRUNE_MAX_SPARSE_REGIONS
+            return q <= _AUTO_PRUNE_MAX_REGIONS or sparse or self.box is not None
         return self.prune
 
     def _find(self, m: PWLMap, max_period: int, progress: bool) -> CycleSet:

@@ -289,14 +289,15 @@ def _ball_cycle_at(m: PWLMap, word: np.ndarray, precision: int):
 
 def _ball_cycle(m: PWLMap, word: np.ndarray):
     """(float points (k, M), float Π, max radius) if proven, False if disproven, else None."""
-    M, P = m.M, m.P
-    h = ball_matrix(m.exact_weights[2])
+    M = m.M
     jacobians = {r: ball_jacobian(m, r) for r in set(word.tolist())}
+    offsets = {r: ball_matrix(m.exact_region_offset(r)) for r in jacobians}
+    _, W2, h2 = (ball_matrix(x) for x in m.exact_relu_layer)  # the switching values W₂ z + h₂
     identity = flint.arb_mat(np.eye(M).tolist())
     product, offset = identity, flint.arb_mat(M, 1)
     for region in word:
         product = jacobians[region] * product
-        offset = jacobians[region] * offset + h
+        offset = jacobians[region] * offset + offsets[region]
     try:
         point = (identity - product).solve(offset)
     except ZeroDivisionError:
@@ -304,12 +305,12 @@ def _ball_cycle(m: PWLMap, word: np.ndarray):
     points, radius = [], 0.0
     for region in word:
         entries = point.entries()
-        side = _sides(entries[M - P :], m.region_bits[region])
+        side = _sides((W2 * point + h2).entries(), m.region_bits[region])
         if side is not True:
             return side
         points.append([float(x.mid()) for x in entries])
         radius = max(radius, max(float(x.rad()) for x in entries))
-        point = jacobians[region] * point + h
+        point = jacobians[region] * point + offsets[region]
     monodromy = np.array([float(x.mid()) for x in product.entries()]).reshape(M, M)
     return np.array(points), monodromy, radius
 
