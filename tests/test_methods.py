@@ -9,6 +9,8 @@ import json
 import numpy as np
 import pytest
 import sympy
+from sympy import QQ
+from sympy.polys.matrices import DomainMatrix
 
 from pwl_analysis import CycleSet, Exhaustive, PWLMap, Scyfi, SearchMethod, find_cycles
 from pwl_analysis.app.cli import main
@@ -17,7 +19,7 @@ from pwl_analysis.errors import BudgetError, UserInputError
 from pwl_analysis.methods import SEARCH_METHODS
 from pwl_analysis.words import SearchTooLargeError, least_rotation, primitive_period
 
-from systems import RICH_MAPS, lozi_map, tent_map
+from systems import RICH_MAPS, SCYFI_CYCLES, lozi_map, tent_map
 
 
 def _one_sentence(error: pytest.ExceptionInfo) -> str:
@@ -95,6 +97,18 @@ def test_exhaustive_and_scyfi_find_the_tent_maps_2_to_the_k_periodic_points(k):
     assert _periodic_points(exhaustive, k) == closed_form
     assert _periodic_points(scyfi, k) == closed_form
     assert exhaustive.complete and not scyfi.complete
+
+
+def test_the_shared_scyfi_step_on_scyfis_own_shallow_plrnn():
+    # DurstewitzLab/SCYFI, test/shPLRNN_tests.jl (M = 2, H = 10, 56 regions with their own
+    # offsets): two 2-cycles and one 4-cycle, no fixed point and no 3-cycle
+    m = PWLMap.from_shplrnn(**SCYFI_CYCLES)
+    found = m.cycles(4, method=Scyfi())
+    assert [len(found.of_period(k)) for k in (1, 2, 3, 4)] == [0, 2, 0, 1]
+    for cycle in found:  # decided exactly: f maps each exact point onto the next, in QQ
+        points = [cycle.exact_points.row(j).T for j in range(cycle.period)]
+        images = [m.exact_step(DomainMatrix.from_Matrix(p).convert_to(QQ)) for p in points]
+        assert [image.to_Matrix() for image in images] == points[1:] + points[:1]
 
 
 # ---- a method added in one file and one registry line --------------------------------------
