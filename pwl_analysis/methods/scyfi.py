@@ -199,9 +199,12 @@ def scyfi_step(
     for start in range(0, len(order), _BATCH):
         batch = order[start : start + _BATCH]
         longest = lengths[batch[-1]]
-        padded = np.full((len(batch), longest), -1, dtype=np.int64)
-        for row, i in zip(padded, batch):
-            row[longest - lengths[i] :] = words[i]
+        if lengths[batch[0]] == longest:
+            padded = np.stack([words[i] for i in batch]).astype(np.int64, copy=False)
+        else:
+            padded = np.full((len(batch), longest), -1, dtype=np.int64)
+            for row, i in zip(padded, batch):
+                row[longest - lengths[i] :] = words[i]
         points, ok = float_cycle_points(m, padded, every_rotation)
         regions = m.region_of(points)
         consistent[batch] = ok & ((regions == padded) | (padded < 0)).all(axis=1)
