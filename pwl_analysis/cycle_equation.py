@@ -44,6 +44,7 @@ import os
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import flint
 import numpy as np
@@ -70,6 +71,16 @@ _BALL_PRECISION = 128
 _U = np.finfo(np.float64).eps / 2
 #: Ball-arithmetic region Jacobians of each map, by (region, precision), while the map lives.
 _BALL_JACOBIANS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: Float affine steps of each map (``_affine_steps``), while the map lives.
+_AFFINE_STEPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+class _AffineSteps(NamedTuple):
+    """The regions' float affine steps z ↦ J_d z + c_d, the identity appended (index −1)."""
+
+    jacobians: np.ndarray  # (q + 1, M, M)
+    offsets: np.ndarray  # (q + 1, M)
+    steps: np.ndarray  # (q + 1, M + 1, M + 1): [J_d c_d; 0 1]
 
 
 @dataclass(frozen=True)
@@ -400,20 +411,27 @@ def float_cycle_points(
         size = max(1, _ROTATIONS_PER_BATCH // k)
         parts = [float_cycle_points(m, words[i : i + size]) for i in range(0, n, size)]
         return np.concatenate([p for p, _ in parts]), np.concatenate([ok for _, ok in parts])
-    M = m.M
-    jacobians = np.concatenate([m.jacobians, np.eye(M)[None]])  # index −1: the identity
-    offsets = np.vstack([m.offsets, np.zeros((1, M))])
     solve = _every_rotation if every_rotation else _first_rotation
-    points, solvable = solve(jacobians, offsets, words)
+    points, solvable = solve(_affine_steps(m), words)
     return points, solvable & np.isfinite(points).all(axis=(1, 2))
 
 
-def _every_rotation(jacobians, offsets, words) -> tuple[np.ndarray, np.ndarray]:
+def _affine_steps(m: PWLMap) -> _AffineSteps:
+    """Each region's affine step in floats, and the identity step at index −1 (cached)."""
+    if m not in _AFFINE_STEPS:
+        M = m.M
+        jacobians = np.concatenate([m.jacobians, np.eye(M)[None]])
+        offsets = np.vstack([m.offsets, np.zeros((1, M))])
+        steps = np.zeros((len(jacobians), M + 1, M + 1))
+        steps[:, :M, :M], steps[:, :M, M], steps[:, M, M] = jacobians, offsets, 1.0
+        _AFFINE_STEPS[m] = _AffineSteps(jacobians, offsets, steps)
+    return _AFFINE_STEPS[m]
+
+
+def _every_rotation(affine: _AffineSteps, words) -> tuple[np.ndarray, np.ndarray]:
     """Each position's point from its own loop, prefix × suffix (``float_cycle_points``)."""
-    (n, k), M = words.shape, jacobians.shape[1]
-    steps = np.zeros((len(jacobians), M + 1, M + 1))
-    steps[:, :M, :M], steps[:, :M, M], steps[:, M, M] = jacobians, offsets, 1.0
-    G = steps[words]  # (n, k, M+1, M+1)
+    (n, k), M = words.shape, affine.jacobians.shape[1]
+    G = affine.steps[words]  # (n, k, M+1, M+1)
     prefix = np.empty_like(G)  # prefix[:, s] = G_{s−1} ⋯ G_0
     suffix = np.empty_like(G)  # suffix[:, s] = G_{k−1} ⋯ G_s
     prefix[:, 0] = np.eye(M + 1)
@@ -431,8 +449,9 @@ def _every_rotation(jacobians, offsets, words) -> tuple[np.ndarray, np.ndarray]:
     return points, ok.all(axis=1)
 
 
-def _first_rotation(jacobians, offsets, words) -> tuple[np.ndarray, np.ndarray]:
+def _first_rotation(affine: _AffineSteps, words) -> tuple[np.ndarray, np.ndarray]:
     """z_0 solved once, then iterated forward (``float_cycle_points``)."""
+    jacobians, offsets = affine.jacobians, affine.offsets
     (n, k), M = words.shape, jacobians.shape[1]
     product = np.broadcast_to(np.eye(M), (n, M, M)).copy()
     offset = np.zeros((n, M, 1))
