@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sympy import QQ
 
-from pwl_analysis import _exact
+from pwl_analysis import PWLMap, _exact
 from pwl_analysis.cycle_equation import float_cycle_points, reduced_system, screen_words
 from pwl_analysis.words import lyndon_words
 
@@ -94,3 +94,32 @@ def test_float_cycle_points_in_batches_equals_one_batch(monkeypatch):
     batched = float_cycle_points(m, words)
     np.testing.assert_array_equal(whole[0], batched[0])
     np.testing.assert_array_equal(whole[1], batched[1])
+
+
+@pytest.mark.parametrize("every_rotation", [True, False])
+def test_float_cycle_points_of_padded_words_solved_once_or_at_every_rotation(every_rotation):
+    # Lozi cycles of periods 2…8 in one batch, each padded in front with identity steps (−1):
+    # their points against the exact ones, whether every rotation is solved or z_0 once and
+    # iterated (short, mildly unstable cycles: both accurate to ~1e-12)
+    m = lozi_map()
+    cycles = [c for c in m.cycles(8) if c.period > 1]
+    longest = max(c.period for c in cycles)
+    words = np.full((len(cycles), longest), -1)
+    for row, cycle in zip(words, cycles):
+        row[longest - cycle.period :] = [m.region_index(r) for r in cycle.regions]
+    points, ok = float_cycle_points(m, words, every_rotation)
+    assert ok.all()
+    for found, cycle in zip(points, cycles):
+        pad = longest - cycle.period
+        np.testing.assert_allclose(found[pad:], cycle.points, atol=1e-9)
+        # an identity step maps the first point to itself exactly
+        np.testing.assert_array_equal(found[:pad], np.broadcast_to(found[pad], (pad, m.M)))
+
+
+@pytest.mark.parametrize("every_rotation", [True, False])
+def test_float_cycle_points_flags_a_singular_cycle_equation(every_rotation):
+    # z ↦ −z + 1: the fixed point 1/2 solves (I − Π) z = c, the word "00" has Π = I
+    m = PWLMap.from_alrnn([-1.0], [[0.0]], [1.0], P=0)
+    points, ok = float_cycle_points(m, np.array([[-1, 0], [0, 0]]), every_rotation)
+    assert ok.tolist() == [True, False]
+    assert points[0, 1, 0] == 0.5
