@@ -1,9 +1,10 @@
 """Every exported name documents itself: numpy sections and a doctested example.
 
 ``pytest --doctest-modules`` (the project's default) runs the examples; these tests make sure
-every name in ``pwl_analysis.__all__`` and ``pwl_analysis.app.__all__`` has one, that
-functions document each parameter and what they return, and that records document each
-field.  As a script it prints the count:
+every name in ``pwl_analysis.__all__``, ``pwl_analysis.app.__all__`` and
+``training.__all__`` has one, that functions document each parameter and what they return,
+and that records document each field.  ``training``'s names need PyTorch (the ``train``
+extra); without it their checks are skipped.  As a script it prints the count:
 
     python tests/test_docstrings.py
 """
@@ -11,13 +12,11 @@ field.  As a script it prints the count:
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import inspect
 import re
 
 import pytest
-
-import pwl_analysis
-import pwl_analysis.app
 
 #: numpydoc validation codes every exported function must pass: a parameter undocumented
 #: (PR01), documented but not in the signature (PR02), without a description (PR07) or with
@@ -27,15 +26,24 @@ FUNCTION_CHECKS = ("PR01", "PR02", "PR07", "PR10", "RT01", "RT03")
 
 
 #: The packages whose exports the API reference lists (docs/_ext/public_api.py).
-PACKAGES = (pwl_analysis, pwl_analysis.app)
+PACKAGES = ("pwl_analysis", "pwl_analysis.app", "training")
+
+#: An optional dependency a package's exports import (``training`` loads them lazily).
+REQUIRES = {"training": "torch"}
 
 
-def _exported() -> list[tuple[str, object]]:
-    return [
-        (f"{package.__name__}.{name}", getattr(package, name))
-        for package in PACKAGES
-        for name in package.__all__
-    ]
+def _exported(package_name: str) -> list[tuple[str, object]]:
+    """(qualified name, object) for every name in the package's ``__all__``."""
+    package = importlib.import_module(package_name)
+    return [(f"{package_name}.{name}", getattr(package, name)) for name in package.__all__]
+
+
+@pytest.fixture(params=PACKAGES)
+def exported(request) -> list[tuple[str, object]]:
+    """One package's exports; skipped where its optional dependency is not installed."""
+    if request.param in REQUIRES:
+        pytest.importorskip(REQUIRES[request.param])
+    return _exported(request.param)
 
 
 def _section(doc: str, title: str) -> str:
@@ -50,16 +58,16 @@ def has_doctested_example(obj) -> bool:
     return ">>> " in examples and "+SKIP" not in examples
 
 
-def test_every_exported_name_has_a_doctested_example():
-    missing = [name for name, obj in _exported() if not has_doctested_example(obj)]
+def test_every_exported_name_has_a_doctested_example(exported):
+    missing = [name for name, obj in exported if not has_doctested_example(obj)]
     assert missing == []
 
 
-def test_exported_functions_document_parameters_and_returns():
+def test_exported_functions_document_parameters_and_returns(exported):
     validate = pytest.importorskip("numpydoc.validate").validate
     problems = {
         name: codes
-        for name, obj in _exported()
+        for name, obj in exported
         if inspect.isfunction(obj)
         and (
             codes := sorted(
@@ -95,10 +103,10 @@ def _own_fields(cls) -> set[str]:
     return {f.name for f in dataclasses.fields(cls)} - inherited
 
 
-def test_exported_records_document_every_field():
+def test_exported_records_document_every_field(exported):
     undocumented = {
         name: sorted(_own_fields(obj) - _documented_fields(inspect.getdoc(obj)))
-        for name, obj in _exported()
+        for name, obj in exported
         if dataclasses.is_dataclass(obj)
     }
     assert {name: fields for name, fields in undocumented.items() if fields} == {}
@@ -124,5 +132,6 @@ def test_the_section_reader_itself():
 
 
 if __name__ == "__main__":
-    names = [name for name, obj in _exported() if has_doctested_example(obj)]
-    print(f"{len(names)} of {len(_exported())} exported names have a doctested example")
+    every = [pair for package in PACKAGES for pair in _exported(package)]
+    names = [name for name, obj in every if has_doctested_example(obj)]
+    print(f"{len(names)} of {len(every)} exported names have a doctested example")

@@ -23,24 +23,120 @@ from training.recurrence import Forcing
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Every option of a training run.
+    """Every option of a training run, as plain values (``config.json`` of a run folder).
 
-    Data: ``system`` (``"lorenz63"``, ``"rossler"``, ``"ecg"``) or ``data_path``
-    (``.npy``/``.csv``), ``length`` and ``dt`` of a simulated series, ``test_fraction`` held
-    out at the end, ``data_seed`` of the simulated initial condition.
-    Model: ``M`` latent units, ``P`` piecewise-linear units.
-    Optimisation: ``epochs`` × ``batches_per_epoch`` RAdam steps on batches of
-    ``batch_size`` subsequences of ``seq_len`` + 1 points; learning rate
-    lr_start · (lr_end / lr_start)^(step / total steps); teacher forcing every
-    ``forcing_interval`` steps with GTF weight ``alpha`` (1 = sparse TF); Gaussian noise of
-    standard deviation ``noise`` on the forcing inputs; gradient norm clipped at
-    ``grad_clip`` (0 = off); ``seed`` of weights, batches and noise.
-    Bookkeeping: checkpoint every ``checkpoint_every`` epochs; every ``eval_every`` epochs
-    (0 = never) D_stsp, D_H and λ_max of ``eval_runs`` free runs of ``eval_steps`` steps
-    (after a transient of ``eval_steps`` // 5) from different points of the *training* data,
-    and with ``select_best`` the exported model is the epoch whose worst run has the lowest
-    D_stsp (model selection that never looks at the held-out part); final metrics from
-    ``test_steps`` held-out points with ``n_bins`` D_stsp bins and D_H smoothing ``sigma``.
+    The defaults are the fast Lorenz-63 recipe (see the module); :meth:`lorenz63`,
+    :meth:`rossler`, :meth:`recorded_ecg` and :meth:`recorded_fmri` are the published ones.
+    A run takes ``epochs`` × ``batches_per_epoch`` RAdam steps; step s uses the learning rate
+
+        η(s) = lr_start · (lr_end / lr_start)^(s / total_steps),
+
+    an exponential decay from ``lr_start`` (s = 0) to ``lr_end`` (s = total_steps).
+
+    Parameters
+    ----------
+    system : str or None
+        A built-in series, ``"lorenz63"`` (default), ``"rossler"`` or ``"ecg"``; None with
+        ``data_path``.
+    data_path : str or None
+        A ``.npy`` or ``.csv`` file holding a (T, N) series, instead of ``system``.
+    length : int
+        Samples of a simulated series (default 100,000).
+    dt : float or None
+        Sampling interval of a simulated series; None: the system's own.
+    test_fraction : float
+        Fraction of the series, at its end, held out for the final metrics (default 0.2).
+    data_seed : int
+        Seed of the simulated initial condition.
+    M, P : int
+        Latent units and piecewise-linear units of the AL-RNN, 0 ≤ P ≤ M (default 20, 2).
+    epochs, batches_per_epoch : int
+        The run is ``epochs`` × ``batches_per_epoch`` optimisation steps (default 600 × 50).
+    batch_size, seq_len : int
+        Each step sees ``batch_size`` random windows of ``seq_len`` + 1 points (default
+        32 × 200).
+    lr_start, lr_end : float
+        The learning rate decays exponentially from ``lr_start`` to ``lr_end``,
+        0 < lr_end ≤ lr_start (default 1.5e-3 → 2e-4).
+    forcing_interval : int
+        τ of the teacher forcing: every τ steps the observed units are forced (default 16).
+    alpha : float
+        α of the teacher forcing: 1 is sparse teacher forcing, 0 < α < 1 GTF (default 1).
+    noise : float
+        Standard deviation of the Gaussian noise added to the forcing inputs (default 0.05).
+    grad_clip : float
+        The gradient norm is clipped at this value; 0 turns clipping off (default).
+    seed : int
+        Seed of the initial weights, the batches and the noise.
+    select_best : bool
+        Export the epoch whose worst free run has the lowest training-data D_stsp, not the
+        last epoch (default True; needs ``eval_every`` > 0).
+    checkpoint_every : int
+        Write a resumable checkpoint every this many epochs (and after the last one).
+    eval_every : int
+        Every this many epochs measure D_stsp, D_H and λ_max on free runs from the
+        *training* data (0: never); the held-out part stays unseen until the end.
+    eval_steps : int
+        Steps of each of those free runs (after a transient of ``eval_steps`` // 5).
+    eval_runs : int
+        Free runs per evaluation, from different points of the training data (default 4).
+    test_steps : int
+        Held-out points the final metrics compare with (default 10,000).
+    n_bins : int
+        Bins per dimension of the D_stsp histogram (default 30).
+    sigma : float
+        Width of the Gaussian smoothing of the power spectra of D_H (default 20).
+
+    Raises
+    ------
+    UserInputError
+        Both or neither of ``system`` and ``data_path``, P outside 0 … M, a count below 1,
+        lr_end outside (0, lr_start], negative noise or clipping, a bad τ or α.
+
+    See Also
+    --------
+    training.train : runs a configuration.
+
+    References
+    ----------
+    Brenner, M., Hemmer, C. J., Monfared, Z., Durstewitz, D. (2024). Almost-Linear RNNs Yield
+    Highly Interpretable Symbolic Codes in Dynamical Systems Reconstruction. NeurIPS 2024
+    (the published recipes).
+
+    Mikhaeil, J., Monfared, Z., Durstewitz, D. (2022). On the difficulty of learning chaotic
+    dynamics with RNNs. NeurIPS 2022 (sparse teacher forcing, τ).
+
+    Hess, F., Monfared, Z., Brenner, M., Durstewitz, D. (2023). Generalized teacher forcing
+    for learning chaotic dynamics. ICML 2023 (α).
+
+    Examples
+    --------
+    A run of 10 × 10 steps decaying from 1e-3 to 1e-5: a quarter of the way η = 1e-3 · 10^(−1/2),
+    half way 1e-3 · 10^(−1) = 1e-4, at the end 1e-5:
+
+    >>> from training import TrainConfig
+    >>> config = TrainConfig(epochs=10, batches_per_epoch=10, lr_start=1e-3, lr_end=1e-5)
+    >>> config.total_steps
+    100
+    >>> [round(config.learning_rate(step), 12) for step in (0, 25, 50, 100)]
+    [0.001, 0.000316227766, 0.0001, 1e-05]
+
+    The published Lorenz-63 recipe, its forcing, and a change of one option:
+
+    >>> recipe = TrainConfig.lorenz63()
+    >>> recipe  # doctest: +NORMALIZE_WHITESPACE
+    TrainConfig(lorenz63, M=20, P=2, 2000×50 steps of 16×200, lr 0.001→1e-05, τ=16,
+                α=1.0, noise=0.05)
+    >>> recipe.total_steps, recipe.forcing
+    (100000, Forcing(τ=16, α=1.0))
+    >>> recipe.replace(alpha=0.3).forcing
+    Forcing(τ=16, α=0.3)
+    >>> TrainConfig.from_dict(recipe.to_dict()) == recipe
+    True
+    >>> recipe.replace(P=21)
+    Traceback (most recent call last):
+    ...
+    pwl_analysis.errors.UserInputError: P = 21 piecewise-linear units must be between 0 and M = 20
     """
 
     system: str | None = "lorenz63"

@@ -34,18 +34,47 @@ from training.model import ALRNN
 
 
 class DivergenceError(RuntimeError):
-    """The training loss became NaN or infinite; the last good checkpoint was kept."""
+    """The training loss became NaN or infinite; the last good checkpoint was kept.
+
+    :func:`train` checks the loss of every step.  On a non-finite loss it writes the state
+    after the last completed epoch and stops, so the run folder still holds finite weights
+    (``model.npz``) and a checkpoint; the message names the epoch and suggests a smaller
+    ``lr_start`` or gradient clipping.
+
+    Examples
+    --------
+    A learning rate of 10⁴ throws the weights far out in the first RAdam step; the loss
+    overflows in the first epoch, and the folder keeps the initial weights (epoch 0):
+
+    >>> import tempfile
+    >>> import numpy as np
+    >>> from pwl_analysis import load_model
+    >>> from training import DivergenceError, TrainConfig, train
+    >>> config = TrainConfig(length=1000, M=3, P=1, epochs=3, batches_per_epoch=3,
+    ...                      batch_size=4, seq_len=20, lr_start=1e4, lr_end=1e4, eval_every=0)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     try:
+    ...         train(config, folder, progress=False)
+    ...     except DivergenceError as error:
+    ...         print(error)  # doctest: +ELLIPSIS, +NORMALIZE_WHITESPACE
+    ...     kept = load_model(folder)
+    the training loss became ... in epoch 1; stopped and kept the checkpoint of epoch 0
+    (try a smaller lr_start or grad_clip > 0)
+    >>> bool(np.isfinite(kept.W).all())
+    True
+    """
 
 
 @dataclass(frozen=True)
 class TrainResult:
-    """A finished run.
+    """A finished run: where it was written, what it did and how the exported model scores.
 
     Attributes
     ----------
     run_dir : Path
         The run folder (config, checkpoint, ``model.npz``, ``metrics.json``, ``loss.png``).
     config : TrainConfig
+        The options of the run.
     epochs, steps : int
         Completed epochs and optimisation steps.
     wall_time : float
@@ -55,7 +84,32 @@ class TrainResult:
     selected_epoch : int
         The epoch whose weights were exported (lowest training-data D_stsp), or ``epochs``.
     metrics : dict
-        Held-out DSR metrics with their settings (empty without held-out data).
+        Held-out DSR metrics with their settings (empty without held-out data): D_stsp,
+        D_H, λ_max and the prediction error, each the median over free runs from different
+        held-out points (:func:`training.robust_evaluation`).
+
+    Examples
+    --------
+    Twelve steps on 1,000 Lorenz-63 samples (a check of the loop, not a reconstruction),
+    evaluated every two epochs, so the exported weights are those of epoch 2 or 4:
+
+    >>> import tempfile
+    >>> import numpy as np
+    >>> from training import TrainConfig, train
+    >>> config = TrainConfig(length=1000, M=3, P=1, epochs=4, batches_per_epoch=3,
+    ...                      batch_size=4, seq_len=20, eval_every=2, eval_steps=200,
+    ...                      eval_runs=2, test_steps=200)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     result = train(config, folder, progress=False)
+    ...     m = result.pwl_map()  # read back from the folder's model.npz
+    >>> result.epochs, result.steps, result.losses.shape, result.selected_epoch in (2, 4)
+    (4, 12, (4,), True)
+    >>> bool(np.isfinite(result.losses).all()), (m.M, m.P)
+    (True, (3, 1))
+    >>> sorted(result.metrics)
+    ['D_H', 'D_stsp', 'lambda_max', 'prediction_error']
+    >>> result.to_dict()["config"] == config.to_dict()
+    True
     """
 
     run_dir: Path
@@ -289,15 +343,54 @@ def train(
     Returns
     -------
     TrainResult
+        The run folder, the loss per epoch, the selected epoch and the held-out metrics.
 
     Raises
     ------
     DataError
         Bad data (NaNs, constant column, too short for ``seq_len``, N > M), before training.
+    FileExistsError
+        ``out_dir`` already holds a run and ``resume`` is not set.
     DivergenceError
         The loss became NaN or infinite; ``out_dir`` keeps the last good checkpoint.
     KeyboardInterrupt
         After writing the last completed epoch as a checkpoint, so :func:`resume` continues.
+
+    See Also
+    --------
+    TrainResult : what a run returns, with its folder.
+
+    References
+    ----------
+    Brenner, M., Hemmer, C. J., Monfared, Z., Durstewitz, D. (2024). Almost-Linear RNNs Yield
+    Highly Interpretable Symbolic Codes in Dynamical Systems Reconstruction. NeurIPS 2024.
+
+    Mikhaeil, J., Monfared, Z., Durstewitz, D. (2022). On the difficulty of learning chaotic
+    dynamics with RNNs. NeurIPS 2022 (sparse teacher forcing).
+
+    Examples
+    --------
+    Four epochs of three steps on 1,000 Lorenz-63 samples with M = 3, P = 1 write a complete
+    run folder; training into it again is refused:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from training import TrainConfig, train
+    >>> config = TrainConfig(length=1000, M=3, P=1, epochs=4, batches_per_epoch=3,
+    ...                      batch_size=4, seq_len=20, eval_every=2, eval_steps=200,
+    ...                      eval_runs=2, test_steps=200)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     result = train(config, folder, progress=False)
+    ...     written = sorted(path.name for path in Path(folder).iterdir())
+    ...     try:
+    ...         train(config, folder, progress=False)
+    ...     except FileExistsError as error:
+    ...         print(str(error).replace(folder, "FOLDER"))
+    FOLDER already holds a training run: resume it or choose another folder
+    >>> written
+    ['checkpoint.npz', 'config.json', 'loss.png', 'metrics.json', 'model.npz']
+    >>> result.epochs, result.steps
+    (4, 12)
     """
     run_dir = Path(out_dir)
     series = series_for(config)
@@ -377,6 +470,63 @@ def resume(run_dir: str | Path, progress: bool = True) -> TrainResult:
 
     The data are rebuilt from the config and the random generator, weights and RAdam state
     are restored, so an interrupted run continues exactly as if it had not been stopped.
+
+    Parameters
+    ----------
+    run_dir : str or Path
+        A run folder written by :func:`train` (its ``config.json`` and ``checkpoint.npz``).
+    progress : bool
+        Show a tqdm bar with the loss and the latest D_stsp, D_H.
+
+    Returns
+    -------
+    TrainResult
+        The whole run, the epochs before the interruption included.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``run_dir`` has no ``config.json`` or no ``checkpoint.npz``.
+    UserInputError
+        A ``config.json`` or checkpoint that cannot be read.
+    DataError, DivergenceError, KeyboardInterrupt
+        As in :func:`train`.
+
+    Examples
+    --------
+    Ctrl-C in the third of four epochs (simulated by an epoch function that raises it) keeps
+    the checkpoint of epoch 2; resuming finishes the run with the losses and weights of a
+    run that was never stopped:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from unittest import mock
+    >>> import numpy as np
+    >>> from training import TrainConfig, loop, resume, train
+    >>> from training.checkpoint import load_state
+    >>> config = TrainConfig(length=1000, M=3, P=1, epochs=4, batches_per_epoch=3,
+    ...                      batch_size=4, seq_len=20, eval_every=2, eval_steps=200,
+    ...                      eval_runs=2, test_steps=200)
+    >>> def ctrl_c_in_epoch_3(model, optimizer, series, rng, config, step):
+    ...     if step == 2 * config.batches_per_epoch:
+    ...         raise KeyboardInterrupt
+    ...     return run_epoch(model, optimizer, series, rng, config, step)
+    >>> run_epoch = loop._run_epoch
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     straight = train(config, Path(folder, "straight"), progress=False)
+    ...     stopped = Path(folder, "stopped")
+    ...     with mock.patch.object(loop, "_run_epoch", ctrl_c_in_epoch_3):
+    ...         try:
+    ...             train(config, stopped, progress=False)
+    ...         except KeyboardInterrupt:
+    ...             print("stopped; checkpoint of epoch", load_state(stopped).epoch)
+    ...     resumed = resume(stopped, progress=False)
+    ...     same_map = np.array_equal(resumed.pwl_map().W, straight.pwl_map().W)
+    stopped; checkpoint of epoch 2
+    >>> resumed.epochs, resumed.steps, same_map
+    (4, 12, True)
+    >>> np.array_equal(resumed.losses, straight.losses)
+    True
     """
     run_dir = Path(run_dir)
     return train(checkpoint.load_config(run_dir), run_dir, progress=progress, resume=True)
