@@ -49,7 +49,7 @@ from pwl_analysis import (
     rossler_coding,
 )
 from pwl_analysis.cycle_equation import _exact_cycle_equation
-from pwl_analysis.seeded import certify_cycle
+from pwl_analysis.methods.seeded import certify_cycle
 from pwl_analysis.words import lyndon_words
 
 OFFICIAL = (

@@ -30,6 +30,13 @@ _MODULES = {
         "lyapunov_spectrum",
         "maximal_lyapunov_exponents",
     ),
+    "pwl_analysis.methods": (
+        "AdmissibleTree",
+        "Exhaustive",
+        "Scyfi",
+        "SearchMethod",
+        "TrajectorySeeded",
+    ),
     "pwl_analysis.orbits": (
         "CertifiedCycle",
         "Cycle",
@@ -46,13 +53,11 @@ _MODULES = {
         "section_crossings",
     ),
     "pwl_analysis.roles": ("RegionRole", "region_roles"),
-    "pwl_analysis.search": ("Exhaustive", "Scyfi", "find_cycles"),
-    "pwl_analysis.seeded": ("TrajectorySeeded",),
+    "pwl_analysis.search": ("find_cycles",),
     "pwl_analysis.shallow_map": ("ShallowPWLMap",),
     "pwl_analysis.stability": ("Stability", "StabilityKind"),
     "pwl_analysis.symbolic": ("SymbolicSequence", "symbolic_sequence"),
     "pwl_analysis.topology": ("Topology", "graph_topology"),
-    "pwl_analysis.word_tree": ("AdmissibleTree",),
     "pwl_analysis.words": ("SearchTooLargeError",),
 }
 _EXPORTS = {name: module for module, names in _MODULES.items() for name in names}

@@ -44,6 +44,7 @@ import os
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import flint
 import numpy as np
@@ -59,7 +60,7 @@ from pwl_analysis.words import least_rotation_shift
 
 #: Words per batched solve (bounds memory, and lets chunks run on several cores).
 _CHUNK = 8192
-#: Word rotations per batch of :func:`direct_float_solve` (four arrays of (M+1)² floats each:
+#: Word rotations per batch of :func:`float_cycle_points` (four arrays of (M+1)² floats each:
 #: 70 MB apiece for M = 20).
 _ROTATIONS_PER_BATCH = 20_000
 #: Base regions with a larger (1-norm) condition number of I − J_b^k are not used as bases.
@@ -70,6 +71,16 @@ _BALL_PRECISION = 128
 _U = np.finfo(np.float64).eps / 2
 #: Ball-arithmetic region Jacobians of each map, by (region, precision), while the map lives.
 _BALL_JACOBIANS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: Float affine steps of each map (``_affine_steps``), while the map lives.
+_AFFINE_STEPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+class _AffineSteps(NamedTuple):
+    """The regions' float affine steps z ↦ J_d z + c_d, the identity appended (index −1)."""
+
+    jacobians: np.ndarray  # (q + 1, M, M)
+    offsets: np.ndarray  # (q + 1, M)
+    steps: np.ndarray  # (q + 1, M + 1, M + 1): [J_d c_d; 0 1]
 
 
 @dataclass(frozen=True)
@@ -350,24 +361,77 @@ def _batched_inverse(matrices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return inverse, solvable
 
 
-def direct_float_solve(m: PWLMap, words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Points of each word's cycle by the plain method: product of k Jacobians, one solve.
+def float_cycle_points(
+    m: PWLMap, words: np.ndarray, every_rotation: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """Float points of each word's cycle, batched over words: the SCYFI step's solve.
 
-    Every cyclic rotation is solved separately, so z_j is never obtained by iterating an
-    unstable orbit forward.  With the affine steps as (M+1)×(M+1) matrices G_d = [J_d h; 0 1],
-    the loop from position s is G_{w_{s−1}} ⋯ G_{w_0} · G_{w_{k−1}} ⋯ G_{w_s}, a prefix times
-    a suffix product: 3k batched products for all k rotations instead of k².  Returns
-    (points of shape (n, k, M), solvable mask of shape (n,)).
+    With the affine steps as (M+1)×(M+1) matrices G_d = [J_d c_d; 0 1] (c_d = h for an
+    AL-RNN), the loop from position s of a word w is G_{w_{s−1}} ⋯ G_{w_0} · G_{w_{k−1}} ⋯
+    G_{w_s}, and the cycle's point there solves (I − Π_s) z_s = c_s.
+
+    - ``every_rotation=True``: every rotation is solved, so z_j is never obtained by
+      iterating an unstable orbit forward; all k loops come from prefix × suffix products
+      (3k batched products instead of k²) and k solves per word.
+    - ``every_rotation=False``: z_0 is solved once and z_1, …, z_{k−1} are its forward
+      iterates (k products and one solve): several times cheaper for long words, accurate
+      while the orbit's expansion over k steps stays far below 1/ε (the seeded search's long
+      cycles of weakly chaotic maps; its floats only choose words, which are then decided
+      rigorously).
+
+    Parameters
+    ----------
+    m : PWLMap
+        The map.
+    words : ndarray of int, shape (n, K)
+        Region indices; a row may start with −1 entries, identity steps (J = I, offset 0)
+        that change neither Π nor c, so that words of different lengths share one batch.
+    every_rotation : bool, default True
+        Solve the cycle equation at every position, or once and iterate forward.
+
+    Returns
+    -------
+    points : ndarray, shape (n, K, M)
+        z_j at position j; a padded position holds the word's first point.
+    ok : ndarray of bool, shape (n,)
+        I − Π is invertible (a finite log-determinant) and every point is finite.
+
+    Examples
+    --------
+    The tent map's 2-cycle visits 0 and 1 (regions ``"0"``, ``"1"``); its points are
+    −1/10 and 3/10, whichever rotation is padded to length 3:
+
+    >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
+    >>> points, ok = float_cycle_points(tent, np.array([[-1, 0, 1], [-1, 1, 0]]))
+    >>> points[:, 1:, 0].round(12).tolist(), ok.tolist()
+    ([[-0.1, 0.3], [0.3, -0.1]], [True, True])
     """
     n, k = words.shape
-    if n * k > _ROTATIONS_PER_BATCH and n > 1:
+    if every_rotation and n * k > _ROTATIONS_PER_BATCH and n > 1:
         size = max(1, _ROTATIONS_PER_BATCH // k)
-        parts = [direct_float_solve(m, words[i : i + size]) for i in range(0, n, size)]
+        parts = [float_cycle_points(m, words[i : i + size]) for i in range(0, n, size)]
         return np.concatenate([p for p, _ in parts]), np.concatenate([ok for _, ok in parts])
-    M = m.M
-    steps = np.zeros((m.n_regions, M + 1, M + 1))
-    steps[:, :M, :M], steps[:, :M, M], steps[:, M, M] = m.jacobians, m.offsets, 1.0
-    G = steps[words]  # (n, k, M+1, M+1)
+    solve = _every_rotation if every_rotation else _first_rotation
+    points, solvable = solve(_affine_steps(m), words)
+    return points, solvable & np.isfinite(points).all(axis=(1, 2))
+
+
+def _affine_steps(m: PWLMap) -> _AffineSteps:
+    """Each region's affine step in floats, and the identity step at index −1 (cached)."""
+    if m not in _AFFINE_STEPS:
+        M = m.M
+        jacobians = np.concatenate([m.jacobians, np.eye(M)[None]])
+        offsets = np.vstack([m.offsets, np.zeros((1, M))])
+        steps = np.zeros((len(jacobians), M + 1, M + 1))
+        steps[:, :M, :M], steps[:, :M, M], steps[:, M, M] = jacobians, offsets, 1.0
+        _AFFINE_STEPS[m] = _AffineSteps(jacobians, offsets, steps)
+    return _AFFINE_STEPS[m]
+
+
+def _every_rotation(affine: _AffineSteps, words) -> tuple[np.ndarray, np.ndarray]:
+    """Each position's point from its own loop, prefix × suffix (``float_cycle_points``)."""
+    (n, k), M = words.shape, affine.jacobians.shape[1]
+    G = affine.steps[words]  # (n, k, M+1, M+1)
     prefix = np.empty_like(G)  # prefix[:, s] = G_{s−1} ⋯ G_0
     suffix = np.empty_like(G)  # suffix[:, s] = G_{k−1} ⋯ G_s
     prefix[:, 0] = np.eye(M + 1)
@@ -383,6 +447,26 @@ def direct_float_solve(m: PWLMap, words: np.ndarray) -> tuple[np.ndarray, np.nda
     if ok.any():
         points[ok] = np.linalg.solve(lhs[ok], loops[..., :M, M][ok][..., None])[..., 0]
     return points, ok.all(axis=1)
+
+
+def _first_rotation(affine: _AffineSteps, words) -> tuple[np.ndarray, np.ndarray]:
+    """z_0 solved once, then iterated forward (``float_cycle_points``)."""
+    jacobians, offsets = affine.jacobians, affine.offsets
+    (n, k), M = words.shape, jacobians.shape[1]
+    product = np.broadcast_to(np.eye(M), (n, M, M)).copy()
+    offset = np.zeros((n, M, 1))
+    for j in range(k):
+        J = jacobians[words[:, j]]
+        product = J @ product
+        offset = J @ offset + offsets[words[:, j], :, None]
+    lhs = np.eye(M) - product
+    solvable = np.isfinite(np.linalg.slogdet(lhs)[1])
+    points = np.zeros((n, k, M))
+    points[solvable, 0] = np.linalg.solve(lhs[solvable], offset[solvable])[..., 0]
+    for j in range(1, k):
+        step = words[:, j - 1]
+        points[:, j] = (jacobians[step] @ points[:, j - 1, :, None])[..., 0] + offsets[step]
+    return points, solvable
 
 
 # ---- exact ---------------------------------------------------------------------------------
@@ -425,6 +509,33 @@ def exact_cycle(m: PWLMap, word) -> Cycle | DegenerateCycle | None:
         points.append(point)
         point = m.exact_step(point)
     return _make_cycle(m, word, labels, points, product)
+
+
+def exact_cycles(m: PWLMap, words) -> list[Cycle | DegenerateCycle]:
+    """The records :func:`exact_cycle` decides for several primitive words, None dropped.
+
+    Parameters
+    ----------
+    m : PWLMap
+        The map.
+    words : iterable of sequences of int
+        Primitive region words (rows of an array, tuples, …).
+
+    Returns
+    -------
+    list of Cycle or DegenerateCycle
+        In the order of ``words``, one per realised or degenerate word.
+
+    Examples
+    --------
+    Both Lyndon words of length 3 over the tent map's two regions are realised:
+
+    >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
+    >>> [c.regions for c in exact_cycles(tent, [(0, 0, 1), (0, 1, 1)])]
+    [('0', '0', '1'), ('0', '1', '1')]
+    """
+    decided = (exact_cycle(m, word) for word in words)
+    return [record for record in decided if record is not None]
 
 
 def may_have_singular_power(m: PWLMap, words: np.ndarray, repeats: int) -> np.ndarray:

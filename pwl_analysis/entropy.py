@@ -45,9 +45,9 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from pwl_analysis.admissibility import _Context, free_run_box, word_levels
+from pwl_analysis.methods.admissible_tree import _leaf_cycle
 from pwl_analysis.orbits import Cycle
 from pwl_analysis.pwl_map import PWLMap
-from pwl_analysis.word_tree import _leaf_cycle
 from pwl_analysis.words import is_lyndon
 
 #: Power-iteration steps for the Perron vector of a block graph.

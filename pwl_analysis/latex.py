@@ -610,7 +610,7 @@ def map_to_latex(
         When ``m`` is ``rationalization.map`` (:func:`pwl_analysis.rational.rationalize`),
         the document says how its rational weights were chosen and how far they moved.
     long_cycles : CycleSet, optional
-        Cycles of a seeded search (:class:`~pwl_analysis.seeded.TrajectorySeeded`); those
+        Cycles of a seeded search (:class:`~pwl_analysis.methods.seeded.TrajectorySeeded`); those
         longer than ``cycles.max_period`` get their own table.
     coarse_words : sequence of str, optional
         The coarse word of each of ``long_cycles`` (:mod:`pwl_analysis.coarse`).

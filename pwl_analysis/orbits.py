@@ -225,7 +225,8 @@ class CertifiedCycle(PeriodicOrbit):
 
     The exact cycle is the unique solution of the cycle equation of ``regions`` (get it with
     ``m.cycle_of_word(cycle.regions)``, slow for long words), and ``points`` are floats within
-    ``radius`` of it in every coordinate (:func:`pwl_analysis.seeded.certify_cycle`).  With no
+    ``radius`` of it in every coordinate
+    (:func:`pwl_analysis.methods.seeded.certify_cycle`).  With no
     exact points, two certified cycles are equal when their period and float points agree up to
     cyclic rotation; a certified cycle never equals the exact :class:`Cycle` of its word.
 

@@ -657,10 +657,11 @@ class PWLMap(abc.ABC):
         ----------
         max_period : int
             Largest period K ≥ 1 searched.
-        method : Exhaustive, AdmissibleTree, Scyfi or TrajectorySeeded, optional
-            The search, as a value: ``Exhaustive()`` (default) and ``AdmissibleTree()`` are
-            complete up to K; ``Scyfi()`` (for large P) and ``TrajectorySeeded()`` (long
-            cycles of flow-like models) are heuristics and their result says so.
+        method : SearchMethod, optional
+            The search, as a value (:data:`pwl_analysis.methods.SEARCH_METHODS`):
+            ``Exhaustive()`` (default) and ``AdmissibleTree()`` are complete up to K;
+            ``Scyfi()`` (for large P) and ``TrajectorySeeded()`` (long cycles of flow-like
+            models) are heuristics and their result says so.
         progress : bool, default False
             Show a progress bar over periods.
 
@@ -675,10 +676,10 @@ class PWLMap(abc.ABC):
         UserInputError
             ``max_period`` is not a positive integer.
         TypeError
-            ``method`` is not one of the search methods.
+            ``method`` is not a :class:`~pwl_analysis.methods.base.SearchMethod`.
         SearchTooLargeError
-            ``max_period`` is beyond the longest period searched, or the method's words or
-            letters exceed its budget.
+            ``max_period`` is beyond the longest period the method searches, or its words,
+            letters or nodes exceed its budget.
 
         See Also
         --------

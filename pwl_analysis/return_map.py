@@ -4,7 +4,7 @@ A map trained on a flow with time step Δt need not have a periodic orbit near e
 flow's periodic orbits: near a hyperbolic periodic orbit of period T the Δt-map has an
 invariant closed curve, and periodic points on it exist only where the motion along the
 curve locks to a rational rotation (the pairs of cycles with neighbouring periods that
-:class:`~pwl_analysis.seeded.TrajectorySeeded` finds are such locked pairs).  The flow's
+:class:`~pwl_analysis.methods.seeded.TrajectorySeeded` finds are such locked pairs).  The flow's
 orbit is still visible in the *return map* of a free run on a section Σ:
 
     u_{n+1} = R(u_n),   u_n = a coordinate of the n-th upward crossing of Σ,

@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from pwl_analysis.errors import UserInputError
+from pwl_analysis.errors import BudgetError, UserInputError
 
 
-class SearchTooLargeError(ValueError):
-    """An exhaustive enumeration would exceed its word budget.
+class SearchTooLargeError(BudgetError):
+    """A search over its budget: words, letters, tree nodes or periods.
 
-    Raised before the work is done, with a message naming the budget to raise or the
-    size to lower; a ``ValueError``, as a request too large for its budget is bad input.
+    Raised before the work is done where the cost is known in advance, with a message naming
+    the budget to raise or the size to lower; a :class:`~pwl_analysis.errors.BudgetError`,
+    so a ``UserInputError`` and a ``ValueError``, as a request too large for its budget is bad
+    input.
 
     Examples
     --------

@@ -53,9 +53,11 @@ def one_sentence(capsys, command: str) -> str:
     ("arguments", "option"),
     [
         (["--scyfi", "--max-period", "1000000"], "--max-period"),
-        (["--scyfi", "--max-period", "100"], "--starts"),  # 5.05e7 letters > 5e7
+        (["--scyfi", "--max-period", "100"], "--n-starts"),  # 5.05e7 letters > 5e7
         (["--max-period", str(10**23)], "--max-period"),
         (["--seeded", "--steps", str(10**12)], "--steps"),
+        (["--method", "seeded", "--max-period", "60000"], "--n-steps"),  # no return that long
+        (["--method", "admissible-tree", "--max-period", "1001"], "--max-period"),
     ],
 )
 def test_cycle_searches_over_budget_stop_at_once_naming_the_option(tent, capsys, arguments, option):

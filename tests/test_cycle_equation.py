@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from sympy import QQ
 
-from pwl_analysis import _exact
-from pwl_analysis.cycle_equation import direct_float_solve, reduced_system, screen_words
+from pwl_analysis import PWLMap, _exact
+from pwl_analysis.cycle_equation import float_cycle_points, reduced_system, screen_words
 from pwl_analysis.words import lyndon_words
 
 from systems import lozi_map, random_map
@@ -72,25 +72,54 @@ def test_screen_never_drops_a_realised_word():
     assert n_kept < n_words / 2  # the screen does prune
 
 
-def test_direct_float_solve_gives_every_rotations_exact_points():
+def test_float_cycle_points_gives_every_rotations_exact_points():
     # prefix × suffix products for all rotations at once against the exact cycle points
     m = lozi_map()
     cycles = [c for c in m.cycles(8) if c.period > 1]
     for k in {c.period for c in cycles}:
         of_k = [c for c in cycles if c.period == k]
         words = np.array([[m.region_index(r) for r in c.regions] for c in of_k])
-        points, solvable = direct_float_solve(m, words)
+        points, solvable = float_cycle_points(m, words)
         assert solvable.all()
         for cycle, found in zip(of_k, points):
             # exact points rounded once; the float solve of a short word is accurate to ~1e-12
             np.testing.assert_allclose(found, cycle.points, atol=1e-9)
 
 
-def test_direct_float_solve_in_batches_equals_one_batch(monkeypatch):
+def test_float_cycle_points_in_batches_equals_one_batch(monkeypatch):
     m = random_map(2, M=3, P=2)
     words = np.random.default_rng(0).integers(0, m.n_regions, size=(7, 5))
-    whole = direct_float_solve(m, words)
+    whole = float_cycle_points(m, words)
     monkeypatch.setattr("pwl_analysis.cycle_equation._ROTATIONS_PER_BATCH", 10)  # 2 words
-    batched = direct_float_solve(m, words)
+    batched = float_cycle_points(m, words)
     np.testing.assert_array_equal(whole[0], batched[0])
     np.testing.assert_array_equal(whole[1], batched[1])
+
+
+@pytest.mark.parametrize("every_rotation", [True, False])
+def test_float_cycle_points_of_padded_words_solved_once_or_at_every_rotation(every_rotation):
+    # Lozi cycles of periods 2…8 in one batch, each padded in front with identity steps (−1):
+    # their points against the exact ones, whether every rotation is solved or z_0 once and
+    # iterated (short, mildly unstable cycles: both accurate to ~1e-12)
+    m = lozi_map()
+    cycles = [c for c in m.cycles(8) if c.period > 1]
+    longest = max(c.period for c in cycles)
+    words = np.full((len(cycles), longest), -1)
+    for row, cycle in zip(words, cycles):
+        row[longest - cycle.period :] = [m.region_index(r) for r in cycle.regions]
+    points, ok = float_cycle_points(m, words, every_rotation)
+    assert ok.all()
+    for found, cycle in zip(points, cycles):
+        pad = longest - cycle.period
+        np.testing.assert_allclose(found[pad:], cycle.points, atol=1e-9)
+        # an identity step maps the first point to itself exactly
+        np.testing.assert_array_equal(found[:pad], np.broadcast_to(found[pad], (pad, m.M)))
+
+
+@pytest.mark.parametrize("every_rotation", [True, False])
+def test_float_cycle_points_flags_a_singular_cycle_equation(every_rotation):
+    # z ↦ −z + 1: the fixed point 1/2 solves (I − Π) z = c, the word "00" has Π = I
+    m = PWLMap.from_alrnn([-1.0], [[0.0]], [1.0], P=0)
+    points, ok = float_cycle_points(m, np.array([[-1, 0], [0, 0]]), every_rotation)
+    assert ok.tolist() == [True, False]
+    assert points[0, 1, 0] == 0.5

@@ -6,6 +6,7 @@ import numpy as np
 import sympy
 
 from pwl_analysis.latex import orbit_longtable
+from pwl_analysis.methods.seeded import certify_cycle
 from pwl_analysis.orbit_table import (
     html_orbit_table,
     markdown_table,
@@ -13,7 +14,6 @@ from pwl_analysis.orbit_table import (
     plain_header,
     text_table,
 )
-from pwl_analysis.seeded import certify_cycle
 
 from systems import lozi_map, tent_map
 

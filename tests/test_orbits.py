@@ -16,7 +16,7 @@ from pwl_analysis import (
     PWLMap,
     VirtualFixedPoint,
 )
-from pwl_analysis.seeded import certify_cycle
+from pwl_analysis.methods.seeded import certify_cycle
 
 from systems import lozi_map, tent_map
 

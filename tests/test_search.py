@@ -270,7 +270,7 @@ def test_direct_path_equals_reduced_path(monkeypatch):
     # verified screen must not have lost any of those orbits.
     m = random_map(12, M=3, P=2, scale=1.8)
     reduced = m.cycles(5)
-    monkeypatch.setattr("pwl_analysis.search.reduced_systems", lambda m, k: [])
+    monkeypatch.setattr("pwl_analysis.methods.exhaustive.reduced_systems", lambda m, k: [])
     direct = m.cycles(5)
     assert [c.regions for c in direct] == [c.regions for c in reduced]
     assert len(reduced) == 6  # the comparison is not vacuous

@@ -11,7 +11,7 @@ from sympy.polys.matrices import DomainMatrix
 from pwl_analysis import CertifiedCycle, Cycle, TrajectorySeeded, load_model, lorenz_coding
 from pwl_analysis.app.cli import main
 from pwl_analysis.cycle_equation import exact_cycle
-from pwl_analysis.seeded import certify_cycle, near_return_words
+from pwl_analysis.methods.seeded import certify_cycle, near_return_words
 from pwl_analysis.words import least_rotation, lyndon_words
 
 from systems import lozi_map, reference_file
@@ -144,4 +144,4 @@ def test_cli_seeded_options_need_seeded(tmp_path, capsys):
     path = tmp_path / "lozi.npz"
     np.savez(path, A=m.A, W=m.W, h=m.h, P=m.P)
     assert main(["cycles", str(path), "--radius", "0.1"]) != 0
-    assert "options of --seeded" in capsys.readouterr().err
+    assert "--radius (of --method seeded) is not an option of" in capsys.readouterr().err

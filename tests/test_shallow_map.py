@@ -250,9 +250,9 @@ def test_bad_dendritic_shapes():
 
 
 def test_ball_arithmetic_certifies_the_scyfi_cycles(scyfi_map):
-    # the trajectory-seeded search's certificate (pwl_analysis.seeded) on a general map: the
+    # the trajectory-seeded search's certificate (pwl_analysis.methods.seeded) on a general map: the
     # balls hold the exact points
-    from pwl_analysis.seeded import certify_cycle
+    from pwl_analysis.methods.seeded import certify_cycle
 
     for cycle in scyfi_map.cycles(4):
         word = np.array([scyfi_map.region_index(r) for r in cycle.regions])

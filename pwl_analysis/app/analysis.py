@@ -4,7 +4,7 @@ For a map f it computes, in this order,
 
 1. a free run z_t = f^t(z_0) from z_0 = 0, of which the first ``transient`` states are dropped;
 2. every fixed point and cycle up to a period K cheap for the model (``default_max_period``),
-   exactly and completely (:class:`~pwl_analysis.search.Exhaustive`);
+   exactly and completely (:class:`~pwl_analysis.methods.exhaustive.Exhaustive`);
 3. the empirical symbolic graph of the run and the LP-certified exact graph inside the run's
    bounding box (on all regions when the map has at most 32, else on the visited ones);
 4. their topology (:func:`~pwl_analysis.topology.graph_topology`) and the Lyapunov spectrum
@@ -14,7 +14,7 @@ For a map f it computes, in this order,
    (``entropy_length``; skipped, with the reason, for maps with too many regions, and for
    maps other than AL-RNNs, whose admissible words are not written yet);
 6. when step 2 finds fixed points alone (a flow sampled at a small time step), the long
-   cycles of a seeded search (:class:`~pwl_analysis.seeded.TrajectorySeeded`, a few
+   cycles of a seeded search (:class:`~pwl_analysis.methods.seeded.TrajectorySeeded`, a few
    seconds), named by a coarse coding (:mod:`pwl_analysis.coarse`, chosen by the model's
    name: ``lorenz…`` or ``rossler…``), and the role of each region on the attractor
    (:func:`~pwl_analysis.roles.region_roles`);
@@ -47,13 +47,12 @@ from pwl_analysis.free_runs import free_run
 from pwl_analysis.graph import empirical_graph, exact_graph, write_graph
 from pwl_analysis.latex import compile_pdf, map_to_latex
 from pwl_analysis.lyapunov import LyapunovSpectrum, lyapunov_spectrum
+from pwl_analysis.methods import Exhaustive, TrajectorySeeded
 from pwl_analysis.orbits import CycleSet, PeriodicOrbit
 from pwl_analysis.pwl_map import AlrnnOnlyError, PWLMap
 from pwl_analysis.rational import Rationalization
 from pwl_analysis.rational import rationalize as to_rationals
 from pwl_analysis.roles import RegionRole, region_roles
-from pwl_analysis.search import Exhaustive
-from pwl_analysis.seeded import TrajectorySeeded
 from pwl_analysis.symbolic import symbolic_sequence
 from pwl_analysis.topology import Topology, graph_topology
 from pwl_analysis.words import SearchTooLargeError
@@ -440,7 +439,7 @@ def analyze(
         rounding (:func:`pwl_analysis.rational.rationalize`) instead: the floats, and so
         the free run, are the same; the exact cycles are those of the rational map.
     long_cycles : bool, optional
-        Run the seeded search (:class:`~pwl_analysis.seeded.TrajectorySeeded`, a few
+        Run the seeded search (:class:`~pwl_analysis.methods.seeded.TrajectorySeeded`, a few
         seconds) for cycles of period K+1 … 450; by default only when the complete search
         finds fixed points alone, as for a model of a flow sampled at a small time step.
     coding : str, optional

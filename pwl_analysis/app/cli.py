@@ -8,6 +8,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+from pwl_analysis.app._search_options import add_search_options, read_numbers, search_method
 from pwl_analysis.app.analysis import analyze, attractor_exact_graph
 from pwl_analysis.app.batch import analyze_many
 from pwl_analysis.app.run import add_run_command
@@ -23,19 +24,15 @@ from pwl_analysis.loading import MODEL_TYPES, load_model
 from pwl_analysis.orbit_table import orbit_rows, text_table
 from pwl_analysis.orbits import CycleSet
 from pwl_analysis.rational import rationalize
-from pwl_analysis.search import Exhaustive, Scyfi
-from pwl_analysis.seeded import TrajectorySeeded
 from pwl_analysis.topology import graph_topology
-from pwl_analysis.words import SearchTooLargeError
 
 #: Anticipated failures, reported as one sentence and exit status 2 instead of a traceback:
-#: bad input raised where it enters (UserInputError, the word budget of the exhaustive
-#: search), file-system errors on the user's paths, a missing optional dependency, and
+#: bad input raised where it enters (UserInputError, among them the budgets of the searches),
+#: file-system errors on the user's paths, a missing optional dependency, and
 #: requests too large for memory or for machine integers.  Anything else is a bug and keeps
 #: its traceback.
 USER_ERRORS = (
     UserInputError,
-    SearchTooLargeError,
     FileNotFoundError,
     FileExistsError,
     IsADirectoryError,
@@ -72,20 +69,10 @@ def _cycle_table(result: CycleSet, coarse: list[str] | None) -> str:
     return "\n".join(lines)
 
 
-def _search_method(args: argparse.Namespace):
-    seeded = dict(n_steps=args.steps, radius=args.radius, max_seeds=args.max_seeds)
-    seeded = {key: value for key, value in seeded.items() if value is not None}
-    if seeded and not args.seeded:
-        raise UserInputError("--steps, --radius and --max-seeds are options of --seeded")
-    if args.seeded:
-        return TrajectorySeeded(seed=args.seed, **seeded)
-    return Scyfi(n_starts=args.starts, seed=args.seed) if args.scyfi else Exhaustive()
-
-
 def _cycles_command(args: argparse.Namespace) -> None:
     m = load_model(args.model, P=args.P, model_type=args.model_type)
     coding = None if args.coding is None else CODINGS[args.coding](m)
-    result = m.cycles(args.max_period, method=_search_method(args), progress=not args.json)
+    result = m.cycles(args.max_period, method=search_method(args), progress=not args.json)
     coarse = None if coding is None else [coding.name(cycle) for cycle in result]
     if args.json:
         records = [cycle.to_dict() for cycle in result]
@@ -105,18 +92,10 @@ def _add_cycles(commands: argparse._SubParsersAction) -> None:
         "--model-type", choices=list(MODEL_TYPES), help="model class, where the file does not say"
     )
     parser.add_argument("--json", action="store_true", help="print a JSON list of orbits")
-    parser.add_argument("--scyfi", action="store_true", help="heuristic search for large P")
-    parser.add_argument("--starts", type=int, default=200, help="SCYFI random starts per period")
-    parser.add_argument(
-        "--seeded", action="store_true", help="long cycles seeded by a free run's near-returns"
-    )
-    parser.add_argument("--steps", type=int, help="--seeded: free-run length (60000)")
-    parser.add_argument("--radius", type=float, help="--seeded: near-return radius (0.02)")
-    parser.add_argument("--max-seeds", type=int, help="--seeded: candidate words (600)")
-    parser.add_argument("--seed", type=int, default=0, help="SCYFI / free-run seed")
     parser.add_argument(
         "--coding", choices=sorted(CODINGS), help="name each cycle by its coarse L/R or 0/1 word"
     )
+    add_search_options(parser)
     parser.set_defaults(run=_cycles_command)
 
 
@@ -128,17 +107,12 @@ def _add_model_type(parser: argparse.ArgumentParser) -> None:
 
 def _entropy_command(args: argparse.Namespace) -> None:
     m = load_model(args.model, P=args.P, model_type=args.model_type)
-    box = None if args.box is None else tuple(_numbers(text) for text in args.box)
+    box = None if args.box is None else tuple(read_numbers(text) for text in args.box)
     bounds = entropy_bounds(m, args.max_length, box=box, progress=not args.json)
     if args.json:
         print(json.dumps(bounds.to_dict(), indent=1))
     else:
         print(f"{m}\n{bounds!r}\n  upper: {bounds.upper_how}\n  lower: {bounds.lower_how}")
-
-
-def _numbers(text: str) -> list[float]:
-    """``"1.5"`` or ``"-1,-2.5"`` as a list of floats (one value: every coordinate)."""
-    return [float(x) for x in text.split(",")]
 
 
 def _add_entropy(commands: argparse._SubParsersAction) -> None:

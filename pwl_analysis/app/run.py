@@ -315,11 +315,11 @@ def run_pipeline(
 
     The whole pipeline on a small budget is the example of :class:`PipelineResult`.
     """
-    from pwl_analysis.search import Exhaustive, check_search
+    from pwl_analysis.methods import Exhaustive
 
     out = Path(out)
     if max_period is not None:
-        check_search(max_period, Exhaustive())
+        Exhaustive().check_budget(max_period)
     if isinstance(evaluation_steps, bool) or not 1_000 <= evaluation_steps <= 10_000_000:
         raise UserInputError(
             f"--evaluation-steps must be between 1000 and 10000000, got {evaluation_steps}"

@@ -12,7 +12,7 @@ floats and screened against u's polyhedron, and a survivor is decided exactly by
 tree.
 
 In a low-dimensional map most region words cannot be realised, so the tree is far smaller
-than the q^k words :class:`pwl_analysis.search.Exhaustive` enumerates: SCYFI's 2-D test
+than the q^k words :class:`~pwl_analysis.methods.exhaustive.Exhaustive` enumerates: SCYFI's 2-D test
 models are complete to period 83 in about a second (2-D polyhedra in a box are cut as
 polygons, no LP).  In high dimension the LPs cost more than they prune (the 20-D Lorenz
 model: 1.8 s for periods ≤ 6 against 0.07 s for ``Exhaustive``), and without a box, the
@@ -37,14 +37,19 @@ from tqdm.auto import tqdm
 
 from pwl_analysis.admissibility import _Context, _decide, _Word, word_levels
 from pwl_analysis.cycle_equation import exact_cycle, norm_inf, rounding_gamma
+from pwl_analysis.methods.base import SearchMethod
 from pwl_analysis.orbits import Cycle, CycleSet, DegenerateCycle
 from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.words import SearchTooLargeError
 
 
 @dataclass(frozen=True)
-class AdmissibleTree:
+class AdmissibleTree(SearchMethod):
     """Complete search over admissible prefixes of Lyndon region words.
+
+    Every orbit of minimal period ≤ K inside the box is listed (``complete`` is True);
+    ``words_tried`` counts the Lyndon words whose cycle equation was solved (in floats), and
+    :class:`SearchTooLargeError` is raised when the tree would exceed ``max_nodes`` nodes.
 
     Parameters
     ----------
@@ -77,38 +82,28 @@ class AdmissibleTree:
     ([2, 1, 2, 3, 6, 9], True)
     """
 
+    name = "admissible-tree"
+    complete = True
+
     box: tuple | None = None
     max_nodes: int = 1_000_000
+
+    def __post_init__(self):
+        self._require(positive=("max_nodes",))
 
     def describe(self, m: PWLMap) -> str:
         """One line naming the method and its settings, for reports."""
         boxed = "in box" if self.box is not None else "no box"
         return f"admissible word tree ({boxed})"
 
+    def _find(self, m: PWLMap, max_period: int, progress: bool) -> CycleSet:
+        return _tree_cycles(m, max_period, self, progress)
 
-def tree_cycles(
+
+def _tree_cycles(
     m: PWLMap, max_period: int, method: AdmissibleTree, progress: bool = False
 ) -> CycleSet:
-    """Every orbit of minimal period ≤ ``max_period`` (inside ``method.box``): complete.
-
-    Returns
-    -------
-    CycleSet
-        ``complete`` is True; ``words_tried`` counts the Lyndon words whose cycle equation
-        was solved (in floats).
-
-    Raises
-    ------
-    SearchTooLargeError
-        When the tree would exceed ``method.max_nodes`` nodes.
-
-    Examples
-    --------
-    >>> m = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
-    >>> result = tree_cycles(m, 3, AdmissibleTree(box=([-0.5], [0.5])))
-    >>> [c.period for c in result], result.complete
-    ([1, 1, 2, 3, 3], True)
-    """
+    """The depth-first tree search of :class:`AdmissibleTree` (the module docstring)."""
     ctx = _Context(m, method.box)
     q = m.n_regions
     levels = word_levels(ctx, 2, method.max_nodes)
@@ -145,7 +140,7 @@ def tree_cycles(
                     (pairs[(*word, letter)], True) if n == 1 else (node.child(ctx, letter), False)
                 )
                 stack.append((child, p if letter == first else n + 1, known))
-    return CycleSet.of_found(found, max_period, method.describe(m), True, solved)
+    return method._result(m, found, max_period, solved)
 
 
 def _leaf_cycle(ctx: _Context, node: _Word) -> Cycle | DegenerateCycle | None:

@@ -8,11 +8,14 @@ starts where the attractor already is:
    near-returns ‖z_{t+n} − z_t‖ < r with n in [``min_period``, K]; the region word
    (d_t, …, d_{t+n−1}) of each such segment is a candidate.  The best seeds of every return
    time n are taken first, so every return time gets a chance before any gets a second one.
-2. **SCYFI refinement** (Eisenmann et al. 2023).  For a candidate word the cycle equation
-   (I − Π) z_0 = c, Π = J_{d_{k−1}} ⋯ J_{d_0}, is solved in floats and the points
-   z_{j+1} = J_{d_j} z_j + h are formed; if they visit other regions than the word says, the
-   visited word is adopted and solved again, until it is self-consistent or ``max_iter``
-   updates were made.  Words are compared up to rotation (necklaces), never by coordinates.
+2. **SCYFI refinement** (Eisenmann et al. 2023), the step of :class:`~pwl_analysis.methods.
+   scyfi.Scyfi` (:func:`~pwl_analysis.methods.scyfi.refine`).  For a candidate word the cycle
+   equation (I − Π) z_0 = c, Π = J_{d_{k−1}} ⋯ J_{d_0}, is solved in floats and the points
+   z_{j+1} = J_{d_j} z_j + h are formed (z_0 solved once, the others iterated: k products
+   instead of the 3k and k solves of solving every rotation); if they visit other regions
+   than the word says, the visited word is adopted and solved again, until it is
+   self-consistent or ``max_iter`` updates were made.  Words are compared up to rotation
+   (necklaces), never by coordinates.
 3. **Decision.**  A float-consistent primitive word is decided rigorously:
 
    - period ≤ ``exact_max_period``: in exact Rationals (:func:`~pwl_analysis.cycle_equation.
@@ -51,7 +54,6 @@ from dataclasses import dataclass
 import flint
 import numpy as np
 from scipy.spatial import cKDTree
-from tqdm.auto import tqdm
 
 from pwl_analysis.cycle_equation import (
     _exact_cycle_equation,
@@ -61,21 +63,21 @@ from pwl_analysis.cycle_equation import (
 )
 from pwl_analysis.errors import UserInputError
 from pwl_analysis.free_runs import free_run
+from pwl_analysis.methods.base import SearchMethod
+from pwl_analysis.methods.scyfi import refine
 from pwl_analysis.orbits import CertifiedCycle, CycleSet
 from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.stability import classify
-from pwl_analysis.words import least_rotation_shift, necklace_key, primitive_period
+from pwl_analysis.words import SearchTooLargeError, least_rotation_shift, necklace_key
 
 #: Extra bits of working precision on top of the radius growth 2 k log₂ ρ(|J|).
 _GUARD_BITS = 128
 #: Retries at doubled precision before an undecided word goes to the exact solve.
 _PRECISION_DOUBLINGS = 2
-#: Words solved in one batched float call (bounds memory: n × M × M per step).
-_BATCH = 256
 
 
 @dataclass(frozen=True)
-class TrajectorySeeded:
+class TrajectorySeeded(SearchMethod):
     """Near-returns of a free run as seeds, SCYFI refinement, rigorous decision.
 
     Parameters
@@ -112,17 +114,26 @@ class TrajectorySeeded:
 
     Examples
     --------
-    On the Lozi map x' = 1 − 1.7|x| + y, y' = x/2 a short free run seeds most of the orbits
-    up to period 10; every one of them is among those the complete search lists, but the
-    seeded search cannot promise it found them all:
+    The Lozi map x' = 1 − 1.7|x| + y, y' = x / 2 (on z = (y, x)) and its 2-cycle:
 
     >>> from pwl_analysis import PWLMap, TrajectorySeeded
     >>> lozi = PWLMap.from_alrnn([[0, 0.5], [1, 1.7]], [[0, 0], [0, -3.4]], [0, 1], P=1)
+    >>> result = lozi.cycles(2, method=TrajectorySeeded(n_steps=2000))
+    >>> [c.regions for c in result.of_period(2)], result.complete
+    ([('0', '1')], False)
+
+    A short free run seeds most of the orbits up to period 10; every one of them is among
+    those the complete search lists, but the seeded search cannot promise it found them all:
+
     >>> seeded = lozi.cycles(10, method=TrajectorySeeded(n_steps=5000))
     >>> complete = lozi.cycles(10)
     >>> {c.regions for c in seeded} <= {c.regions for c in complete}, seeded.complete
     (True, False)
     """
+
+    name = "seeded"
+    complete = False
+    longest_period = None
 
     n_steps: int = 60_000
     transient: int = 1_000
@@ -135,12 +146,10 @@ class TrajectorySeeded:
     seed: int = 0
 
     def __post_init__(self):
-        for name in ("n_steps", "neighbours", "max_seeds", "min_period"):
-            if getattr(self, name) < 1:
-                raise UserInputError(f"{name} must be at least 1, got {getattr(self, name)!r}")
-        for name in ("transient", "max_iter", "exact_max_period"):
-            if getattr(self, name) < 0:
-                raise UserInputError(f"{name} must be non-negative, got {getattr(self, name)!r}")
+        self._require(
+            positive=("n_steps", "neighbours", "max_seeds", "min_period"),
+            non_negative=("transient", "max_iter", "exact_max_period", "seed"),
+        )
         if not self.radius > 0:
             raise UserInputError(f"radius must be positive, got {self.radius!r}")
 
@@ -151,35 +160,41 @@ class TrajectorySeeded:
             f"{self.max_iter} iterations), exact/ball-arithmetic decision"
         )
 
+    def check_budget(self, max_period: int) -> None:
+        """Refuse a bad period, or one the free run is too short to return after.
 
-def seeded_cycles(
-    m: PWLMap, max_period: int, method: TrajectorySeeded, progress: bool = False
-) -> CycleSet:
-    """Cycles of period ``min_period``…``max_period`` found from a free run's near-returns.
+        Parameters
+        ----------
+        max_period : int
+            Largest period K of the search.
 
-    See the module docstring for the algorithm and what is guaranteed.
+        Raises
+        ------
+        UserInputError
+            ``max_period`` is not a positive integer.
+        SearchTooLargeError
+            ``max_period`` ≥ ``n_steps``: a free run of N points returns near itself only
+            after fewer than N steps.
+        """
+        super().check_budget(max_period)
+        if max_period >= self.n_steps:
+            raise SearchTooLargeError(
+                f"max_period = {max_period} is not shorter than the free run of n_steps = "
+                f"{self.n_steps}, which can return near itself only after fewer steps: lower "
+                "--max-period or raise --n-steps"
+            )
 
-    Returns
-    -------
-    CycleSet
-        ``complete`` is False; ``words_tried`` counts the distinct words (up to rotation)
-        whose cycle equation was solved.
+    def _find(self, m: PWLMap, max_period: int, progress: bool) -> CycleSet:
+        """Cycles of period ``min_period``…``max_period`` from a free run's near-returns.
 
-    Examples
-    --------
-    The Lozi map x' = 1 − 1.7|x| + y, y' = x / 2 (on z = (y, x)) and its 2-cycle:
-
-    >>> m = PWLMap.from_alrnn([[0, 0.5], [1, 1.7]], [[0, 0], [0, -3.4]], [0, 1], P=1)
-    >>> result = seeded_cycles(m, 2, TrajectorySeeded(n_steps=2000))
-    >>> [c.regions for c in result.of_period(2)]
-    [('0', '1')]
-    """
-    run = _free_run(m, method)
-    seeds = near_return_words(m, run, max_period, method)
-    consistent, tried = _scyfi(m, seeds, method, progress)
-    found = [_decide(m, word, method.exact_max_period) for word in consistent]
-    found = [c for c in found if c is not None]
-    return CycleSet.of_found(found, max_period, method.describe(m), False, tried)
+        See the module docstring for the algorithm and what is guaranteed; ``words_tried``
+        counts the distinct words (up to rotation) whose cycle equation was solved.
+        """
+        run = _free_run(m, self)
+        seeds = near_return_words(m, run, max_period, self)
+        consistent, tried = refine(m, seeds, self.max_iter + 1, False, progress)
+        found = [_decide(m, word, self.exact_max_period) for word in consistent]
+        return self._result(m, [c for c in found if c is not None], max_period, tried)
 
 
 # ---- seeds ---------------------------------------------------------------------------------
@@ -223,79 +238,6 @@ def near_return_words(
             if len(seeds) == method.max_seeds:
                 break
     return seeds
-
-
-# ---- SCYFI refinement in floats ------------------------------------------------------------
-
-
-def _scyfi(
-    m: PWLMap, seeds: list[np.ndarray], method: TrajectorySeeded, progress: bool
-) -> tuple[list[np.ndarray], int]:
-    """Float-self-consistent primitive words reached from the seeds, and the words tried."""
-    tried = {necklace_key(w) for w in seeds}
-    consistent: dict[bytes, np.ndarray] = {}
-    active = list(seeds)
-    bar = tqdm(total=len(seeds), desc="seeds", disable=not progress)
-    for _ in range(method.max_iter + 1):
-        if not active:
-            break
-        visited = _visited_words(m, active)
-        moving = []
-        for word, seen in zip(active, visited):
-            if seen is not None and np.array_equal(seen, word):
-                root = word[: primitive_period(word)]
-                consistent.setdefault(necklace_key(root), root)
-            elif seen is not None and necklace_key(seen) not in tried:
-                tried.add(necklace_key(seen))
-                moving.append(seen)
-        bar.update(len(active) - len(moving))
-        active = moving
-    bar.update(len(active))
-    bar.close()
-    return list(consistent.values()), len(tried)
-
-
-def _visited_words(m: PWLMap, words: list[np.ndarray]) -> list[np.ndarray | None]:
-    """Regions visited by each word's float cycle points (None: singular or not finite)."""
-    visited: list[np.ndarray | None] = [None] * len(words)
-    order = sorted(range(len(words)), key=lambda i: len(words[i]))
-    for start in range(0, len(order), _BATCH):
-        batch = order[start : start + _BATCH]
-        for i, points in zip(batch, float_cycle_points(m, [words[i] for i in batch])):
-            if points is not None:
-                visited[i] = m.region_of(points)
-    return visited
-
-
-def float_cycle_points(m: PWLMap, words: list[np.ndarray]) -> list[np.ndarray | None]:
-    """Float points z_0, …, z_{k−1} of each word's cycle equation, batched over words.
-
-    Words of different lengths share one batch by padding at the front with an identity
-    step (J = I, offset 0), which changes neither Π nor c.  Returns, per word, an array of
-    shape (k, M), or None where I − Π is singular or the points are not finite.
-    """
-    lengths = np.array([len(w) for w in words])
-    K, n, M = int(lengths.max()), len(words), m.M
-    padded = np.full((n, K), m.n_regions, dtype=np.int64)
-    for row, word in zip(padded, words):
-        row[K - len(word) :] = word
-    jacobians = np.concatenate([m.jacobians, np.eye(M)[None]])
-    offsets = np.vstack([m.offsets, np.zeros((1, M))])[..., None]
-    product = np.broadcast_to(np.eye(M), (n, M, M)).copy()
-    offset = np.zeros((n, M, 1))
-    for j in range(K):
-        J = jacobians[padded[:, j]]
-        product = J @ product
-        offset = J @ offset + offsets[padded[:, j]]
-    lhs = np.eye(M) - product
-    solvable = np.isfinite(np.linalg.slogdet(lhs)[1])
-    points = np.zeros((n, K, M))
-    points[solvable, 0] = np.linalg.solve(lhs[solvable], offset[solvable])[..., 0]
-    for j in range(1, K):
-        step = padded[:, j - 1]
-        points[:, j] = (jacobians[step] @ points[:, j - 1, :, None])[..., 0] + offsets[step, :, 0]
-    finite = solvable & np.isfinite(points).all(axis=(1, 2))
-    return [points[i, K - k :] if finite[i] else None for i, k in enumerate(lengths)]
 
 
 # ---- rigorous decision ---------------------------------------------------------------------
