@@ -36,7 +36,7 @@ from training import TrainConfig, train
 from training.data import load_series
 from training.ecg import delay_embedding
 from training.evaluation import robust_evaluation
-from training.series_lyapunov import rosenstein_lyapunov
+from training.series_lyapunov import lyapunov_record
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference" / "alrnn-dsr"
 RECIPES = {
@@ -57,10 +57,8 @@ def _data_lyapunov(x: np.ndarray) -> dict:
     """Rosenstein's λ_max per step of the whole recording; a short one is delay-embedded."""
     if len(x) < 2000:  # fMRI: 360 samples; embed in time for more neighbours
         x = np.concatenate([delay_embedding(column, 3, 1) for column in x.T], axis=1)
-    try:
-        return rosenstein_lyapunov(x).to_dict()["per_step"]
-    except ValueError as error:
-        return {"error": str(error)}
+    record = lyapunov_record(x)
+    return record.get("per_step", record)
 
 
 def _run(name: str, seed: int, fraction: float, out: Path) -> dict:

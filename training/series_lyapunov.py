@@ -212,3 +212,18 @@ def rosenstein_lyapunov(
         fit_steps=fits[0],
         divergence=curves[0],
     )
+
+
+def lyapunov_record(x, dt: float | None = None) -> dict:
+    """:func:`rosenstein_lyapunov` as a JSON-ready dict, or ``{"error": reason}`` when the series
+    has no exponent to read (too short, constant, neighbours that never separate).
+
+    Examples
+    --------
+    >>> lyapunov_record(np.ones((500, 2)))
+    {'error': 'the series is constant: it has no Lyapunov exponent to estimate'}
+    """
+    try:
+        return rosenstein_lyapunov(x, dt=dt).to_dict()
+    except UserInputError as error:
+        return {"error": str(error)}

@@ -184,6 +184,7 @@ def _against_truth(trained, steps: int) -> tuple[list[str], dict]:
 
     from training.evaluation import robust_evaluation
     from training.loop import series_for
+    from training.series_lyapunov import lyapunov_record
     from training.truth import FLOWS, compare_with_truth
 
     series = series_for(trained.config)
@@ -196,7 +197,7 @@ def _against_truth(trained, steps: int) -> tuple[list[str], dict]:
     )
     lines = evaluation.to_markdown()
     if trained.config.system not in FLOWS:
-        data_side = _data_lyapunov(np.concatenate([series.train, series.test]), series.dt)
+        data_side = lyapunov_record(np.concatenate([series.train, series.test]), series.dt)
         lines += [
             "",
             "No true system is known for these data: only the data-side measures above.",
@@ -210,16 +211,6 @@ def _against_truth(trained, steps: int) -> tuple[list[str], dict]:
     )
     record = comparison.to_dict() | {"evaluation": evaluation.to_dict()}
     return [*lines, "", *comparison.to_markdown()], record
-
-
-def _data_lyapunov(x, dt) -> dict:
-    """Rosenstein's λ_max of the data as a JSON-ready dict (with an ``error`` if it has none)."""
-    from training.series_lyapunov import rosenstein_lyapunov
-
-    try:
-        return rosenstein_lyapunov(x, dt=dt).to_dict()
-    except ValueError as error:
-        return {"error": str(error)}
 
 
 def _data_lyapunov_line(data_side: dict, evaluation) -> str:
