@@ -34,7 +34,6 @@ import numpy as np
 from pwl_analysis import load_model
 from training import TrainConfig, train
 from training.data import load_series
-from training.ecg import delay_embedding
 from training.evaluation import robust_evaluation
 from training.series_lyapunov import lyapunov_record
 
@@ -54,9 +53,7 @@ def _config(name: str, seed: int, fraction: float) -> TrainConfig:
 
 
 def _data_lyapunov(x: np.ndarray) -> dict:
-    """Rosenstein's λ_max per step of the whole recording; a short one is delay-embedded."""
-    if len(x) < 2000:  # fMRI: 360 samples; embed in time for more neighbours
-        x = np.concatenate([delay_embedding(column, 3, 1) for column in x.T], axis=1)
+    """Rosenstein's λ_max per step of the whole recording (a short one is delay-embedded)."""
     record = lyapunov_record(x)
     return record.get("per_step", record)
 

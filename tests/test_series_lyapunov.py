@@ -8,7 +8,7 @@ import pytest
 from pwl_analysis.errors import UserInputError
 from training.data import simulate
 from training.ecg import delay_embedding
-from training.series_lyapunov import mean_period, rosenstein_lyapunov
+from training.series_lyapunov import lyapunov_record, mean_period, rosenstein_lyapunov
 
 LORENZ = Path(__file__).resolve().parents[2] / "shared/reference/alrnn-dsr/lorenz63.npy"
 
@@ -41,6 +41,18 @@ def test_henon_map_gives_the_published_exponent():
     # 2003, Table A.1).
     estimate = rosenstein_lyapunov(_henon(20_000))
     assert estimate.per_step.median == pytest.approx(0.41922, rel=0.03)  # measured +1.1 %
+
+
+def test_a_short_recording_is_delay_embedded_and_says_so():
+    # 1,500 Hénon samples (fewer than SHORT_RECORDING): each column becomes (x_t, x_{t+1},
+    # x_{t+2}) before the estimate, and the record names the embedding; 20,000 are used as
+    # they are.  Both land near the published 0.41922 (measured +2.1 % on the short one).
+    short, long = lyapunov_record(_henon(1600)), lyapunov_record(_henon(20_100))
+    assert short["delay_embedding"] == {"dimension": 3, "lag": 1}
+    assert "delay_embedding" not in long
+    for record in (short, long):
+        assert record["per_step"]["median"] == pytest.approx(0.41922, rel=0.05)
+    assert "error" in lyapunov_record(_henon(150))  # too short even embedded: a reason, no raise
 
 
 @pytest.mark.skipif(not LORENZ.exists(), reason="shared Lorenz-63 data absent")

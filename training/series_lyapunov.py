@@ -35,6 +35,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from pwl_analysis.errors import UserInputError
+from training.ecg import delay_embedding
 from training.evaluation import Spread
 
 #: Neighbours asked of the k-d tree per reference point; the nearest one far enough in time
@@ -183,8 +184,10 @@ def rosenstein_lyapunov(
     """
     x = np.asarray(x, dtype=np.float64)
     x = x[:, None] if x.ndim == 1 else x
-    if x.ndim != 2 or len(x) < 100:
-        raise UserInputError(f"need a (T, N) series with T ≥ 100 samples, got shape {x.shape}")
+    if x.ndim != 2 or len(x) < MIN_SAMPLES:
+        raise UserInputError(
+            f"need a (T, N) series with T ≥ {MIN_SAMPLES} samples, got shape {x.shape}"
+        )
     if not np.all(np.isfinite(x)):
         raise UserInputError("the series contains NaN or infinite values")
     if dt is not None and not dt > 0:
@@ -214,16 +217,51 @@ def rosenstein_lyapunov(
     )
 
 
+#: The fewest samples :func:`rosenstein_lyapunov` reads an exponent from
+MIN_SAMPLES = 100
+#: A recording shorter than this is delay-embedded before :func:`lyapunov_record` estimates λ_max
+SHORT_RECORDING = 2000
+#: Delay embedding (dimension, lag) of each column of a short recording
+SHORT_EMBEDDING = (3, 1)
+
+
 def lyapunov_record(x, dt: float | None = None) -> dict:
-    """:func:`rosenstein_lyapunov` as a JSON-ready dict, or ``{"error": reason}`` when the series
-    has no exponent to read (too short, constant, neighbours that never separate).
+    """:func:`rosenstein_lyapunov` of a recording as a JSON-ready dict, or ``{"error": reason}``
+    when the series has no exponent to read (too short, constant, neighbours that never
+    separate).
+
+    A recording of fewer than ``SHORT_RECORDING`` = 2000 samples (the fMRI: 360) has too few
+    nearest neighbours in its own coordinates; each column is then delay-embedded,
+    x_t ↦ (x_t, x_{t+1}, x_{t+2}) (``SHORT_EMBEDDING``), and the dict says so under
+    ``"delay_embedding"``.  The report of ``pwl-analysis run --data`` and
+    ``benchmarks/bench_recorded.py`` both use this function, so they state the same estimate.
 
     Examples
     --------
     >>> lyapunov_record(np.ones((500, 2)))
     {'error': 'the series is constant: it has no Lyapunov exponent to estimate'}
+
+    The logistic map x ↦ 4x(1 − x) (λ = ln 2 per step) from 1,500 samples is embedded as
+    (x_t, x_{t+1}, x_{t+2}) first:
+
+    >>> x = [0.3]
+    >>> for _ in range(1500):
+    ...     x.append(4 * x[-1] * (1 - x[-1]))
+    >>> record = lyapunov_record(np.array(x)[:, None])
+    >>> record["delay_embedding"], round(record["per_step"]["median"], 1)
+    ({'dimension': 3, 'lag': 1}, 0.7)
     """
+    x = np.asarray(x, dtype=np.float64)
+    x = x[:, None] if x.ndim == 1 else x
+    embedding = None
     try:
-        return rosenstein_lyapunov(x, dt=dt).to_dict()
+        if x.ndim == 2 and MIN_SAMPLES <= len(x) < SHORT_RECORDING:
+            dimension, lag = SHORT_EMBEDDING
+            x = np.concatenate([delay_embedding(c, dimension, lag) for c in x.T], axis=1)
+            embedding = {"dimension": dimension, "lag": lag}
+        record = rosenstein_lyapunov(x, dt=dt).to_dict()
     except UserInputError as error:
         return {"error": str(error)}
+    if embedding is not None:
+        record["delay_embedding"] = embedding
+    return record

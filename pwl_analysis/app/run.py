@@ -219,9 +219,17 @@ def _data_lyapunov_line(data_side: dict, evaluation) -> str:
     if "error" in data_side:
         return f"λ_max from the data (Rosenstein 1993): not estimated — {data_side['error']}."
     data = data_side["per_step"]
+    embedding = data_side.get("delay_embedding")
+    embedded = (
+        f", each column delay-embedded in {embedding['dimension']} dimensions with lag "
+        f"{embedding['lag']} (a short recording)"
+        if embedding
+        else ""
+    )
     return (
         f"λ_max per step from the data alone (Rosenstein 1993; biased low on sampled flows, "
-        f"−6 % on Lorenz-63): {data['median']:.4g} [{data['min']:.4g}, {data['max']:.4g}]; "
+        f"−6 % on Lorenz-63{embedded}): "
+        f"{data['median']:.4g} [{data['min']:.4g}, {data['max']:.4g}]; "
         f"the model's: {model.median:.4g} [{model.low:.4g}, {model.high:.4g}]."
     )
 
