@@ -139,7 +139,12 @@ def test_sweep_table_records_every_run_and_a_failing_one(tmp_path, scheduler, lo
     before = stamps(out)
     again = sweep(config, out, scheduler, progress=False)
     assert again.executed == 2  # only the failed runs are retried
-    assert stamps(out) == before and again.rows == result.rows[:4] + again.rows[4:]
+    assert stamps(out) == before
+    # rows compared as JSON text: a run that ends on a fixed point has D_H = NaN (a constant
+    # series has no spectrum), and NaN != NaN
+    assert json.dumps(again.rows, default=str) == json.dumps(
+        result.rows[:4] + again.rows[4:], default=str
+    )
 
 
 def test_killed_worker_loses_nothing_and_rerun_does_nothing_twice(tmp_path, scheduler, lorenz):

@@ -86,6 +86,8 @@ def test_checkpoint_round_trips_exactly(tmp_path):
         best_weights={"A": rng.normal(size=4), "W": rng.normal(size=(4, 4)),
                       "h": rng.normal(size=4), "B": rng.normal(size=(2, 4))},
         best_epoch=5, best_score=1.5,
+        candidates={5: {"A": rng.normal(size=4), "W": rng.normal(size=(4, 4))},
+                    12: {"A": rng.normal(size=4), "W": rng.normal(size=(4, 4))}},
     )  # fmt: skip
     checkpoint.save_state(tmp_path, state, P=1, data_mean=np.zeros(2), data_std=np.ones(2))
     loaded = checkpoint.load_state(tmp_path)
@@ -99,8 +101,49 @@ def test_checkpoint_round_trips_exactly(tmp_path):
     assert (loaded.epoch, loaded.step, loaded.wall_time) == (7, 70, 1.25)
     assert loaded.rng_state == state.rng_state and loaded.history == state.history
     assert (loaded.best_epoch, loaded.best_score) == (5, 1.5)
+    assert loaded.candidates.keys() == {5, 12}
+    for epoch, weights in state.candidates.items():
+        for key, value in weights.items():
+            np.testing.assert_array_equal(loaded.candidates[epoch][key], value)
     exported = checkpoint.read_npz(tmp_path / "model.npz")
     np.testing.assert_array_equal(exported["W"], state.best_weights["W"])  # the selected epoch
+
+
+def test_select_epoch_keeps_the_near_best_and_matches_the_data_lambda():
+    history = [
+        {"epoch": 3, "D_stsp_worst": float("nan")},  # diverged: no score
+        {"epoch": 6, "D_stsp_worst": 2.0},  # the best; its λ_max unknown
+        {"epoch": 9, "D_stsp_worst": 2.3},
+        {"epoch": 12, "D_stsp_worst": 2.4},  # 2.4 = 1.2 × 2.0: still near
+        {"epoch": 15, "D_stsp_worst": 2.5},  # the data's λ_max, but too far off in D_stsp
+    ]
+    lambdas = {6: float("nan"), 9: 0.020, 12: 0.011, 15: 0.010}
+    assert loop.select_epoch(history, 0.2, 0.010, lambdas) == (12, [6, 9, 12])
+    assert loop.select_epoch(history, 0.2) == (6, [6, 9, 12])
+    assert loop.select_epoch(history, 0.0, 0.010, lambdas) == (6, [6])
+    assert loop.select_epoch(history[:1], 0.2, 0.010, lambdas) == (None, [])
+
+
+def test_selection_by_lambda_exports_a_kept_near_best_epoch(lorenz_file, tmp_path):
+    # The exported weights are the chosen epoch's, kept among the near-best candidates of
+    # the checkpoint, and metrics.json says how it was chosen: the near-best epochs' λ_max
+    # against the data's; without selection by λ_max the run exports its lowest D_stsp.
+    config = _config(lorenz_file, eval_every=1, select_tolerance=10.0)
+    result = train(config, tmp_path, progress=False)
+    selection = json.loads((tmp_path / "metrics.json").read_text())["selection"]
+    progress = json.loads((tmp_path / "metrics.json").read_text())["progress"]
+    data = selection["data_lambda_max_per_step"]
+    assert data > 0  # chaotic data (from 2,400 samples only a rough estimate of 0.00906)
+    lambdas = {int(e): v for e, v in selection["near_best_lambda_max_per_step"].items()}
+    state = checkpoint.load_state(tmp_path)
+    assert sorted(lambdas) == sorted(state.candidates) == selection["near_best_epochs"]
+    chosen, near = loop.select_epoch(progress, 10.0, data, lambdas)
+    assert result.selected_epoch == chosen == state.best_epoch and near == sorted(lambdas)
+    np.testing.assert_array_equal(load_model(tmp_path).W, state.candidates[chosen]["W"])
+    plain = train(config.replace(select_lambda=False), tmp_path / "plain", progress=False)
+    stored = json.loads((tmp_path / "plain" / "metrics.json").read_text())["selection"]
+    assert stored["data_lambda_max_per_step"] is None and stored["tolerance"] == 0.0
+    assert plain.selected_epoch == min(progress, key=lambda h: h["D_stsp_worst"])["epoch"]
 
 
 def test_interrupt_keeps_checkpoint_and_resume_continues_exactly(

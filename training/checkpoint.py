@@ -92,11 +92,15 @@ class TrainingState:
     history : tuple of dict
         Progress metrics ``{"epoch", "D_stsp", "D_H"}`` computed so far.
     best_weights : dict of str to ndarray
-        The weights of the epoch with the lowest progress D_stsp (empty if none selected).
+        The weights of the selected epoch (empty if none selected).
     best_epoch : int
         That epoch (0 if none).
     best_score : float
-        Its D_stsp (inf if none).
+        The lowest worst-run D_stsp of the evaluations so far (inf if none).
+    candidates : dict of int to dict
+        Epoch → weights of the evaluated epochs whose worst-run D_stsp is within the
+        selection tolerance of ``best_score``: the epochs a later, lower score can still
+        leave to choose from (:func:`training.loop.select_epoch`).
     """
 
     weights: dict
@@ -110,6 +114,7 @@ class TrainingState:
     best_weights: dict = field(default_factory=dict)
     best_epoch: int = 0
     best_score: float = float("inf")
+    candidates: dict = field(default_factory=dict)
 
     @property
     def exported_weights(self) -> dict:
@@ -136,6 +141,8 @@ def save_state(run_dir: Path, state: TrainingState, P: int, data_mean, data_std)
     arrays = {f"weights.{k}": v for k, v in state.weights.items()}
     arrays |= {f"optimizer.{k}": v for k, v in state.optimizer.items()}
     arrays |= {f"best.{k}": v for k, v in state.best_weights.items()}
+    for epoch, weights in state.candidates.items():
+        arrays |= {f"candidate.{int(epoch)}.{k}": v for k, v in weights.items()}
     arrays |= {"losses": np.asarray(state.losses, dtype=np.float64)}
     arrays |= {"counters": np.array(json.dumps(counters))}
     write_atomically(Path(run_dir) / TRAINING_STATE, _npz_bytes(arrays))
@@ -173,6 +180,11 @@ def load_state(run_dir: Path) -> TrainingState:
 
 def _state_from_arrays(arrays: dict[str, np.ndarray]) -> TrainingState:
     counters = json.loads(str(arrays["counters"]))
+    candidates: dict[int, dict] = {}
+    for key, value in arrays.items():
+        if key.startswith("candidate."):
+            _, epoch, name = key.split(".", 2)
+            candidates.setdefault(int(epoch), {})[name] = value
     return TrainingState(
         weights={k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith("weights.")},
         optimizer={k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith("optimizer.")},
@@ -185,6 +197,7 @@ def _state_from_arrays(arrays: dict[str, np.ndarray]) -> TrainingState:
         best_weights={k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith("best.")},
         best_epoch=counters["best_epoch"],
         best_score=counters["best_score"],
+        candidates=candidates,
     )
 
 

@@ -69,8 +69,18 @@ class TrainConfig:
     seed : int
         Seed of the initial weights, the batches and the noise.
     select_best : bool
-        Export the epoch whose worst free run has the lowest training-data D_stsp, not the
-        last epoch (default True; needs ``eval_every`` > 0).
+        Export a selected epoch, not the last one (default True; needs ``eval_every`` > 0):
+        the epoch whose worst free run has the lowest training-data D_stsp, or with
+        ``select_lambda`` the one chosen among the near-best epochs by λ_max.
+    select_lambda : bool
+        Among the evaluated epochs whose worst training-data D_stsp is within
+        ``select_tolerance`` of the lowest, export the one whose λ_max per step is closest
+        to the training data's own estimate (Rosenstein's method,
+        :func:`training.series_lyapunov.lyapunov_record`; default True).  Only the data
+        are used, as a user with a recording has them.
+    select_tolerance : float
+        The near-best epochs: worst D_stsp ≤ (1 + ``select_tolerance``) × the lowest
+        (default 0.2).
     checkpoint_every : int
         Write a resumable checkpoint every this many epochs (and after the last one).
     eval_every : int
@@ -91,7 +101,7 @@ class TrainConfig:
     ------
     UserInputError
         Both or neither of ``system`` and ``data_path``, P outside 0 … M, a count below 1,
-        lr_end outside (0, lr_start], negative noise or clipping, a bad τ or α.
+        lr_end outside (0, lr_start], negative noise, clipping or tolerance, a bad τ or α.
 
     See Also
     --------
@@ -159,6 +169,8 @@ class TrainConfig:
     grad_clip: float = 0.0
     seed: int = 0
     select_best: bool = True
+    select_lambda: bool = True
+    select_tolerance: float = 0.2
     checkpoint_every: int = 10
     eval_every: int = 10
     eval_steps: int = 10_000
@@ -183,8 +195,8 @@ class TrainConfig:
                 raise UserInputError(f"{name} must be at least 1, got {getattr(self, name)}")
         if not 0 < self.lr_end <= self.lr_start:
             raise UserInputError(f"need 0 < lr_end ≤ lr_start, got {self.lr_end}, {self.lr_start}")
-        if self.noise < 0 or self.grad_clip < 0:
-            raise UserInputError("noise and grad_clip must be non-negative")
+        if self.noise < 0 or self.grad_clip < 0 or self.select_tolerance < 0:
+            raise UserInputError("noise, grad_clip and select_tolerance must be non-negative")
         Forcing(self.forcing_interval, self.alpha)  # validates τ and α
 
     @property
