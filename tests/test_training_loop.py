@@ -146,6 +146,28 @@ def test_selection_by_lambda_exports_a_kept_near_best_epoch(lorenz_file, tmp_pat
     assert plain.selected_epoch == min(progress, key=lambda h: h["D_stsp_worst"])["epoch"]
 
 
+def test_mostly_diverging_evaluations_are_reported(lorenz_file, tmp_path, monkeypatch):
+    # Free runs that diverge give no D_stsp; when most evaluations have one, the export is
+    # chosen from the rest and the run says so (a Rössler seed ended like this).
+    measured = loop._progress_metrics
+
+    def diverging_after_epoch_1(model, series, config):
+        metrics = measured(model, series, config)
+        epoch = len(loop_calls) + 1
+        loop_calls.append(epoch)
+        if epoch > 1:
+            metrics |= {"D_stsp": float("nan"), "D_stsp_worst": float("nan")}
+        return metrics
+
+    loop_calls: list[int] = []
+    monkeypatch.setattr(loop, "_progress_metrics", diverging_after_epoch_1)
+    with pytest.warns(UserWarning, match="5 of 6 evaluations had a free run .* diverges"):
+        result = train(_config(lorenz_file, eval_every=1), tmp_path, progress=False)
+    selection = json.loads((tmp_path / "metrics.json").read_text())["selection"]
+    assert selection["evaluations_diverged"] == [2, 3, 4, 5, 6]
+    assert result.selected_epoch == 1
+
+
 def test_interrupt_keeps_checkpoint_and_resume_continues_exactly(
     lorenz_file, tmp_path, monkeypatch
 ):

@@ -14,6 +14,7 @@ always holds the last good, resumable checkpoint.
 from __future__ import annotations
 
 import time
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -579,7 +580,17 @@ def _finish(run_dir, config, model, series, state, save) -> TrainResult:
         selected_epoch=state.best_epoch or state.epoch,
         metrics=metrics,
     )
+    diverged = [h["epoch"] for h in state.history if not np.isfinite(h.get("D_stsp_worst", np.nan))]
+    if state.history and 2 * len(diverged) > len(state.history):
+        warnings.warn(
+            f"{len(diverged)} of {len(state.history)} evaluations had a free run from the "
+            f"training data that diverges; the exported epoch "
+            f"{state.best_epoch or state.epoch} was chosen from the other "
+            f"{len(state.history) - len(diverged)}",
+            stacklevel=3,
+        )
     selection = {
+        "evaluations_diverged": diverged,
         "rule": "lowest worst-run D_stsp"
         if data_lambda is None
         else "λ_max nearest the data's among near-best D_stsp",
