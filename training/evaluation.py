@@ -256,6 +256,19 @@ def _windowed_d_h(reference: np.ndarray, run: np.ndarray, window: int, sigma: fl
     return float(np.median(values)) if np.isfinite(values).all() else float("nan")
 
 
+def spread_starts(x, n_runs: int, M: int, B=None) -> np.ndarray:
+    """Latent initial states of ``n_runs`` free runs from evenly spaced points of a series:
+    x_{⌊rT/n⌋}, r = 0 … n − 1, lifted by :func:`training.metrics.latent_states`.
+
+    Examples
+    --------
+    >>> spread_starts(np.arange(8.0)[:, None], 4, M=2).tolist()
+    [[0.0, 0.0], [2.0, 0.0], [4.0, 0.0], [6.0, 0.0]]
+    """
+    x = np.asarray(x)
+    return latent_states(x[(np.arange(n_runs) * len(x)) // n_runs], M, B)
+
+
 def robust_evaluation(
     m: PWLMap,
     x_reference,
@@ -328,8 +341,7 @@ def robust_evaluation(
             f"need n_runs ≥ 1, steps ≥ 2, transient ≥ 0; got {n_runs}, {steps}, {transient}"
         )
     N = x_reference.shape[1]
-    starts = x_reference[(np.arange(n_runs) * len(x_reference)) // n_runs]
-    z0 = latent_states(starts, m.M, B)
+    z0 = spread_starts(x_reference, n_runs, m.M, B)
     tangent_steps = steps if lyapunov_steps is None else lyapunov_steps
     runs = free_run(m, max(steps, tangent_steps), transient, z0, bounded=False)
     orbit = runs[:steps]  # (steps, runs, M)

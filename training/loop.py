@@ -32,7 +32,7 @@ from pwl_analysis.pwl_map import PWLMap
 from training import checkpoint
 from training.config import TrainConfig
 from training.data import DataError, Series, load_series
-from training.evaluation import latent_states, robust_evaluation
+from training.evaluation import robust_evaluation, spread_starts
 from training.model import ALRNN
 from training.series_lyapunov import lyapunov_record
 
@@ -349,11 +349,10 @@ def data_lambda_for(series: Series, config: TrainConfig) -> float | None:
 def _candidate_lambdas(state, series: Series, config: TrainConfig) -> dict[int, float]:
     """λ_max per step of each kept near-best epoch: median over ``SELECT_RUNS`` free runs of
     ``SELECT_STEPS`` steps from different training points (after 2,000 transient steps)."""
-    starts = series.train[(np.arange(SELECT_RUNS) * len(series.train)) // SELECT_RUNS]
     lambdas = {}
     for epoch, weights in state.candidates.items():
         m = PWLMap.from_alrnn(weights["A"], weights["W"], weights["h"], config.P)
-        z0 = latent_states(starts, m.M, weights["B"])
+        z0 = spread_starts(series.train, SELECT_RUNS, m.M, weights["B"])
         runs = free_run(m, SELECT_STEPS, 2000, z0, bounded=False)
         lambdas[epoch] = float(np.median(maximal_lyapunov_exponents(m, runs)))
     return lambdas
