@@ -12,9 +12,9 @@ on the held-out part and beside the data:
   (:func:`training.evaluation.robust_evaluation`);
 - the linear regions the free runs use (> 1 % of the time) with their occupation;
 - λ_max of the map per step (tangent propagation, median over the runs) beside the
-  data-side estimate from the whole recording (Rosenstein 1993,
-  :func:`training.series_lyapunov.rosenstein_lyapunov`) — there is no true system here,
-  the data's own estimate is what a user can check against (biased low on flows).
+  data-side estimate from the whole recording (:func:`training.series_lyapunov.lyapunov_record`:
+  local Jacobians, or Rosenstein's method on a delay embedding for the short fMRI) — there
+  is no true system here, the data's own estimate is what a user can check against.
 
 Every seed is printed.  Nothing is run where the shared data are absent.
 
@@ -53,7 +53,7 @@ def _config(name: str, seed: int, fraction: float) -> TrainConfig:
 
 
 def _data_lyapunov(x: np.ndarray) -> dict:
-    """Rosenstein's λ_max per step of the whole recording (a short one is delay-embedded)."""
+    """The data-side λ_max per step of the whole recording (:func:`lyapunov_record`)."""
     record = lyapunov_record(x)
     return record.get("per_step", record)
 
@@ -119,7 +119,7 @@ def main(argv=None) -> None:
         return
     print(
         "| set | seed | epochs | train s | D_stsp (held out) | D_H | λ_max per step "
-        "(model) | λ_max per step (data, Rosenstein) | regions used | fixed points |"
+        "(model) | λ_max per step (data) | regions used | fixed points |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
     rows = []

@@ -61,7 +61,7 @@ def test_report_sets_the_model_beside_the_true_system(report):
 
 
 def test_recorded_data_get_the_data_side_lyapunov_estimate(tmp_path):
-    # Without a true system the report sets the data's own λ_max estimate (Rosenstein) beside
+    # Without a true system the report sets the data's own λ_max estimate (local Jacobians) beside
     # the model's; the data here: the Hénon map, λ_max = 0.419 per step (Sprott 2003).
     x = np.empty((6000, 2))
     x[0] = 0.1, 0.1
@@ -72,7 +72,7 @@ def test_recorded_data_get_the_data_side_lyapunov_estimate(tmp_path):
     arguments = ["run", "--data", str(tmp_path / "henon.npy"), "--out", str(folder)]
     assert main([*arguments, *SMALL]) == 0
     text = (folder / "report.md").read_text()
-    assert "λ_max per step from the data alone (Rosenstein 1993" in text
+    assert "λ_max per step from the data alone (local Jacobians (Eckmann & Ruelle" in text
     analysis = json.loads((folder / "analysis" / "analysis.json").read_text())
     data_side = analysis["against_true_system"]["data_lambda_max"]
     assert data_side["per_step"]["median"] == pytest.approx(0.419, rel=0.05)

@@ -6,9 +6,10 @@ alone.  Every 10 epochs four free runs from different points of the *training* d
 scored by their *worst* D_stsp (one run is not enough: many epochs of this recipe have a
 chaotic attractor beside a cycle that some starts fall into, and a single lucky run selects
 them).  Among the epochs within 20 % of the lowest score, the one whose λ_max is nearest the
-training data's own estimate (Rosenstein's method) is exported: at this recipe's final
-learning rate consecutive evaluations of one run differ in λ_max by ±15 % at equal D_stsp,
-and D_stsp does not tell them apart (it does not correlate with the λ_max error).  Small
+training data's own estimate (local Jacobians, :mod:`training.series_lyapunov`) is exported:
+at this recipe's final learning rate consecutive evaluations of one run differ in λ_max by
+±15 % at equal D_stsp, and D_stsp does not tell them apart (it does not correlate with the
+λ_max error).  Small
 batches matter: with batch 128 the loss falls faster but training settles on stable foci
 (no chaos); the gradient noise of small batches keeps visiting chaotic solutions, which the
 selection then keeps.
@@ -80,7 +81,7 @@ class TrainConfig:
     select_lambda : bool
         Among the evaluated epochs whose worst training-data D_stsp is within
         ``select_tolerance`` of the lowest, export the one whose λ_max per step is closest
-        to the training data's own estimate (Rosenstein's method,
+        to the training data's own estimate (from local Jacobians,
         :func:`training.series_lyapunov.lyapunov_record`; default True).  Only the data
         are used, as a user with a recording has them.
     select_tolerance : float

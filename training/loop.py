@@ -338,8 +338,8 @@ SELECT_RUNS, SELECT_STEPS = 4, 50_000
 
 
 def data_lambda_for(series: Series, config: TrainConfig) -> float | None:
-    """λ_max per step of the training data (Rosenstein), the target of ``select_lambda``;
-    None when selection by λ_max is off or the data have no exponent to read."""
+    """λ_max per step of the training data (:func:`lyapunov_record`), the target of
+    ``select_lambda``; None when selection by λ_max is off or the data have no exponent to read."""
     if not (config.select_best and config.select_lambda and config.eval_every):
         return None
     record = lyapunov_record(series.train)

@@ -217,7 +217,7 @@ def _data_lyapunov_line(data_side: dict, evaluation) -> str:
     """One report line: the data's λ_max estimate beside the model's."""
     model = evaluation.lambda_max
     if "error" in data_side:
-        return f"λ_max from the data (Rosenstein 1993): not estimated — {data_side['error']}."
+        return f"λ_max from the data: not estimated — {data_side['error']}."
     data = data_side["per_step"]
     embedding = data_side.get("delay_embedding")
     embedded = (
@@ -227,8 +227,7 @@ def _data_lyapunov_line(data_side: dict, evaluation) -> str:
         else ""
     )
     return (
-        f"λ_max per step from the data alone (Rosenstein 1993; biased low on sampled flows, "
-        f"−6 % on Lorenz-63{embedded}): "
+        f"λ_max per step from the data alone ({data_side['method']}{embedded}): "
         f"{data['median']:.4g} [{data['min']:.4g}, {data['max']:.4g}]; "
         f"the model's: {model.median:.4g} [{model.low:.4g}, {model.high:.4g}]."
     )
