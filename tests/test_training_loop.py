@@ -118,10 +118,15 @@ def test_select_epoch_keeps_the_near_best_and_matches_the_data_lambda():
         {"epoch": 15, "D_stsp_worst": 2.5},  # the data's λ_max, but too far off in D_stsp
     ]
     lambdas = {6: float("nan"), 9: 0.020, 12: 0.011, 15: 0.010}
+    # no near-best λ_max within 5 % of 0.010: the nearest one, epoch 12 (10 % off)
     assert loop.select_epoch(history, 0.2, 0.010, lambdas) == (12, [6, 9, 12])
     assert loop.select_epoch(history, 0.2) == (6, [6, 9, 12])
     assert loop.select_epoch(history, 0.0, 0.010, lambdas) == (6, [6])
     assert loop.select_epoch(history[:1], 0.2, 0.010, lambdas) == (None, [])
+    # within the band D_stsp decides: 9 and 12 both agree within 15 %, 9 has the lower score
+    agreeing = {9: 0.0088, 12: 0.0101}
+    assert loop.select_epoch(history, 0.2, 0.010, agreeing, band=0.15) == (9, [6, 9, 12])
+    assert loop.select_epoch(history, 0.2, 0.010, agreeing, band=0.05) == (12, [6, 9, 12])
 
 
 def test_selection_by_lambda_exports_a_kept_near_best_epoch(lorenz_file, tmp_path):
@@ -136,9 +141,16 @@ def test_selection_by_lambda_exports_a_kept_near_best_epoch(lorenz_file, tmp_pat
     assert data > 0  # chaotic data (from 2,400 samples only a rough estimate of 0.00906)
     lambdas = {int(e): v for e, v in selection["near_best_lambda_max_per_step"].items()}
     state = checkpoint.load_state(tmp_path)
-    assert sorted(lambdas) == sorted(state.candidates) == selection["near_best_epochs"]
-    chosen, near = loop.select_epoch(progress, 10.0, data, lambdas)
-    assert result.selected_epoch == chosen == state.best_epoch and near == sorted(lambdas)
+    assert sorted(state.candidates) == selection["near_best_epochs"]
+    # λ_max is computed in order of D_stsp until one agrees with the data's within the band
+    assert lambdas and set(lambdas) <= set(state.candidates)
+    scores = {h["epoch"]: h["D_stsp_worst"] for h in progress}
+    order = sorted(state.candidates, key=lambda e: (scores[e], e))
+    assert list(lambdas) == order[: len(lambdas)]
+    agree = [abs(v - data) <= config.select_band * data for v in lambdas.values()]
+    assert not any(agree[:-1]) and (agree[-1] or len(lambdas) == len(order))
+    chosen, near = loop.select_epoch(progress, 10.0, data, lambdas, config.select_band)
+    assert result.selected_epoch == chosen == state.best_epoch and near == sorted(state.candidates)
     np.testing.assert_array_equal(load_model(tmp_path).W, state.candidates[chosen]["W"])
     plain = train(config.replace(select_lambda=False), tmp_path / "plain", progress=False)
     stored = json.loads((tmp_path / "plain" / "metrics.json").read_text())["selection"]

@@ -252,14 +252,20 @@ def _progress_metrics(model: ALRNN, series: Series, config: TrainConfig) -> dict
 
 
 def select_epoch(
-    history, tolerance: float, data_lambda: float | None = None, lambdas: dict | None = None
+    history,
+    tolerance: float,
+    data_lambda: float | None = None,
+    lambdas: dict | None = None,
+    band: float = 0.05,
 ) -> tuple[int | None, list[int]]:
     """The epoch to export and the epochs still eligible, from the progress evaluations.
 
     The near-best epochs are those whose worst free run has a training-data D_stsp within
     ``tolerance`` of the lowest, s_e ≤ (1 + tolerance) · min_e' s_e'.  Given the data's own
-    λ_max estimate and each near-best epoch's λ_max (``lambdas``), the epoch with
-    |λ_e − λ_data| smallest is chosen, ties by the lower D_stsp; otherwise the lowest D_stsp.
+    λ_max estimate and the λ_max of near-best epochs (``lambdas``), the epoch with the lowest
+    s_e among those whose λ_max agrees with the data's within ``band``,
+    |λ_e − λ_data| ≤ band · |λ_data|, is chosen; if none agrees, the one with |λ_e − λ_data|
+    smallest (ties by the lower s_e).  Without them, the lowest s_e.
 
     Parameters
     ----------
@@ -270,8 +276,10 @@ def select_epoch(
     data_lambda : float, optional
         λ_max per step estimated from the training data.
     lambdas : dict of int to float, optional
-        λ_max per step of the near-best epochs' maps (an epoch missing or NaN is never
+        λ_max per step of near-best epochs' maps (an epoch missing or NaN is never
         preferred for its λ_max).
+    band : float
+        Relative agreement with ``data_lambda`` within which D_stsp decides.
 
     Returns
     -------
@@ -282,34 +290,43 @@ def select_epoch(
 
     Examples
     --------
-    Epoch 20 has the lowest D_stsp, 30 is within 20 % of it and has λ_max nearer the data's
-    0.0085, 40 is too far off in D_stsp however good its λ_max:
+    Epoch 20 has the lowest D_stsp; 30 and 40 are within 50 % of it, and both agree with the
+    data's λ_max of 0.0090 within 5 %, so the lower D_stsp of the two, 30, is chosen; 50 is
+    too far off in D_stsp however good its λ_max.  With a band of 1 % no epoch agrees and
+    the nearest λ_max, 40, is chosen:
 
     >>> history = [
     ...     {"epoch": 10, "D_stsp_worst": 9.0},
     ...     {"epoch": 20, "D_stsp_worst": 3.0},
     ...     {"epoch": 30, "D_stsp_worst": 3.5},
     ...     {"epoch": 40, "D_stsp_worst": 4.0},
+    ...     {"epoch": 50, "D_stsp_worst": 5.0},
     ... ]
-    >>> lambdas = {20: 0.0110, 30: 0.0090, 40: 0.0085}
-    >>> select_epoch(history, 0.2, data_lambda=0.0085, lambdas=lambdas)
-    (30, [20, 30])
-    >>> select_epoch(history, 0.2)
-    (20, [20, 30])
+    >>> lambdas = {20: 0.0110, 30: 0.0093, 40: 0.0091, 50: 0.0090}
+    >>> select_epoch(history, 0.5, data_lambda=0.0090, lambdas=lambdas)
+    (30, [20, 30, 40])
+    >>> select_epoch(history, 0.5, data_lambda=0.0090, lambdas=lambdas, band=0.01)
+    (40, [20, 30, 40])
+    >>> select_epoch(history, 0.5)
+    (20, [20, 30, 40])
     """
     scored = [h for h in history if np.isfinite(h.get("D_stsp_worst", np.nan))]
     if not scored:
         return None, []
     best = min(h["D_stsp_worst"] for h in scored)
     near = [h for h in scored if h["D_stsp_worst"] <= (1 + tolerance) * best]
+    if data_lambda is None or lambdas is None:
+        return min(near, key=lambda h: h["D_stsp_worst"])["epoch"], [h["epoch"] for h in near]
 
-    def distance(h):
-        gap = 0.0
-        if data_lambda is not None and lambdas is not None:
-            gap = abs(lambdas.get(h["epoch"], np.nan) - data_lambda)
-        return (gap if np.isfinite(gap) else np.inf, h["D_stsp_worst"])
+    def gap(h):
+        value = abs(lambdas.get(h["epoch"], np.nan) - data_lambda)
+        return value if np.isfinite(value) else np.inf
 
-    chosen = min(near, key=distance)
+    agreeing = [h for h in near if gap(h) <= band * abs(data_lambda)]
+    if agreeing:
+        chosen = min(agreeing, key=lambda h: h["D_stsp_worst"])
+    else:
+        chosen = min(near, key=lambda h: (gap(h), h["D_stsp_worst"]))
     return chosen["epoch"], [h["epoch"] for h in near]
 
 
@@ -346,24 +363,33 @@ def data_lambda_for(series: Series, config: TrainConfig) -> float | None:
     return record["per_step"]["median"] if "per_step" in record else None
 
 
-def _candidate_lambdas(state, series: Series, config: TrainConfig) -> dict[int, float]:
-    """λ_max per step of each kept near-best epoch: median over ``SELECT_RUNS`` free runs of
+def _candidate_lambda(weights: dict, series: Series, config: TrainConfig) -> float:
+    """λ_max per step of a kept epoch's map: median over ``SELECT_RUNS`` free runs of
     ``SELECT_STEPS`` steps from different training points (after 2,000 transient steps)."""
-    lambdas = {}
-    for epoch, weights in state.candidates.items():
-        m = PWLMap.from_alrnn(weights["A"], weights["W"], weights["h"], config.P)
-        z0 = spread_starts(series.train, SELECT_RUNS, m.M, weights["B"])
-        runs = free_run(m, SELECT_STEPS, 2000, z0, bounded=False)
-        lambdas[epoch] = float(np.median(maximal_lyapunov_exponents(m, runs)))
-    return lambdas
+    m = PWLMap.from_alrnn(weights["A"], weights["W"], weights["h"], config.P)
+    z0 = spread_starts(series.train, SELECT_RUNS, m.M, weights["B"])
+    runs = free_run(m, SELECT_STEPS, 2000, z0, bounded=False)
+    return float(np.median(maximal_lyapunov_exponents(m, runs)))
 
 
 def _choose_by_lambda(state, series, config, data_lambda) -> tuple:
-    """The state with the near-best epoch nearest the data's λ_max exported, and the λs."""
+    """The state with the chosen near-best epoch exported, and the λ_max computed.
+
+    λ_max is computed for the kept epochs in order of their worst-run D_stsp and the search
+    stops at the first that agrees with the data's within ``select_band``: that epoch is
+    the one :func:`select_epoch` chooses, and the others' λ_max are not needed.
+    """
     if data_lambda is None or not state.candidates:
         return state, {}
-    lambdas = _candidate_lambdas(state, series, config)
-    chosen, _near = select_epoch(state.history, config.select_tolerance, data_lambda, lambdas)
+    score = {h["epoch"]: h["D_stsp_worst"] for h in state.history}
+    lambdas = {}
+    for epoch in sorted(state.candidates, key=lambda e: (score.get(e, np.inf), e)):
+        lambdas[epoch] = _candidate_lambda(state.candidates[epoch], series, config)
+        if abs(lambdas[epoch] - data_lambda) <= config.select_band * abs(data_lambda):
+            break
+    chosen, _near = select_epoch(
+        state.history, config.select_tolerance, data_lambda, lambdas, config.select_band
+    )
     if chosen is None or chosen not in state.candidates:
         return state, lambdas
     return replace(state, best_epoch=chosen, best_weights=state.candidates[chosen]), lambdas
@@ -592,11 +618,13 @@ def _finish(run_dir, config, model, series, state, save) -> TrainResult:
         "evaluations_diverged": diverged,
         "rule": "lowest worst-run D_stsp"
         if data_lambda is None
-        else "λ_max nearest the data's among near-best D_stsp",
+        else "lowest worst-run D_stsp among the near-best epochs whose λ_max agrees with the "
+        "data's within the band, else the λ_max nearest the data's",
         "tolerance": config.select_tolerance if data_lambda is not None else 0.0,
+        "band": config.select_band if data_lambda is not None else None,
         "data_lambda_max_per_step": data_lambda,
         "near_best_epochs": sorted(state.candidates),
-        "near_best_lambda_max_per_step": {str(e): v for e, v in sorted(lambdas.items())},
+        "near_best_lambda_max_per_step": {str(e): v for e, v in lambdas.items()},  # as computed
     }
     summary = result.to_dict() | {
         "selection": selection,
