@@ -22,7 +22,8 @@ D_stsp (the selection without λ_max, ``select_lambda=False``) is measured besid
 one whenever the two differ: the same training runs, two selection rules.
 
     python benchmarks/bench_faithful.py [--seeds 10] [--first-seed 0]
-        [--systems lorenz63 rossler] [--workers 2] [--out faithful_runs] [--recipe fast|published] [--compare-selection]
+        [--systems lorenz63 rossler] [--workers 2] [--out faithful_runs]
+        [--recipe fast|published] [--compare-selection]
 """
 
 from __future__ import annotations
