@@ -34,6 +34,8 @@ _OPTIONS = {
     "data_seed": (int, "seed of the simulated initial condition"),
     "eval_every": (int, "epochs between progress metrics (0 = end only)"),
     "checkpoint_every": (int, "epochs between checkpoints"),
+    "select_tolerance": (float, "near-best epochs: worst D_stsp within this of the lowest"),
+    "select_band": (float, "λ_max agreement with the data's within which D_stsp decides"),
 }
 
 
