@@ -251,6 +251,11 @@ def _progress_metrics(model: ALRNN, series: Series, config: TrainConfig) -> dict
     }
 
 
+def _agrees(value: float, data_lambda: float, band: float) -> bool:
+    """|λ − λ_data| ≤ band · |λ_data| (False for NaN)."""
+    return bool(abs(value - data_lambda) <= band * abs(data_lambda))
+
+
 def select_epoch(
     history,
     tolerance: float,
@@ -322,7 +327,7 @@ def select_epoch(
         value = abs(lambdas.get(h["epoch"], np.nan) - data_lambda)
         return value if np.isfinite(value) else np.inf
 
-    agreeing = [h for h in near if gap(h) <= band * abs(data_lambda)]
+    agreeing = [h for h in near if _agrees(lambdas.get(h["epoch"], np.nan), data_lambda, band)]
     if agreeing:
         chosen = min(agreeing, key=lambda h: h["D_stsp_worst"])
     else:
@@ -385,7 +390,7 @@ def _choose_by_lambda(state, series, config, data_lambda) -> tuple:
     lambdas = {}
     for epoch in sorted(state.candidates, key=lambda e: (score.get(e, np.inf), e)):
         lambdas[epoch] = _candidate_lambda(state.candidates[epoch], series, config)
-        if abs(lambdas[epoch] - data_lambda) <= config.select_band * abs(data_lambda):
+        if _agrees(lambdas[epoch], data_lambda, config.select_band):
             break
     chosen, _near = select_epoch(
         state.history, config.select_tolerance, data_lambda, lambdas, config.select_band
