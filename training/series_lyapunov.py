@@ -243,9 +243,12 @@ def local_jacobian_lyapunov(
     asked = min(4 * n_neighbours, T - step)
     _, neighbour = cKDTree(x[: T - step]).query(x[reference], k=asked)
     usable = np.abs(neighbour - reference[:, None]) > separation
-    # the first n usable neighbours of each point; unusable rows are zeroed and drop out
-    rank = np.cumsum(usable, axis=1)
-    keep = usable & (rank <= n_neighbours)
+    # the first n usable neighbours of each point (a stable sort puts them first); rows of
+    # unusable ones are zeroed and drop out of the least-squares fit
+    first = np.argsort(~usable, axis=1, kind="stable")[:, :n_neighbours]
+    neighbour = np.take_along_axis(neighbour, first, axis=1)
+    keep = np.take_along_axis(usable, first, axis=1)
+    # a point without N + 1 of them is skipped: on a recurrent series this is rare
     fitted = keep.sum(axis=1) >= N + 1
     if fitted.sum() < 20 * n_repeats + 20:
         raise UserInputError(
