@@ -40,6 +40,7 @@ from pwl_analysis import load_model
 from training import TrainConfig, checkpoint, train
 from training.data import SYSTEMS, simulate
 from training.evaluation import robust_evaluation
+from training.loop import select_epoch
 from training.truth import compare_with_truth
 
 OFFICIAL = Path(__file__).resolve().parents[2] / "shared" / "reference" / "alrnn-dsr"
@@ -81,11 +82,8 @@ def _measure(system: str, folder: Path, runs: int, steps: int) -> dict:
 def _lowest_dstsp(folder: Path) -> Path | None:
     """A copy of the run's export holding its lowest-D_stsp epoch instead, if that differs."""
     summary = json.loads((folder / "metrics.json").read_text())
-    scored = [h for h in summary["progress"] if np.isfinite(h["D_stsp_worst"])]
-    if not scored:
-        return None
-    lowest = min(scored, key=lambda h: h["D_stsp_worst"])["epoch"]
-    if lowest == summary["selected_epoch"]:
+    lowest, _near = select_epoch(summary["progress"], 0.0)  # the rule without λ_max
+    if lowest is None or lowest == summary["selected_epoch"]:
         return None
     state = checkpoint.load_state(folder)
     copy = folder.with_name(folder.name + "_lowest_dstsp")
@@ -94,6 +92,16 @@ def _lowest_dstsp(folder: Path) -> Path | None:
         exported = dict(arrays) | state.candidates[lowest]
     np.savez(copy / "model.npz", **exported)
     return copy
+
+
+def _lambda_summary(rows: list[dict]) -> str:
+    """Faithful seeds, λ_max within 10 % and the median |λ_max error| of measured rows."""
+    within = sum(abs(r["lambda_error"]) <= 0.10 for r in rows)
+    median = 100 * np.median([abs(r["lambda_error"]) for r in rows])
+    return (
+        f"{sum(r['faithful'] for r in rows)} of {len(rows)} faithful, λ_max within 10 % in "
+        f"{within}, median |λ error| {median:.1f} %"
+    )
 
 
 def _row(system: str, evaluation, truth) -> dict:
@@ -191,17 +199,8 @@ def main() -> None:
                 if other is not None:
                     print(_line("  lowest D_stsp", None, plain[-1]), flush=True)
         if plain:
-            within = sum(abs(r["lambda_error"]) <= 0.10 for r in plain)
-            print(
-                f"{system}, lowest-D_stsp selection: {sum(r['faithful'] for r in plain)} of "
-                f"{len(plain)} faithful, λ_max within 10 % in {within}, median |λ error| "
-                f"{100 * np.median([abs(r['lambda_error']) for r in plain]):.1f} %"
-            )
-        within = sum(abs(r["lambda_error"]) <= 0.10 for r in rows)
-        print(
-            f"{system}, exported: λ_max within 10 % in {within} of {len(rows)}, median |λ error| "
-            f"{100 * np.median([abs(r['lambda_error']) for r in rows]):.1f} %"
-        )
+            print(f"{system}, lowest-D_stsp selection: {_lambda_summary(plain)}")
+        print(f"{system}, exported: {_lambda_summary(rows)}")
         faithful = sum(r["faithful"] for r in rows)
         in_time = sum(r["seconds"] <= TIME_LIMIT_S for r in rows)
         print(
