@@ -23,6 +23,14 @@ _MODULES = {
     "pwl_analysis.free_runs": ("free_run",),
     "pwl_analysis.graph": ("empirical_graph", "exact_graph", "write_graph"),
     "pwl_analysis.latex": ("map_to_latex",),
+    "pwl_analysis.linking": (
+        "Linking",
+        "LinkingComparison",
+        "LinkingMatrix",
+        "compare_linking",
+        "linking_matrix",
+        "linking_number",
+    ),
     "pwl_analysis.loading": ("load_model",),
     "pwl_analysis.lyapunov": (
         "LyapunovSpectrum",
