@@ -83,7 +83,7 @@ _DIRECTIONS = 16
 #: × (segment lengths), is "on" it: about 4500 ε_mach, far above the rounding of the 2×2
 #: determinant that decides the side.
 _SIDE_MARGIN = 1e-12
-#: A crossing whose two heights differ by less than this times the diameter is not counted.
+#: A crossing whose two heights differ by less than this times the diagonal is not generic.
 _HEIGHT_MARGIN = 1e-9
 #: Segment pairs per vectorised block (bounds the memory to a few tens of MB).
 _BLOCK_PAIRS = 1 << 18
