@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.integrate import dblquad
 
+import pwl_analysis.linking as linking_module
 from pwl_analysis import (
     Linking,
     LinkingMatrix,
@@ -320,6 +321,21 @@ def test_curves_closer_than_tol_are_undecided():
     distance = linking_number(a, b).distance
     assert linking_number(a, b, tol=0.99 * distance / diagonal).decided
     assert not linking_number(a, b, tol=1.01 * distance / diagonal).decided
+
+
+def test_a_degenerate_projection_is_retried(monkeypatch):
+    # seen from +z, b's top edge runs along the x-axis over the diamond's vertices (±1, 0):
+    # not generic; the next direction is used, and with none left the result is undecided
+    a = [[1, 0, 0], [0, 1, 0], [-1, 0, 0], [0, -1, 0]]
+    b = [[0, 0, 1], [2, 0, 1], [2, 0, -1], [0, 0, -1]]  # rises through the diamond at 0
+    up, generic = np.array([0.0, 0.0, 1.0]), np.array([0.36, -0.48, 0.8])
+    monkeypatch.setattr(linking_module, "_directions", lambda: np.array([up, generic]))
+    lk = linking_number(a, b)
+    assert lk.number == 1 and lk.direction == tuple(generic)
+    monkeypatch.setattr(linking_module, "_directions", lambda: np.array([up]))
+    lk = linking_number(a, b)
+    assert not lk.decided and lk.crossings is None and "no generic projection" in lk.reason
+    assert lk.gauss == pytest.approx(1.0, abs=1e-12)  # the evidence is kept
 
 
 def random_closed_walk(rng, n):
