@@ -76,9 +76,11 @@ _RTOL = _ATOL = 1e-12
 #: Newton iterations per seed, and seeds tried per word (closest returns first).
 _MAX_ITERATIONS = 30
 _MAX_SEEDS = 6
+#: Halvings of a Newton step that does not lower the residual, before the seed is given up.
+_HALVINGS = 6
 #: Time units of the simulated orbit the seeds come from, and its sampling step.
-_SEED_DURATION = {"lorenz63": 1000.0, "rossler": 6000.0}
-_SEED_DT = {"lorenz63": 0.002, "rossler": 0.005}
+_SEED_DURATION = {"lorenz63": 500.0, "rossler": 3000.0}
+_SEED_DT = {"lorenz63": 0.005, "rossler": 0.005}
 #: Sampling step of the check that a converged orbit crosses Σ only at its n points.
 _CHECK_DT = 0.002
 #: Least speed direction · u̇_i of a crossing: rejects a fixed point on Σ (Lorenz's C±, where
@@ -508,6 +510,21 @@ def _flow(system: str, x: np.ndarray, tau: float) -> tuple[np.ndarray, np.ndarra
     return solution.y[:3, -1], solution.y[3:, -1].reshape(3, 3)
 
 
+def _trace_integral(system: str, x0: np.ndarray, period: float) -> float:
+    """∫_0^T tr DF(φ_t(x0)) dt, integrated with the orbit."""
+    from training.truth import FLOWS
+
+    field, jacobian = SYSTEMS[system][0], FLOWS[system][0]
+
+    def rhs(t, state):
+        return np.append(field(t, state[:3]), np.trace(jacobian(state[:3])))
+
+    solution = solve_ivp(
+        rhs, (0.0, period), np.append(x0, 0.0), method="DOP853", rtol=_RTOL, atol=_ATOL
+    )
+    return float(solution.y[3, -1])
+
+
 def _residual(system, section, x, tau):
     """The shooting residual (4n,), the Jacobians J_i and the images φ_{τ_i}(x_i)."""
     n = len(x)
@@ -534,19 +551,31 @@ def _newton_matrix(system, section, jacobians, images) -> np.ndarray:
 
 
 def _shoot(system, section, x, tau) -> FlowOrbit | None:
-    """Newton's method on the multiple-shooting equations from the seed (x, τ)."""
+    """Damped Newton's method on the multiple-shooting equations from the seed (x, τ).
+
+    A step is halved (up to ``_HALVINGS`` times) until it lowers the largest residual
+    component: far from the orbit a full step can overshoot into another loop.
+    """
     n = len(x)
+    r, jacobians, images = _residual(system, section, x, tau)
     for _ in range(_MAX_ITERATIONS):
-        if np.any(tau <= 0) or not np.all(np.isfinite(x)):
-            return None
-        r, jacobians, images = _residual(system, section, x, tau)
-        if np.max(np.abs(r)) < RESIDUAL_TOLERANCE:
-            return _orbit(system, section, x, tau, jacobians, float(np.max(np.abs(r))))
+        size = float(np.max(np.abs(r)))
+        if size < RESIDUAL_TOLERANCE:
+            return _orbit(system, section, x, tau, jacobians, size)
         try:
             step = np.linalg.solve(_newton_matrix(system, section, jacobians, images), -r)
         except np.linalg.LinAlgError:
             return None
-        x, tau = x + step[: 3 * n].reshape(n, 3), tau + step[3 * n :]
+        for halving in range(_HALVINGS + 1):
+            trial_x = x + step[: 3 * n].reshape(n, 3) / 2**halving
+            trial_tau = tau + step[3 * n :] / 2**halving
+            if np.all(trial_tau > 0):
+                trial = _residual(system, section, trial_x, trial_tau)
+                if np.max(np.abs(trial[0])) < size:
+                    break
+        else:
+            return None
+        x, tau, (r, jacobians, images) = trial_x, trial_tau, trial
     return None
 
 
@@ -566,10 +595,11 @@ def _orbit(system, section, x, tau, jacobians, residual) -> FlowOrbit | None:
         monodromy = J @ monodromy
     multipliers = np.linalg.eigvals(monodromy)
     multipliers = multipliers[np.argsort(-np.abs(multipliers), kind="stable")]
-    # the contracting multiplier (down to e^{-13.7 T} for Lorenz) is below the eigenvalue
-    # solver's resolution 1e-16 ‖M‖; det M = Π det J_i gives it to a relative 1e-6
-    determinant = np.prod([np.linalg.det(J) for J in jacobians])
-    multipliers[2] = determinant / (multipliers[0] * multipliers[1])
+    # the contracting multiplier (e^{-13.7 T} and less) is far below the resolution of M's
+    # entries; Liouville's det M = exp ∫_0^T tr DF dt gives it from Λ and the unit one
+    multipliers[2] = np.exp(_trace_integral(system, x[0], float(tau.sum()))) / (
+        multipliers[0] * multipliers[1]
+    )
     return FlowOrbit(
         system=system,
         word=word[shift:] + word[:shift],
