@@ -301,7 +301,8 @@ class AbsentWord:
         Not admitted (Rössler's kneading sequence), no seed, or no seed converged.
     closest_return : float
         The smallest |x_{j+n} − x_j| over the stretches of the simulated orbit that read the
-        word (NaN when none reads it).
+        word (NaN when none reads it); a stretch can read a word not admitted as a periodic
+        orbit, but then it does not close.
     seeds_tried : int
         Seeds refined by Newton's method.
     """
@@ -426,16 +427,19 @@ def flow_periodic_orbits(system: str, max_word_length: int = 6) -> FlowSkeleton:
     for length in range(1, max_word_length + 1):
         for codes in lyndon_words(2, length):
             word = "".join(section.letters[c] for c in codes)
+            candidates = _seeds(system, word, letters, points)
             if kneading is not None and not _admitted(word, kneading):
-                absent.append(AbsentWord(word, Absence.NOT_ADMITTED, float("nan"), 0))
+                closest = candidates[0][0] if candidates else float("nan")
+                absent.append(AbsentWord(word, Absence.NOT_ADMITTED, closest, 0))
                 continue
-            found = _search(system, section, word, letters, times, points)
+            found = _search(system, section, word, candidates, times)
             (orbits if isinstance(found, FlowOrbit) else absent).append(found)
     return FlowSkeleton(system, max_word_length, tuple(orbits), tuple(absent), kneading)
 
 
-def _search(system, section, word, letters, times, points) -> FlowOrbit | AbsentWord:
-    """The orbit reading ``word`` from the closest seeds of the simulated orbit, or why not.
+def _seeds(system, word, letters, points) -> list[tuple[float, int, np.ndarray]]:
+    """(|x_{j+n} − x_j|, j, points) for each stretch j … j+n of crossings reading ``word``,
+    closest return first.
 
     For Lorenz the stretches reading the mirror word (L ↔ R) are seeds too, mirrored by the
     flow's symmetry (x, y, z) ↦ (−x, −y, z).
@@ -450,9 +454,14 @@ def _search(system, section, word, letters, times, points) -> FlowOrbit | Absent
             if letters.startswith(reads, j):
                 gap = float(np.linalg.norm(stretch_points[j + n] - stretch_points[j]))
                 candidates.append((gap, j, stretch_points))
+    return sorted(candidates, key=lambda candidate: candidate[:2])
+
+
+def _search(system, section, word, candidates, times) -> FlowOrbit | AbsentWord:
+    """The orbit reading ``word`` from the closest seeds (:func:`_seeds`), or why not."""
+    n = len(word)
     if not candidates:
         return AbsentWord(word, Absence.NOT_IN_ORBIT, float("nan"), 0)
-    candidates.sort(key=lambda candidate: candidate[:2])
     for _gap, j, stretch_points in candidates[:_MAX_SEEDS]:
         x, tau = stretch_points[j : j + n].copy(), np.diff(times[j : j + n + 1])
         found = _shoot(system, section, x, tau)
