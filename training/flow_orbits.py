@@ -25,7 +25,9 @@ the same way):
   of x is the wing.  The downward crossings lie between the wings, near the z-axis, where
   it is not: the orbit LLLLR crosses downward at x = −0.17 on its loop around C+.
 - **Rössler** (a = b = 0.2, c = 5.7): Σ is the half-plane x = 0, y > 0, crossed with x
-  decreasing (ChaosBook's section, "the positive part of the (y, z) plane").  The return map
+  decreasing (ChaosBook's section, "the positive part of the (y, z) plane"; as
+  ẋ = −y − z with z ≥ 0, x decreases through 0 only where y > −z, and on the attractor
+  every such crossing has y > 1.9).  The return map
   y_n ↦ y_{n+1} is unimodal with a maximum at y_c; a crossing is ``0`` on the increasing
   branch (y < y_c) and ``1`` on the decreasing one.  Not every word has an orbit: a periodic
   word w is admitted when every shift of w^∞ lies, in the unimodal order, between the
