@@ -10,7 +10,10 @@ quantities a faithful reconstruction must reproduce are computed here, never typ
   v̇ = DF(u) v along an orbit and renormalising v every ``renormalise`` time units
   (Benettin et al. 1980);
 - for Rössler, the multiplier of the period-1 orbit from the return map on the section
-  x = 0 (Cvitanović et al., ChaosBook: −2.403).
+  x = 0 (Cvitanović et al., ChaosBook: −2.403);
+- the flow's periodic orbits by symbolic word, with periods and Floquet multipliers
+  (:func:`flow_periodic_orbits`, from :mod:`training.flow_orbits`: multiple shooting between
+  Poincaré-section crossings; points in the system's original coordinates).
 
 All points are given in the model's data coordinates, (u − mean) / std.  The true system is
 used to *evaluate* a model, never to train or select one.
@@ -35,6 +38,12 @@ from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.return_map import return_map_fixed_point, section_crossings
 from training.data import SYSTEMS, DataError, simulate
 from training.evaluation import RobustEvaluation
+from training.flow_orbits import AbsentWord as AbsentWord
+from training.flow_orbits import FlowOrbit as FlowOrbit
+from training.flow_orbits import FlowSkeleton as FlowSkeleton
+from training.flow_orbits import flow_orbit_curve as flow_orbit_curve
+from training.flow_orbits import flow_periodic_orbits as flow_periodic_orbits
+from training.flow_orbits import flow_section_coding as flow_section_coding
 
 #: Lorenz-63 and Rössler parameters, as in :mod:`training.data`.
 LORENZ = {"sigma": 10.0, "rho": 28.0, "beta": 8.0 / 3.0}
