@@ -146,7 +146,9 @@ def _add_model_type(parser: argparse.ArgumentParser) -> None:
 def _entropy_command(args: argparse.Namespace) -> None:
     m = load_model(args.model, P=args.P, model_type=args.model_type)
     box = None if args.box is None else tuple(read_numbers(text) for text in args.box)
-    bounds = entropy_bounds(m, args.max_length, box=box, progress=not args.json)
+    bounds = entropy_bounds(
+        m, args.max_length, box=box, progress=not args.json, max_decisions=args.max_decisions
+    )
     if args.json:
         print(json.dumps(bounds.to_dict(), indent=1))
     else:
@@ -160,6 +162,11 @@ def _add_entropy(commands: argparse._SubParsersAction) -> None:
     _add_model_type(parser)
     parser.add_argument(
         "--max-length", type=int, default=12, help="longest admissible word (default 12)"
+    )
+    parser.add_argument(
+        "--max-decisions",
+        type=int,
+        help="budget of candidate words decided (default 10000 LPs, 10^6 for M ≤ 2)",
     )
     parser.add_argument(
         "--box",

@@ -119,13 +119,14 @@ class AdmissibleTree(SearchMethod):
         Examples
         --------
         In [−1/2, 1/2] the tent map realises every binary word, so the tree holds the
-        binary prenecklaces (2, 3, 5, 8 of lengths 1…4) except 1^n, n ≥ 2: 2, 4, 8, 15
-        nodes up to depths 1…4, which the estimate finds:
+        binary prenecklaces (2, 3, 5 of lengths 1…3) except 1^n, n ≥ 2: 2, 4, 8 nodes up
+        to depths 1…3.  Every node of one depth has as many children there, so the
+        estimate is exact:
 
         >>> from pwl_analysis import AdmissibleTree, PWLMap
         >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
-        >>> AdmissibleTree(box=([-0.5], [0.5])).costs(tent, 4).round().tolist()
-        [2.0, 4.0, 8.0, 15.0]
+        >>> AdmissibleTree(box=([-0.5], [0.5])).costs(tent, 3).tolist()
+        [2.0, 4.0, 8.0]
         """
         if m is None:
             return None
