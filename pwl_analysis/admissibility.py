@@ -562,7 +562,13 @@ def word_levels(
     q = ctx.m.n_regions
     if before is not None:
         before(1, q)
-    bar = tqdm(total=q, desc="word length 1", unit=" words", disable=not progress)
+    with tqdm(total=q, desc="word length 1", unit=" words", disable=not progress) as bar:
+        yield from _levels(ctx, max_length, max_words, before, bar)
+
+
+def _levels(ctx: _Context, max_length: int, max_words: int, before, bar):
+    """The levels of :func:`word_levels`, counted on ``bar``."""
+    q = ctx.m.n_regions
     level = []
     for a in range(q):
         node = _Word.root(ctx, a)
@@ -594,4 +600,3 @@ def word_levels(
                     (Remedy("max_words", "raise"), Remedy("max_length", "lower", length - 1)),
                 )
         yield level
-    bar.close()

@@ -191,8 +191,7 @@ def entropy_bounds(
         raise UserInputError(f"max_length must be an integer ≥ 2, got {max_length!r}")
     if max_length > MAX_PERIOD:
         raise BudgetError(
-            f"max_length = {max_length} is beyond the longest word length the entropy bounds "
-            f"take, {MAX_PERIOD}",
+            f"word length {max_length} is beyond the longest the entropy bounds take, {MAX_PERIOD}",
             (Remedy("max_length", "lower", MAX_PERIOD),),
         )
     where = "the given box"

@@ -199,8 +199,7 @@ class SearchMethod(ABC):
         limit = self.longest_period
         if limit is not None and max_period > limit:
             raise SearchTooLargeError(
-                f"max_period = {max_period} is beyond the longest period the {self.name} "
-                f"search takes, {limit}",
+                f"period {max_period} is beyond the longest the {self.name} search takes, {limit}",
                 (Remedy("max_period", "lower", limit), Remedy("method", "use", "TrajectorySeeded")),
             )
         costs = self.costs(m, int(max_period))

@@ -181,7 +181,7 @@ class TrajectorySeeded(SearchMethod):
         super().check_budget(max_period, m)
         if max_period >= self.n_steps:
             raise SearchTooLargeError(
-                f"max_period = {max_period} is not shorter than the free run of "
+                f"period {max_period} is not shorter than the free run of "
                 f"{self.n_steps} steps, which can return near itself only after fewer steps",
                 (Remedy("max_period", "lower", self.n_steps - 1), Remedy("n_steps", "raise")),
             )
