@@ -33,6 +33,7 @@ Math. Prog. Comp. 10, 119–142 (HiGHS).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import flint
 import numpy as np
@@ -40,6 +41,7 @@ from scipy.optimize import linprog
 from tqdm.auto import tqdm
 
 from pwl_analysis._polygon import Interval, Polygon
+from pwl_analysis.errors import Remedy
 from pwl_analysis.free_runs import free_run
 from pwl_analysis.pwl_map import PWLMap, require_alrnn
 from pwl_analysis.transitions import check_box
@@ -70,8 +72,6 @@ class _Context:
         self.box = check_box(m, box)
         self.sign = np.where(m.region_bits == 1, 1.0, -1.0)
         self.rows_per_step = m.P + (2 * m.M if self.box is not None else 0)
-        # the exact J_d (the float ones round A_ij + W_ij; a rational map's are not floats)
-        self.exact_jacobians = [_fmpq_of(m.exact_region_jacobian(d)) for d in range(m.n_regions)]
         self.exact_h = _fmpq_of(m.exact_weights[2])
         if self.box is not None:
             self.exact_box = tuple([_fmpq(x) for x in bound] for bound in self.box)
@@ -79,6 +79,15 @@ class _Context:
         #: (:mod:`pwl_analysis._polygon`)
         self.polygons = m.M <= 2 and self.box is not None
         self.lps = self.certified = self.uncertified = 0
+
+    @cached_property
+    def exact_jacobians(self) -> list:
+        """The exact J_d (the float ones round A_ij + W_ij; a rational map's are not floats).
+
+        Computed on first use: a map with many regions pays for them only when a decision
+        is made exactly.
+        """
+        return [_fmpq_of(self.m.exact_region_jacobian(d)) for d in range(self.m.n_regions)]
 
     def step_rows(self, Pi: np.ndarray, c: np.ndarray, letter: int):
         """Rows (A, b) of A z ≤ b saying Π z + c ∈ cl Ω_letter ∩ box."""
@@ -152,18 +161,26 @@ class _Word:
         return _Word(word, self, Pi, c, np.vstack([self.A, A]), np.r_[self.b, b], absolute)
 
     def exact(self, ctx: _Context):
-        """(Π, c) over QQ as fmpq matrices, computed once along the parent chain."""
-        if self._exact is None:
-            if self.parent is None:
+        """(Π, c) over QQ as fmpq matrices, computed once along the parent chain.
+
+        Iteratively, from the nearest ancestor that has them: a word of length 1000 is no
+        recursion 1000 calls deep.
+        """
+        chain, node = [], self
+        while node is not None and node._exact is None:
+            chain.append(node)
+            node = node.parent
+        for node in reversed(chain):
+            if node.parent is None:
                 M = ctx.m.M
-                self._exact = (
+                node._exact = (
                     flint.fmpq_mat(M, M, [int(i == j) for i in range(M) for j in range(M)]),
                     flint.fmpq_mat(M, 1, [0] * M),
                 )
             else:
-                Pi, c = self.parent.exact(ctx)
-                J = ctx.exact_jacobians[self.parent.word[-1]]
-                self._exact = (J * Pi, J * c + ctx.exact_h)
+                Pi, c = node.parent._exact
+                J = ctx.exact_jacobians[node.parent.word[-1]]
+                node._exact = (J * Pi, J * c + ctx.exact_h)
         return self._exact
 
     def ancestor(self, length: int) -> _Word:
@@ -534,27 +551,52 @@ def admissible_words(
     )
 
 
-def word_levels(ctx: _Context, max_length: int, max_words: int, progress: bool = False):
-    """Yield the admissible words of length 1, 2, … as lists of tree nodes (lexicographic)."""
-    level = [
-        node
-        for node in (_Word.root(ctx, a) for a in range(ctx.m.n_regions))
-        if _decide(ctx, node) != "certified infeasible"
-    ]
+def word_levels(
+    ctx: _Context, max_length: int, max_words: int, progress: bool = False, before=None
+):
+    """Yield the admissible words of length 1, 2, … as lists of tree nodes (lexicographic).
+
+    ``before(length, n)``, when given, is called before the n candidate words of each
+    length are decided (a budget may refuse there); the progress bar counts candidates.
+    """
+    q = ctx.m.n_regions
+    if before is not None:
+        before(1, q)
+    with tqdm(total=q, desc="word length 1", unit=" words", disable=not progress) as bar:
+        yield from _levels(ctx, max_length, max_words, before, bar)
+
+
+def _levels(ctx: _Context, max_length: int, max_words: int, before, bar):
+    """The levels of :func:`word_levels`, counted on ``bar``."""
+    q = ctx.m.n_regions
+    level = []
+    for a in range(q):
+        node = _Word.root(ctx, a)
+        if _decide(ctx, node) != "certified infeasible":
+            level.append(node)
+        bar.update()
     yield level
-    for length in tqdm(range(2, max_length + 1), desc="word length", disable=not progress):
+    for length in range(2, max_length + 1):
         previous = {node.word for node in level}
-        parents, level = level, []
-        for node in parents:
-            for letter in range(ctx.m.n_regions):
-                if (*node.word[1:], letter) not in previous:
-                    continue
-                child = node.child(ctx, letter)
-                if _decide(ctx, child, node.witness) != "certified infeasible":
-                    level.append(child)
+        candidates = [
+            (node, letter)
+            for node in level
+            for letter in range(q)
+            if (*node.word[1:], letter) in previous
+        ]
+        if before is not None:
+            before(length, len(candidates))
+        bar.set_description(f"word length {length}")
+        bar.total += len(candidates)
+        level = []
+        for node, letter in candidates:
+            child = node.child(ctx, letter)
+            if _decide(ctx, child, node.witness) != "certified infeasible":
+                level.append(child)
+            bar.update()
             if len(level) > max_words:
                 raise SearchTooLargeError(
-                    f"more than max_words={max_words} admissible words of length {length}; "
-                    "raise max_words, shrink the box or lower the length"
+                    f"more than {max_words} admissible words of length {length}",
+                    (Remedy("max_words", "raise"), Remedy("max_length", "lower", length - 1)),
                 )
         yield level

@@ -38,6 +38,9 @@ from pwl_analysis.feasibility import decide_polyhedron
 
 #: Most cells an arrangement may have before :func:`arrangement_cells` refuses.
 MAX_CELLS = 1 << 16
+#: Most linear programs the incremental construction may need before it is refused (each
+#: a few milliseconds with its exact check: about a minute).
+MAX_LPS = 20_000
 
 
 @dataclass(frozen=True)
@@ -230,12 +233,70 @@ def _check_budget(n_cells: int, max_cells: int) -> None:
         )
 
 
+def arrangement_cost(exact_W2: DomainMatrix) -> tuple[int, int]:
+    """Upper bounds on the cells of {W₂ z + h₂ = 0} and on the LPs that construct them.
+
+    The regions of an arrangement are counted by its no-broken-circuit sets (Zaslavsky
+    1975), which are sets of hyperplanes with linearly independent normals: at most one of
+    each class of parallel hyperplanes, at most M in all.  With n_1, …, n_k hyperplanes in
+    the k parallel classes, the cells number at most e_0 + e_1 + … + e_M (e_j the j-th
+    elementary symmetric polynomial of the n_i): Σ_{j ≤ M} C(H, j) in general position,
+    (B + 1)^M for a dendritic PLRNN's M·B axis-parallel thresholds.  The incremental
+    construction decides, for each hyperplane i, the side of every cell of the first i − 1
+    hyperplanes that its witness does not lie on: at most Σ_i cells(first i − 1) LPs.
+    Computed before any LP, in exact rationals (parallel means proportional over QQ).
+
+    Parameters
+    ----------
+    exact_W2 : DomainMatrix over QQ, shape (H, M)
+        The hyperplanes' normals (rows; a zero row is no hyperplane).
+
+    Returns
+    -------
+    (cells, lps) : (int, int)
+
+    Examples
+    --------
+    Three lines in general position in the plane: at most 1 + 3 + 3 = 7 cells, and
+    1 + 2 + 4 = 7 LPs (1, 2 and 4 cells before the first, second and third line);
+    two pairs of parallel lines: at most (2 + 1)^2 = 9 cells:
+
+    >>> from pwl_analysis._exact import exact_matrix
+    >>> arrangement_cost(exact_matrix(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])))
+    (7, 7)
+    >>> arrangement_cost(exact_matrix(np.array([[1.0, 0], [2.0, 0], [0, 1.0], [0, -1.0]])))[0]
+    9
+    """
+    M = exact_W2.shape[1]
+    classes: dict[tuple, int] = {}
+    cells, lps = 1, 0
+    for row in exact_W2.to_list():
+        lead = next((x for x in row if x != 0), None)
+        if lead is None:
+            continue  # a zero normal: the sign is the same everywhere, no cut
+        lps += cells
+        key = tuple(x / lead for x in row)
+        classes[key] = classes.get(key, 0) + 1
+        cells = _elementary_sum(list(classes.values()), M)
+    return cells, lps
+
+
+def _elementary_sum(sizes: list[int], M: int) -> int:
+    """e_0 + … + e_M of ``sizes`` (exact integers)."""
+    e = [1] + [0] * M
+    for n in sizes:
+        for j in range(M, 0, -1):
+            e[j] += n * e[j - 1]
+    return sum(e)
+
+
 def arrangement_cells(
     W2: np.ndarray,
     h2: np.ndarray,
     exact_W2: DomainMatrix,
     exact_h2: DomainMatrix,
     max_cells: int = MAX_CELLS,
+    max_lps: int = MAX_LPS,
 ) -> Arrangement:
     """Every non-empty cell of the arrangement {z : W₂ z + h₂ = 0}, decided exactly.
 
@@ -247,10 +308,19 @@ def arrangement_cells(
         The exact weights every decision is checked against.
     max_cells : int
         Refuse (:class:`~pwl_analysis.errors.BudgetError`) beyond this many cells.
+    max_lps : int
+        Refuse, before any LP, an arrangement whose construction may need more linear
+        programs than this (the bound of :func:`arrangement_cost`).
 
     Returns
     -------
     Arrangement
+
+    Raises
+    ------
+    BudgetError
+        Before any LP when the bound on the LPs exceeds ``max_lps``, or when more than
+        ``max_cells`` cells are certain (2^H for H ≤ M independent hyperplanes) or found.
 
     Examples
     --------
@@ -272,6 +342,13 @@ def arrangement_cells(
         return Arrangement(np.zeros((1, 0), dtype=np.int8), (origin,), refuted=0, lps=0)
     if exact_W2.rank() == H:
         return _full_rank_cells(exact_W2, exact_h2, max_cells)
+    cells, lps = arrangement_cost(exact_W2)
+    if lps > max_lps:
+        raise BudgetError(
+            f"the regions of {H} hyperplanes in {M} dimensions (up to {cells:.3g} cells) would "
+            f"take up to {lps:.3g} linear programs to list, over the budget of {max_lps:.3g}; "
+            "this analysis lists every region, so use a model with fewer hidden units"
+        )
     cells, refuted, lps = split_cells(
         W2,
         h2,

@@ -45,7 +45,9 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from pwl_analysis.admissibility import _Context, free_run_box, word_levels
+from pwl_analysis.errors import BudgetError, Remedy, UserInputError
 from pwl_analysis.methods.admissible_tree import _leaf_cycle
+from pwl_analysis.methods.base import MAX_PERIOD, _is_integer
 from pwl_analysis.orbits import Cycle
 from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.words import is_lyndon
@@ -135,6 +137,7 @@ def entropy_bounds(
     box=None,
     max_words: int = 2_000_000,
     progress: bool = False,
+    max_decisions: int | None = None,
 ) -> EntropyBounds:
     """Topological entropy of f on the orbits that stay in ``box``: upper bound, lower estimate.
 
@@ -150,7 +153,13 @@ def entropy_bounds(
     max_words : int
         Budget of admissible words per length.
     progress : bool
-        Show a progress bar over word lengths.
+        Show a progress bar over the candidate words of each length.
+    max_decisions : int or None
+        Budget of candidate words decided (each an LP, or a polygon cut for M ≤ 2 in a
+        box), checked before each length against an estimate of the cost up to
+        ``max_length``: the candidates of the first two lengths are known before any is
+        decided, and the later ones grow like the last two lengths' candidates did.
+        None: 10⁴ LPs (about a minute at M = 20), or 10⁶ polygon cuts for M ≤ 2.
 
     Returns
     -------
@@ -160,8 +169,12 @@ def entropy_bounds(
 
     Raises
     ------
-    ValueError
+    UserInputError
         ``max_length`` is not an integer ≥ 2, or (without a box) the free run diverges.
+    BudgetError
+        ``max_length`` beyond :data:`~pwl_analysis.methods.MAX_PERIOD`, or the estimated
+        candidate words beyond ``max_decisions`` (refused before the lengths they need are
+        decided, naming the ``max_length`` that fits).
     SearchTooLargeError
         More than ``max_words`` admissible words of one length.
 
@@ -174,14 +187,20 @@ def entropy_bounds(
     >>> round(bounds.lower, 12), round(bounds.upper, 12), round(float(np.log(2)), 12)
     (0.69314718056, 0.69314718056, 0.69314718056)
     """
-    if isinstance(max_length, bool) or int(max_length) != max_length or max_length < 2:
-        raise ValueError(f"max_length must be an integer ≥ 2, got {max_length!r}")
+    if not _is_integer(max_length) or max_length < 2:
+        raise UserInputError(f"max_length must be an integer ≥ 2, got {max_length!r}")
+    if max_length > MAX_PERIOD:
+        raise BudgetError(
+            f"word length {max_length} is beyond the longest the entropy bounds take, {MAX_PERIOD}",
+            (Remedy("max_length", "lower", MAX_PERIOD),),
+        )
     where = "the given box"
     if box is None:
         box, where = free_run_box(m), "the box of a free run from z = 0, widened by 10 %"
     ctx = _Context(m, box)
+    budget = _DecisionBudget(ctx, int(max_length), max_decisions)
     levels, cycles = [], []
-    for level in word_levels(ctx, int(max_length), max_words, progress):
+    for level in word_levels(ctx, int(max_length), max_words, progress, budget):
         levels.append([node.word for node in level])
         words = np.array(levels[-1], dtype=np.int64).reshape(len(level), -1)
         lyndon = is_lyndon(words, m.n_regions) if len(level) else np.zeros(0, dtype=bool)
@@ -219,6 +238,87 @@ def entropy_bounds(
         periodic_points=periodic,
         box=ctx.box,
     )
+
+
+#: Default budgets of candidate words decided: by LP (M > 2 or no box), by cutting polygons.
+_LP_DECISIONS, _POLYGON_DECISIONS = 10_000, 1_000_000
+
+
+class _DecisionBudget:
+    """The budget of candidate words the entropy bounds decide, checked before each length.
+
+    Called by :func:`~pwl_analysis.admissibility.word_levels` with (n, C_n), the number of
+    candidate words of length n, before they are decided.  The cost up to length K is
+    estimated from what is known then:
+
+    - n = 1: the q roots, and the C_2 = N_1² candidates of length 2, N_1 the regions whose
+      closure meets the box (for an AL-RNN each switching coordinate's range in the box
+      allows one sign or both: N_1 = Π_i (1 + [range straddles 0]), no LP);
+    - n ≥ 3: the candidates so far, and C_n r^{j−n} at each length j = n … K, with
+      r = C_n / C_{n−1} the last growth of the candidates (N_n grows like e^{n h}).
+
+    A cost over the budget raises :class:`~pwl_analysis.errors.BudgetError` naming the
+    largest ``max_length`` the estimate fits (or, where not even length 2 fits, the budget
+    to raise), before any of those words is decided.
+    """
+
+    def __init__(self, ctx, max_length: int, max_decisions: int | None = None):
+        default = _POLYGON_DECISIONS if ctx.polygons else _LP_DECISIONS
+        self.budget = default if max_decisions is None else max_decisions
+        if not _is_integer(self.budget) or self.budget < 1:
+            raise UserInputError(f"max_decisions must be a positive integer, got {max_decisions!r}")
+        self.max_length, self.ctx = max_length, ctx
+        self.decided, self.previous = 0, None
+
+    def __call__(self, length: int, candidates: int) -> None:
+        """Refuse, before length ``length`` is decided, a cost over the budget."""
+        if length == 1:
+            known = [candidates, _regions_meeting_box(self.ctx) ** 2]
+            costs = np.cumsum(known[: self.max_length])
+        elif length == 2:
+            costs = np.array([self.decided + candidates])
+        else:
+            ratio = candidates / max(self.previous, 1)
+            costs = self.decided + _geometric_sums(
+                candidates, ratio, self.max_length - length + 1, self.budget - self.decided
+            )
+        if costs[-1] > self.budget:
+            self._refuse(length, costs)
+        self.decided += candidates
+        self.previous = candidates
+
+    def _refuse(self, length: int, costs: np.ndarray) -> None:
+        fits = length - 1 + int(np.count_nonzero(costs <= self.budget))
+        how = "polygon cuts" if self.ctx.polygons else "linear programs"
+        remedies = (Remedy("max_length", "lower", fits),) if fits >= 2 else ()
+        raise BudgetError(
+            f"entropy bounds up to word length {self.max_length} would decide about "
+            f"{costs[-1]:.3g} candidate words by length {length - 1 + len(costs)} ({how}; "
+            f"{self.ctx.m.n_regions} regions), over the budget of {self.budget:.3g}",
+            (*remedies, Remedy("max_decisions", "raise")),
+        )
+
+
+def _geometric_sums(first: float, ratio: float, terms: int, stop: float) -> np.ndarray:
+    """Partial sums of first · ratio^j, j = 0 … terms − 1, ending after the first over ``stop``."""
+    sums, total, term = [], 0.0, float(first)
+    for _ in range(terms):
+        total += term
+        sums.append(total)
+        if total > stop:
+            break
+        term *= ratio
+    return np.array(sums)
+
+
+def _regions_meeting_box(ctx) -> int:
+    """N_1 for an AL-RNN: Π_i (number of signs the box allows switching coordinate i)."""
+    m, (lower, upper) = ctx.m, ctx.box if ctx.box is not None else (None, None)
+    if lower is None:
+        return m.n_regions
+    switching = slice(m.M - m.P, m.M)
+    signs = (upper[switching] > 0).astype(int) + (lower[switching] <= 0).astype(int)
+    return int(np.prod(signs))
 
 
 def _constant_slope(m: PWLMap, box) -> float | None:

@@ -244,7 +244,8 @@ def _witnessed_targets(m: PWLMap, a: int, box, rng: np.random.Generator) -> set[
     decides only the pairs no sample reached.
     """
     lower, upper = _sampling_box(m, a, box)
-    z = rng.uniform(lower, upper, size=(_WITNESSES, m.M))
+    # not rng.uniform(lower, upper): it refuses a side of zero width whose upper end is −0.0
+    z = lower + (upper - lower) * rng.random((_WITNESSES, m.M))
     inside = m.region_of(z) == a
     return {int(b) for b in np.unique(m.region_of(m(z[inside])))}
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pwl_analysis.errors import BudgetError, UserInputError
+from pwl_analysis.errors import BudgetError, Remedy, UserInputError
 
 
 class SearchTooLargeError(BudgetError):
@@ -37,8 +37,7 @@ class SearchTooLargeError(BudgetError):
     ...     admissible_words(tent, 7, box=([-0.5], [0.5]), max_words=100)
     ... except SearchTooLargeError as error:
     ...     print(error)  # doctest: +NORMALIZE_WHITESPACE
-    more than max_words=100 admissible words of length 7; raise max_words, shrink the box
-    or lower the length
+    more than 100 admissible words of length 7: raise max_words=, or lower max_length= to 6
     """
 
 
@@ -148,7 +147,8 @@ def _check_budget(n_partial: int, length: int, max_words: int) -> None:
     if n_partial > max_words:
         raise SearchTooLargeError(
             f"{n_partial} partial region words of length ≤ {length} exceed the budget of "
-            f"{max_words}; lower the period or use the Scyfi() search"
+            f"{max_words}",
+            (Remedy("max_period", "lower", length - 1), Remedy("method", "use", "Scyfi")),
         )
 
 

@@ -181,7 +181,7 @@ def test_cycles_do_not_depend_on_the_order_of_the_units():
 
 
 def test_budget_error_names_the_option():
-    with pytest.raises(Exception, match=r"max_nodes=5"):
+    with pytest.raises(Exception, match=r"over its budget of 5: .*raise max_nodes="):
         tent_map().cycles(8, method=AdmissibleTree(box=TENT_BOX, max_nodes=5))
 
 

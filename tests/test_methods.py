@@ -60,7 +60,9 @@ def test_every_method_refuses_a_bad_period_in_one_sentence(name, period):
 def test_every_method_refuses_an_absurd_budget_in_one_sentence(name):
     with pytest.raises(BudgetError) as error:
         SEARCH_METHODS[name]().find(tent_map(), 10**23)
-    assert "--max-period" in _one_sentence(error)
+    # the core speaks Python (style rule 23); the command line spells it --max-period
+    assert "lower max_period= to " in _one_sentence(error)
+    assert error.value.remedies[0].parameter == "max_period"
 
 
 @pytest.mark.parametrize("options", [{"n_starts": 0}, {"max_iter": -1}, {"seed": -1}])

@@ -135,6 +135,11 @@ def read_numbers(text: str) -> list[float]:
     return [float(x) for x in text.split(",")]
 
 
+def parameter_of(dest: str) -> str:
+    """The Python parameter an option's ``dest`` sets: a method's field, or the dest itself."""
+    return dest.removeprefix(_DEST)
+
+
 def _flag(field: str) -> str:
     return "--" + field.replace("_", "-")
 

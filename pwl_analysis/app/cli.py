@@ -8,7 +8,12 @@ import sys
 import zipfile
 from pathlib import Path
 
-from pwl_analysis.app._search_options import add_search_options, read_numbers, search_method
+from pwl_analysis.app._search_options import (
+    add_search_options,
+    parameter_of,
+    read_numbers,
+    search_method,
+)
 from pwl_analysis.app.analysis import analyze, attractor_exact_graph
 from pwl_analysis.app.batch import analyze_many
 from pwl_analysis.app.run import add_run_command
@@ -16,11 +21,12 @@ from pwl_analysis.app.sweep import SweepConfig, sweep
 from pwl_analysis.app.train import add_train_command
 from pwl_analysis.coarse import CODINGS
 from pwl_analysis.entropy import entropy_bounds
-from pwl_analysis.errors import UserInputError
+from pwl_analysis.errors import BudgetError, Remedy, UserInputError
 from pwl_analysis.free_runs import free_run
 from pwl_analysis.graph import empirical_graph, graph_to_json, write_graph
 from pwl_analysis.latex import write_latex
 from pwl_analysis.loading import MODEL_TYPES, load_model
+from pwl_analysis.methods import SEARCH_METHODS
 from pwl_analysis.orbit_table import orbit_rows, text_table
 from pwl_analysis.orbits import CycleSet
 from pwl_analysis.rational import rationalize
@@ -45,14 +51,46 @@ USER_ERRORS = (
 )
 
 
-def _sentence(error: BaseException) -> str:
-    """The one-line message of an anticipated failure."""
+def _sentence(error: BaseException, flags: dict[str, str] | None = None) -> str:
+    """The one-line message of an anticipated failure, in the command line's words.
+
+    A :class:`BudgetError` (or an error raised from one) names Python parameters
+    (``lower max_period= to 12``, ``use method=Scyfi()``); they are spelled here as the
+    command's options (``lower --max-period to 12``, ``use --method scyfi``), and a remedy
+    the command has no option for is left out.  ``flags``: Python parameter → option.
+    """
     message = " ".join(str(error).split())
+    budget = error if isinstance(error, BudgetError) else error.__cause__
+    if isinstance(budget, BudgetError) and flags is not None:
+        spelled = budget.sentence(lambda remedy: _spell(remedy, flags))
+        message = message.replace(" ".join(str(budget).split()), " ".join(spelled.split()))
     if isinstance(error, MemoryError):
         return f"not enough memory ({message or 'MemoryError'}): lower the size options"
     if isinstance(error, OverflowError):
         return f"a number is too large for this computation ({message})"
     return message
+
+
+def _spell(remedy: Remedy, flags: dict[str, str]) -> str | None:
+    """A remedy in the command line's words, or None where the command has no such option."""
+    if remedy.parameter not in flags:
+        return None
+    if remedy.parameter == "method":
+        names = {cls.__name__: name for name, cls in SEARCH_METHODS.items()}
+        return f"use --method {names[remedy.value]}" if remedy.value in names else None
+    target = "" if remedy.value is None else f" to {remedy.value}"
+    return f"{remedy.action} {flags[remedy.parameter]}{target}"
+
+
+def _flags(parser: argparse.ArgumentParser, command: str) -> dict[str, str]:
+    """Python parameter → the option of ``command`` that sets it (its first long flag)."""
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    flags = {}
+    for action in subparsers.choices[command]._actions:
+        long = [flag for flag in action.option_strings if flag.startswith("--")]
+        if long and action.dest != "help":
+            flags.setdefault(parameter_of(action.dest), long[0])
+    return flags
 
 
 _RATIONALIZE_HELP = "simplest rational weights (within float rounding), analysed exactly"
@@ -108,7 +146,9 @@ def _add_model_type(parser: argparse.ArgumentParser) -> None:
 def _entropy_command(args: argparse.Namespace) -> None:
     m = load_model(args.model, P=args.P, model_type=args.model_type)
     box = None if args.box is None else tuple(read_numbers(text) for text in args.box)
-    bounds = entropy_bounds(m, args.max_length, box=box, progress=not args.json)
+    bounds = entropy_bounds(
+        m, args.max_length, box=box, progress=not args.json, max_decisions=args.max_decisions
+    )
     if args.json:
         print(json.dumps(bounds.to_dict(), indent=1))
     else:
@@ -122,6 +162,11 @@ def _add_entropy(commands: argparse._SubParsersAction) -> None:
     _add_model_type(parser)
     parser.add_argument(
         "--max-length", type=int, default=12, help="longest admissible word (default 12)"
+    )
+    parser.add_argument(
+        "--max-decisions",
+        type=int,
+        help="budget of candidate words decided (default 10000 LPs, 10^6 for M ≤ 2)",
     )
     parser.add_argument(
         "--box",
@@ -278,11 +323,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``pwl-analysis`` console script; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     try:
         status = args.run(args)
     except USER_ERRORS as error:
-        print(f"pwl-analysis {args.command}: error: {_sentence(error)}", file=sys.stderr)
+        message = _sentence(error, _flags(parser, args.command))
+        print(f"pwl-analysis {args.command}: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"\npwl-analysis {args.command}: interrupted", file=sys.stderr)

@@ -37,6 +37,7 @@ from tqdm.auto import tqdm
 
 from pwl_analysis.admissibility import _Context, _decide, _Word, word_levels
 from pwl_analysis.cycle_equation import exact_cycle, norm_inf, rounding_gamma
+from pwl_analysis.errors import Remedy
 from pwl_analysis.methods.base import SearchMethod
 from pwl_analysis.orbits import Cycle, CycleSet, DegenerateCycle
 from pwl_analysis.pwl_map import PWLMap
@@ -48,8 +49,10 @@ class AdmissibleTree(SearchMethod):
     """Complete search over admissible prefixes of Lyndon region words.
 
     Every orbit of minimal period ≤ K inside the box is listed (``complete`` is True);
-    ``words_tried`` counts the Lyndon words whose cycle equation was solved (in floats), and
-    :class:`SearchTooLargeError` is raised when the tree would exceed ``max_nodes`` nodes.
+    ``words_tried`` counts the Lyndon words whose cycle equation was solved (in floats).
+    The tree's size is estimated before the search (:meth:`costs`, Knuth's estimator) and
+    :class:`SearchTooLargeError` is raised when the estimate, or the tree itself while it
+    is searched, exceeds ``max_nodes`` nodes.
 
     Parameters
     ----------
@@ -58,7 +61,8 @@ class AdmissibleTree(SearchMethod):
         every prefix polyhedron.  None: all of R^M — still complete, but far fewer words are
         pruned; give a box around the data where one is known.
     max_nodes : int
-        Budget of tree nodes (admissible prefixes) before :class:`SearchTooLargeError`.
+        Budget of tree nodes (admissible prefixes) before :class:`SearchTooLargeError`,
+        checked against the estimate before the search and against the count during it.
 
     See Also
     --------
@@ -69,6 +73,8 @@ class AdmissibleTree(SearchMethod):
     ----------
     Fredricksen, H., Maiorana, J. (1978). Necklaces of beads in k colors and k-ary de Bruijn
     sequences. Discrete Math. 23, 207–210.
+    Knuth, D. E. (1975). Estimating the efficiency of backtrack programs. Math. Comp. 29,
+    121–136.
 
     Examples
     --------
@@ -84,6 +90,8 @@ class AdmissibleTree(SearchMethod):
 
     name = "admissible-tree"
     complete = True
+    budget = "max_nodes"
+    unit = "tree nodes (admissible prefixes, estimated)"
 
     box: tuple | None = None
     max_nodes: int = 1_000_000
@@ -96,35 +104,138 @@ class AdmissibleTree(SearchMethod):
         boxed = "in box" if self.box is not None else "no box"
         return f"admissible word tree ({boxed})"
 
+    def costs(self, m: PWLMap | None, max_period: int) -> np.ndarray | None:
+        """Estimated tree nodes up to each depth 1…K (Knuth 1975), before the search.
+
+        The tree's roots and its admissible transitions (q + q² decisions, the search's
+        first step) are decided, and then :data:`_PROBES` random paths go down the tree:
+        at each node every child is decided, one is followed at random, and the product
+        d_1 ⋯ d_n of the numbers of children met estimates, without bias, the number of
+        nodes at depth n.  Entry k − 1 is the mean over the paths of the nodes up to depth
+        k; a path stops once it alone puts the mean over the budget (its later entries are
+        then inf).  A probe costs at most K·q decisions, a tiny part of a tree the budget
+        admits.
+
+        Examples
+        --------
+        In [−1/2, 1/2] the tent map realises every binary word, so the tree holds the
+        binary prenecklaces (2, 3, 5 of lengths 1…3) except 1^n, n ≥ 2: 2, 4, 8 nodes up
+        to depths 1…3.  Every node of one depth has as many children there, so the
+        estimate is exact:
+
+        >>> from pwl_analysis import AdmissibleTree, PWLMap
+        >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
+        >>> AdmissibleTree(box=([-0.5], [0.5])).costs(tent, 3).tolist()
+        [2.0, 4.0, 8.0]
+        """
+        if m is None:
+            return None
+        tree = _Tree(m, self.box, max_period, self.max_nodes)
+        return _estimate_nodes(tree, self.max_nodes)
+
     def _find(self, m: PWLMap, max_period: int, progress: bool) -> CycleSet:
         return _tree_cycles(m, max_period, self, progress)
+
+
+#: Random paths of Knuth's estimate of the tree's size.
+_PROBES = 16
+
+
+class _Tree:
+    """The word tree's context: the map, its admissible roots and transitions, the depth."""
+
+    def __init__(self, m: PWLMap, box, max_period: int, max_words: int):
+        self.ctx = _Context(m, box)
+        self.q, self.max_period = m.n_regions, max_period
+        levels = word_levels(self.ctx, 2, max_words)
+        self.roots = next(levels)
+        self.pairs = {node.word: node for node in next(levels)}  # admissible a → b
+        self.successors = {a: sorted(b for (x, b) in self.pairs if x == a) for a in range(self.q)}
+
+    def children(self, node: _Word, p: int) -> list[tuple[_Word, int, bool]]:
+        """(child, its longest Lyndon prefix length, already decided) in letter order.
+
+        The prenecklace rule (module docstring): the next letter is at least u_{n−p}.
+        """
+        n, word = len(node.word), node.word
+        if n == self.max_period or word[0] == self.q - 1:
+            return []  # (q−1)^n, n ≥ 2, is a prefix of no Lyndon word
+        first = word[n - p]
+        return [
+            (self.pairs[(*word, b)], p if b == first else n + 1, True)
+            if n == 1
+            else (node.child(self.ctx, b), p if b == first else n + 1, False)
+            for b in self.successors[word[-1]]
+            if b >= first
+        ]
+
+    def admissible(self, node: _Word, decided: bool) -> bool:
+        """Whether a child is kept: not certified infeasible."""
+        return decided or _decide(self.ctx, node, node.parent.witness) != "certified infeasible"
+
+
+def _estimate_nodes(tree: _Tree, budget: int) -> np.ndarray:
+    """Knuth's estimate of the nodes up to each depth (see :meth:`AdmissibleTree.costs`).
+
+    Stratified by root: each root's subtree gets max(1, :data:`_PROBES` / q) paths of its
+    own, and the estimates of the subtrees are added.
+    """
+    rng = np.random.default_rng(0)
+    K = tree.max_period
+    estimate = np.zeros(K)
+    per_root = max(1, _PROBES // max(1, len(tree.roots)))
+    for root in tree.roots:
+        for _ in range(per_root):
+            estimate += _probe(tree, root, rng, budget * per_root) / per_root
+    over = np.flatnonzero(estimate > budget)
+    return estimate if len(over) == 0 else estimate[: over[0] + 1]
+
+
+def _probe(tree: _Tree, root: _Word, rng: np.random.Generator, stop: float) -> np.ndarray:
+    """One random path from ``root``: the estimated nodes of its subtree up to each depth.
+
+    inf from the depth where the estimate passed ``stop``.
+    """
+    cumulative = np.full(tree.max_period, np.inf)
+    level, weight, nodes = [(root, 1, True)], 1.0, 0.0
+    for depth in range(tree.max_period):
+        if not level:
+            cumulative[depth:] = nodes
+            break
+        weight *= len(level)
+        nodes += weight
+        cumulative[depth] = nodes
+        if nodes > stop:
+            break
+        node, p, _ = level[rng.integers(len(level))]
+        level = [c for c in tree.children(node, p) if tree.admissible(c[0], c[2])]
+    return cumulative
 
 
 def _tree_cycles(
     m: PWLMap, max_period: int, method: AdmissibleTree, progress: bool = False
 ) -> CycleSet:
     """The depth-first tree search of :class:`AdmissibleTree` (the module docstring)."""
-    ctx = _Context(m, method.box)
-    q = m.n_regions
-    levels = word_levels(ctx, 2, method.max_nodes)
-    roots = next(levels)
-    pairs = {node.word: node for node in next(levels)}  # the admissible transitions a → b
-    successors = {a: sorted(b for (x, b) in pairs if x == a) for a in range(q)}
+    tree = _Tree(m, method.box, max_period, method.max_nodes)
+    ctx, pairs = tree.ctx, tree.pairs
     found, solved = [], 0
-    stack = [(node, 1, True) for node in reversed(roots)]
+    stack = [(node, 1, True) for node in reversed(tree.roots)]
     with tqdm(desc="admissible words", unit=" node", disable=not progress) as bar:
         nodes = 0
         while stack:
             node, p, decided = stack.pop()
-            if not decided and _decide(ctx, node, node.parent.witness) == "certified infeasible":
+            if not tree.admissible(node, decided):
                 continue
             nodes += 1
             bar.update()
             if nodes > method.max_nodes:
                 raise SearchTooLargeError(
-                    f"the admissible word tree passed AdmissibleTree(max_nodes="
-                    f"{method.max_nodes}) at word length {len(node.word)}; raise max_nodes, "
-                    "shrink the box or lower max_period"
+                    f"the admissible word tree passed its budget of {method.max_nodes} nodes "
+                    f"at word length {len(node.word)}",
+                    (
+                        Remedy("max_period", "lower", len(node.word) - 1),
+                        Remedy("max_nodes", "raise"),
+                    ),
                 )
             n, word = len(node.word), node.word
             if p == n and (word[-1], word[0]) in pairs:  # the cycle closes: z_n ∈ Ω_{w_0}
@@ -132,14 +243,7 @@ def _tree_cycles(
                 cycle = _leaf_cycle(ctx, node)
                 if cycle is not None:
                     found.append(cycle)
-            if n == max_period or word[0] == q - 1:
-                continue  # (q−1)^n, n ≥ 2, is a prefix of no Lyndon word
-            first = word[n - p]
-            for letter in reversed([b for b in successors[word[-1]] if b >= first]):
-                child, known = (
-                    (pairs[(*word, letter)], True) if n == 1 else (node.child(ctx, letter), False)
-                )
-                stack.append((child, p if letter == first else n + 1, known))
+            stack.extend(reversed(tree.children(node, p)))
     return method._result(m, found, max_period, solved)
 
 

@@ -9,7 +9,12 @@ It says
 - ``complete``: whether its answer is provably every orbit of minimal period ≤ K (the claim
   its :class:`~pwl_analysis.orbits.CycleSet` carries as ``complete``);
 - ``describe(m)``: one line naming it and its settings, for reports;
-- ``check_budget(K)``: refuses, in one sentence, a search it cannot finish;
+- ``costs(m, K)``: its estimated work up to each period, in the unit its budget counts
+  (region words, letters, tree nodes), from the map and its options alone;
+- ``check_budget(K, m)``: refuses, in one sentence and before the search, a bad period or
+  one whose estimated cost exceeds the budget, naming the parameters that would fit
+  (a :class:`~pwl_analysis.errors.BudgetError` with its :class:`~pwl_analysis.errors.Remedy`
+  values: ``lower max_period= to 12``);
 
 and implements ``_find(m, K, progress)``, the search itself, which :meth:`SearchMethod.find`
 calls once the budget is checked.  Adding a method is one new module defining a subclass and
@@ -27,7 +32,9 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
-from pwl_analysis.errors import UserInputError
+import numpy as np
+
+from pwl_analysis.errors import Remedy, UserInputError
 from pwl_analysis.orbits import CycleSet
 from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.words import SearchTooLargeError
@@ -55,6 +62,14 @@ class SearchMethod(ABC):
         Whether the method's answer is provably every orbit of minimal period ≤ K.
     longest_period : int or None
         Longest period K the method accepts (:data:`MAX_PERIOD`); None: no limit of its own.
+    budget : str or None
+        The field holding the budget that :meth:`costs` is measured against; None: no
+        budget that depends on the map.
+    unit : str
+        What :meth:`costs` counts, for messages (``"region words"``).
+    remedies : tuple of Remedy
+        Besides a lower ``max_period`` and a larger budget, what else fits (another
+        method).
 
     See Also
     --------
@@ -99,6 +114,9 @@ class SearchMethod(ABC):
     name: ClassVar[str]
     complete: ClassVar[bool]
     longest_period: ClassVar[int | None] = MAX_PERIOD
+    budget: ClassVar[str | None] = None
+    unit: ClassVar[str] = "region words"
+    remedies: ClassVar[tuple[Remedy, ...]] = ()
 
     def find(self, m: PWLMap, max_period: int, progress: bool = False) -> CycleSet:
         """Every orbit of minimal period 1…``max_period`` the method finds.
@@ -123,10 +141,11 @@ class SearchMethod(ABC):
         UserInputError
             ``max_period`` is not a positive integer.
         SearchTooLargeError
-            The search is over the method's budget (:meth:`check_budget`), or, for a budget
-            that depends on the map, passes it while it runs.
+            The search is over the method's budget (:meth:`check_budget`, decided from the
+            estimate :meth:`costs` before the search starts), or passes a budget the
+            estimate could not foresee while it runs.
         """
-        self.check_budget(max_period)
+        self.check_budget(max_period, m)
         return self._find(m, int(max_period), progress)
 
     @abstractmethod
@@ -137,7 +156,24 @@ class SearchMethod(ABC):
     def describe(self, m: PWLMap) -> str:
         """One line naming the method and its settings on ``m``, for reports."""
 
-    def check_budget(self, max_period: int) -> None:
+    def costs(self, m: PWLMap | None, max_period: int) -> np.ndarray | None:
+        """Estimated work of the search up to each period 1…K, in :attr:`unit`.
+
+        Entry k − 1 is the work of the whole search up to period k (non-decreasing in k).
+        The estimate may stop after its first entry over the budget (the array is then
+        shorter than K).  None: the method has no budget that depends on the map (or on
+        ``m``, which is None where the map is not known yet).
+
+        Parameters
+        ----------
+        m : PWLMap or None
+            The map.
+        max_period : int
+            Largest period K.
+        """
+        return None
+
+    def check_budget(self, max_period: int, m: PWLMap | None = None) -> None:
         """Refuse, before it starts, a search with a bad period or over the budget.
 
         Subclasses with budgets of their own extend this (and call it first).
@@ -146,23 +182,41 @@ class SearchMethod(ABC):
         ----------
         max_period : int
             Largest period K of the search.
+        m : PWLMap, optional
+            The map, for the budgets whose cost depends on it (:meth:`costs`).
 
         Raises
         ------
         UserInputError
             ``max_period`` is not a positive integer.
         SearchTooLargeError
-            ``max_period`` exceeds :attr:`longest_period`.
+            ``max_period`` exceeds :attr:`longest_period`, or the estimated cost
+            :meth:`costs` exceeds the budget; its remedies name the largest ``max_period``
+            that fits.
         """
         if not _is_positive_integer(max_period):
             raise UserInputError(f"max_period must be a positive integer, got {max_period!r}")
         limit = self.longest_period
         if limit is not None and max_period > limit:
             raise SearchTooLargeError(
-                f"max_period = {max_period} is beyond the longest period the {self.name} "
-                f"search takes, {limit}: lower --max-period (or use --method seeded for long "
-                "cycles)"
+                f"period {max_period} is beyond the longest the {self.name} search takes, {limit}",
+                (Remedy("max_period", "lower", limit), Remedy("method", "use", "TrajectorySeeded")),
             )
+        costs = self.costs(m, int(max_period))
+        if costs is None or self.budget is None:
+            return
+        budget = getattr(self, self.budget)
+        if len(costs) == max_period and costs[-1] <= budget:
+            return
+        fits = int(np.count_nonzero(np.asarray(costs) <= budget))
+        needed = f"{costs[-1]:.3g}" if len(costs) == max_period else f"more than {budget:.3g}"
+        by = "" if len(costs) == max_period else f" (already by period {len(costs)})"
+        remedies = (Remedy("max_period", "lower", fits),) if fits else ()
+        raise SearchTooLargeError(
+            f"the {self.name} search up to period {max_period} would take {needed} "
+            f"{self.unit}{by}, over its budget of {budget:.3g}",
+            (*remedies, *self.remedies, Remedy(self.budget, "raise")),
+        )
 
     def _result(self, m: PWLMap, found: list, max_period: int, words_tried: int) -> CycleSet:
         """The :class:`CycleSet` of the decided records ``found``, claiming ``complete``."""

@@ -27,6 +27,7 @@ from pwl_analysis.cycle_equation import (
     reduced_systems,
     screen_words,
 )
+from pwl_analysis.errors import Remedy
 from pwl_analysis.methods.base import SearchMethod
 from pwl_analysis.orbits import CycleSet
 from pwl_analysis.pwl_map import PWLMap
@@ -55,7 +56,12 @@ class Exhaustive(SearchMethod):
     box : (lower, upper) or None
         Restrict transitions (and so the orbits found) to a box, e.g. the data's range.
     max_words : int
-        Budget of partial words per period before :class:`SearchTooLargeError` is raised.
+        Budget of region words, decided before the search (:meth:`costs`): the Lyndon words
+        solved over all periods together, and the partial words held while one period's
+        words are listed (those with no letter below their first), at most this many each;
+        beyond, :class:`SearchTooLargeError` names the largest period that fits.  The
+        default admits the 20-D Lorenz model (4 regions) to period 12 (1.9·10⁶ words, about
+        half a minute) and the tent map to period 22.
 
     See Also
     --------
@@ -80,6 +86,8 @@ class Exhaustive(SearchMethod):
 
     name = "exhaustive"
     complete = True
+    budget = "max_words"
+    remedies = (Remedy("method", "use", "Scyfi"),)
 
     prune: bool | None = None
     box: tuple | None = None
@@ -101,26 +109,115 @@ class Exhaustive(SearchMethod):
             return q <= _AUTO_PRUNE_MAX_REGIONS or sparse or self.box is not None
         return self.prune
 
+    def costs(self, m: PWLMap | None, max_period: int) -> np.ndarray | None:
+        """Region words up to each period: max(Lyndon words so far, largest partial list).
+
+        Counted exactly, without listing them (:func:`word_counts`): over all transitions,
+        and, where the search prunes and that count is over the budget, over the
+        transitions the LPs leave (q² LPs, the first step of the search).
+
+        Examples
+        --------
+        The tent map: 2, 1, 2, 3 Lyndon words of lengths 1…4 (OEIS A001037), and
+        1 + 2^{k−1} partial words of length k:
+
+        >>> from pwl_analysis import Exhaustive, PWLMap
+        >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
+        >>> Exhaustive().costs(tent, 4).tolist()
+        [2.0, 3.0, 5.0, 9.0]
+        """
+        if m is None:
+            return None
+        everything = np.ones((m.n_regions, m.n_regions), dtype=bool)
+        costs = word_counts(everything, max_period, self.max_words)
+        if (len(costs) < max_period or costs[-1] > self.max_words) and self._prunes(m):
+            costs = word_counts(transition_matrix(m, self.box), max_period, self.max_words)
+        return costs
+
     def _find(self, m: PWLMap, max_period: int, progress: bool) -> CycleSet:
         allowed = transition_matrix(m, self.box) if self._prunes(m) else None
+        everything = np.ones((m.n_regions, m.n_regions), dtype=bool)
+        counts = word_counts(everything if allowed is None else allowed, max_period, np.inf, True)
         by_period, found, tried = {}, [], 0
-        for k in tqdm(range(1, max_period + 1), desc="periods", disable=not progress):
-            words = by_period[k] = lyndon_words(m.n_regions, k, allowed, self.max_words)
-            tried += len(words) + sum(len(by_period[d]) for d in range(1, k) if k % d == 0)
-            found.extend(exact_cycles(m, words[_candidates(m, words)]))
-            found.extend(_power_families(m, by_period, k))
+        bar = tqdm(total=int(counts[-1]), unit=" words", desc="region words", disable=not progress)
+        with bar:
+            for k in range(1, max_period + 1):
+                words = by_period[k] = lyndon_words(m.n_regions, k, allowed, self.max_words)
+                tried += len(words) + sum(len(by_period[d]) for d in range(1, k) if k % d == 0)
+                systems = reduced_systems(m, k) if len(words) else []
+                for start in range(0, len(words), _CHUNK):
+                    chunk = words[start : start + _CHUNK]
+                    found.extend(exact_cycles(m, chunk[_candidates(m, chunk, systems)]))
+                    bar.update(len(chunk))
+                found.extend(_power_families(m, by_period, k))
         return self._result(m, found, max_period, tried)
 
 
-def _candidates(m: PWLMap, words: np.ndarray) -> np.ndarray:
-    """Verified float screen of one period's words.
+#: Words screened and decided between two updates of the progress bar.
+_CHUNK = 1024
+
+
+def word_counts(
+    allowed: np.ndarray, max_period: int, stop: float, lyndon_only: bool = False
+) -> np.ndarray:
+    """Region words of the exhaustive search up to each period, counted without listing them.
+
+    With A the (q, q) 0/1 matrix of allowed transitions, the Lyndon words of length k whose
+    cyclic transitions are all allowed number (1/k) Σ_{d | k} μ(d) tr(A^{k/d}) (primitive
+    necklaces among the closed walks; Lothaire 1983, §5.1), and the partial words of length
+    j listed on the way (no letter below the first) 1ᵀ V_j 1 with V_1 = I,
+    V_{j+1} = (V_j A) ∘ U, U the upper triangle of ones.  Entry k − 1 is
+    max(Σ_{i≤k} L_i, max_{j≤k} partial_j) (only the Lyndon sum with ``lyndon_only``); the
+    counting stops after the first entry over ``stop``.  Floats: an estimate, exact below
+    2⁵³.
+
+    References
+    ----------
+    Lothaire, M. (1983). Combinatorics on Words. Addison-Wesley.
+    """
+    A = np.asarray(allowed, dtype=np.float64)
+    q = len(A)
+    upper = np.triu(np.ones((q, q)))
+    V, power = np.eye(q), np.eye(q)
+    traces, costs, lyndon, partial = [], [], 0.0, 0.0
+    for k in range(1, max_period + 1):
+        if k > 1:
+            V = (V @ A) * upper
+        power = power @ A
+        traces.append(float(np.trace(power)))
+        lyndon += sum(_mobius(k // d) * traces[d - 1] for d in _divisors(k)) / k
+        partial = max(partial, float(V.sum()))
+        costs.append(lyndon if lyndon_only else max(lyndon, partial))
+        if costs[-1] > stop:
+            break
+    return np.array(costs)
+
+
+def _divisors(k: int) -> list[int]:
+    return [d for d in range(1, k + 1) if k % d == 0]
+
+
+def _mobius(n: int) -> int:
+    """The Möbius function μ(n)."""
+    sign, p = 1, 2
+    while p * p <= n:
+        if n % p == 0:
+            n //= p
+            if n % p == 0:
+                return 0
+            sign = -sign
+        p += 1
+    return -sign if n > 1 else sign
+
+
+def _candidates(m: PWLMap, words: np.ndarray, systems: list) -> np.ndarray:
+    """Verified float screen of words of one period, with that period's reduced systems.
 
     All words pass (to the exact decision) when no base region gives a provably invertible
     reduced system.
     """
     if len(words) == 0:
         return np.zeros(0, dtype=bool)
-    systems = reduced_systems(m, words.shape[1])
     if not systems:
         return np.ones(len(words), dtype=bool)
     return screen_words(m, words, systems)

@@ -25,11 +25,11 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from pwl_analysis.cycle_equation import exact_cycles, float_cycle_points
+from pwl_analysis.errors import Remedy
 from pwl_analysis.methods.base import SearchMethod
 from pwl_analysis.orbits import CycleSet
 from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.words import (
-    SearchTooLargeError,
     least_rotation,
     necklace_key,
     primitive_period,
@@ -88,6 +88,9 @@ class Scyfi(SearchMethod):
 
     name = "scyfi"
     complete = False
+    budget = "max_letters"
+    unit = "region letters"
+    remedies = (Remedy("n_starts", "lower"),)
 
     n_starts: int = 200
     max_iter: int = 50
@@ -121,28 +124,15 @@ class Scyfi(SearchMethod):
         """One line naming the method and its settings, for reports."""
         return f"SCYFI heuristic ({self.n_starts} starts × {self.max_iter} iterations per period)"
 
-    def check_budget(self, max_period: int) -> None:
-        """Refuse a bad period, one beyond ``MAX_PERIOD``, or letters beyond ``max_letters``.
+    def costs(self, m: PWLMap | None, max_period: int) -> np.ndarray:
+        """:meth:`letters` up to each period 1…K (the map does not matter).
 
-        Parameters
-        ----------
-        max_period : int
-            Largest period K of the search.
-
-        Raises
-        ------
-        UserInputError
-            ``max_period`` is not a positive integer.
-        SearchTooLargeError
-            ``max_period`` > ``MAX_PERIOD``, or :meth:`letters` exceeds ``max_letters``.
+        Examples
+        --------
+        >>> Scyfi(n_starts=1, max_iter=1).costs(None, 4).tolist()
+        [1, 3, 6, 10]
         """
-        super().check_budget(max_period)
-        if self.letters(max_period) > self.max_letters:
-            raise SearchTooLargeError(
-                f"SCYFI up to period {max_period} would solve up to "
-                f"{self.letters(max_period):.2g} region letters, over its budget of "
-                f"{self.max_letters:.2g}: lower --max-period or --n-starts"
-            )
+        return np.array([self.letters(k) for k in range(1, max_period + 1)])
 
     def _find(self, m: PWLMap, max_period: int, progress: bool) -> CycleSet:
         rng = np.random.default_rng(self.seed)

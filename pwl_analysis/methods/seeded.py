@@ -61,7 +61,7 @@ from pwl_analysis.cycle_equation import (
     ball_matrix,
     exact_cycle,
 )
-from pwl_analysis.errors import UserInputError
+from pwl_analysis.errors import Remedy, UserInputError
 from pwl_analysis.free_runs import free_run
 from pwl_analysis.methods.base import SearchMethod
 from pwl_analysis.methods.scyfi import refine
@@ -160,13 +160,15 @@ class TrajectorySeeded(SearchMethod):
             f"{self.max_iter} iterations), exact/ball-arithmetic decision"
         )
 
-    def check_budget(self, max_period: int) -> None:
+    def check_budget(self, max_period: int, m: PWLMap | None = None) -> None:
         """Refuse a bad period, or one the free run is too short to return after.
 
         Parameters
         ----------
         max_period : int
             Largest period K of the search.
+        m : PWLMap, optional
+            The map (the free run's budget does not depend on it).
 
         Raises
         ------
@@ -176,12 +178,12 @@ class TrajectorySeeded(SearchMethod):
             ``max_period`` ≥ ``n_steps``: a free run of N points returns near itself only
             after fewer than N steps.
         """
-        super().check_budget(max_period)
+        super().check_budget(max_period, m)
         if max_period >= self.n_steps:
             raise SearchTooLargeError(
-                f"max_period = {max_period} is not shorter than the free run of n_steps = "
-                f"{self.n_steps}, which can return near itself only after fewer steps: lower "
-                "--max-period or raise --n-steps"
+                f"period {max_period} is not shorter than the free run of "
+                f"{self.n_steps} steps, which can return near itself only after fewer steps",
+                (Remedy("max_period", "lower", self.n_steps - 1), Remedy("n_steps", "raise")),
             )
 
     def _find(self, m: PWLMap, max_period: int, progress: bool) -> CycleSet:
