@@ -6,7 +6,14 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from contextlib import suppress
 from pathlib import Path
+
+from pwl_analysis._filesystem import shown, translated
+
+#: The temporary file is named ``.NAME.XXXXXXXX.tmp`` after at most this many characters of
+#: NAME, so a name that fits the file system still has a temporary name that fits.
+_TEMPORARY_PREFIX = 64
 
 
 def write_atomically(path: str | Path, data: bytes | str) -> Path:
@@ -21,24 +28,32 @@ def write_atomically(path: str | Path, data: bytes | str) -> Path:
         ``path`` is a folder.
     FileNotFoundError
         The folder ``path`` should be written into does not exist.
+    FileSystemFault
+        The file system refused the write (the disk is full, it is read-only, the name is too
+        long, …; :data:`pwl_analysis._filesystem.FAULTS`): the temporary file is removed and
+        ``path`` is as it was, which the message says.
     """
     path = Path(path)
-    if path.is_dir():
-        raise IsADirectoryError(f"{path} is a folder: give the name of the file to write")
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"no folder {path.parent} to write {path.name} into")
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(payload)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    kept = f"{shown(path.name)} is unchanged" if os.path.exists(path) else "nothing was written"
+    with translated(path, kept):
+        if path.is_dir():
+            raise IsADirectoryError(f"{path} is a folder: give the name of the file to write")
+        if not path.parent.is_dir():
+            raise FileNotFoundError(f"no folder {path.parent} to write {path.name} into")
+        prefix = f".{path.name[:_TEMPORARY_PREFIX]}."
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(payload)
+                file.flush()
+                os.fsync(file.fileno())
+            os.chmod(temporary, 0o666 & ~_umask())
+            os.replace(temporary, path)
+        except BaseException:
+            with suppress(OSError):  # the fault being raised says more than this one
+                Path(temporary).unlink(missing_ok=True)
+            raise
     return path
 
 
