@@ -36,7 +36,7 @@ def write_atomically(path: str | Path, data: bytes | str) -> Path:
     path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     kept = f"{shown(path.name)} is unchanged" if os.path.exists(path) else "nothing was written"
-    with translated(path, kept):
+    with translated(path, kept, file=path):  # the fault is this file's, not its temporary's
         if path.is_dir():
             raise IsADirectoryError(f"{path} is a folder: give the name of the file to write")
         if not path.parent.is_dir():

@@ -60,12 +60,15 @@ class FileSystemFault(UserInputError):
         The file or folder being written.
     fault : str
         The fault in words (a value of :data:`FAULTS`, or why a name cannot be written).
+    file : Path
+        The file the fault was met on: ``path`` or a file inside it.
     """
 
-    def __init__(self, message: str, path: Path, fault: str):
+    def __init__(self, message: str, path: Path, fault: str, file: Path | None = None):
         super().__init__(message)
         self.path = Path(path)
         self.fault = fault
+        self.file = self.path if file is None else Path(file)
 
 
 def shown(path: str | Path) -> str:
@@ -99,12 +102,15 @@ def fault_of(error: BaseException) -> str | None:
     return None
 
 
-def as_fault(error: BaseException, path: str | Path, kept: str) -> FileSystemFault | None:
+def as_fault(
+    error: BaseException, path: str | Path, kept: str, file: str | Path | None = None
+) -> FileSystemFault | None:
     """``error`` said as ``cannot write PATH: FAULT (writing NAME); KEPT``, or None.
 
-    ``kept`` says what is left of the user's files (``"PATH is unchanged"``).  A
-    :class:`FileSystemFault` from a writer further in keeps its fault and names its file; an
-    error that is no file-system fault (:func:`fault_of`) gives None.
+    ``kept`` says what is left of the user's files (``"PATH is unchanged"``).  NAME is the
+    file the fault was met on: ``file`` if given, else the one the error names (a
+    :class:`FileSystemFault` from a writer further in keeps its file), left out when it is
+    ``path`` itself.  An error that is no file-system fault (:func:`fault_of`) gives None.
 
     >>> print(as_fault(OSError(errno.EROFS, "Read-only", "out/a.json"), "out", "out is as it was"))
     cannot write out: the file system is read-only (writing a.json); out is as it was
@@ -112,17 +118,18 @@ def as_fault(error: BaseException, path: str | Path, kept: str) -> FileSystemFau
     fault = fault_of(error)
     if fault is None:
         return None
-    inner = error.path if isinstance(error, FileSystemFault) else getattr(error, "filename", None)
-    detail = ""
-    if inner is not None and Path(inner) != Path(path):
-        detail = f" (writing {shown(Path(inner).name)[:60]})"
+    if file is None:
+        named = error.file if isinstance(error, FileSystemFault) else None
+        file = named or getattr(error, "filename", None)
+    inner = Path(path) if file is None else Path(file)
+    detail = f" (writing {shown(inner.name)[:60]})" if inner != Path(path) else ""
     return FileSystemFault(
-        f"cannot write {shown(path)}: {fault}{detail}; {kept}", Path(path), fault
+        f"cannot write {shown(path)}: {fault}{detail}; {kept}", Path(path), fault, inner
     )
 
 
 @contextmanager
-def translated(path: str | Path, kept: str) -> Iterator[None]:
+def translated(path: str | Path, kept: str, file: str | Path | None = None) -> Iterator[None]:
     """Raise a file-system fault met inside the block as :func:`as_fault` says it.
 
     Other errors pass unchanged.
@@ -130,7 +137,7 @@ def translated(path: str | Path, kept: str) -> Iterator[None]:
     try:
         yield
     except (OSError, UnicodeEncodeError, FileSystemFault) as error:
-        fault = as_fault(error, path, kept)
+        fault = as_fault(error, path, kept, file)
         if fault is None:
             raise
         raise fault from error
@@ -219,7 +226,7 @@ name; nothing was written
     return ancestor
 
 
-def check_writable(folder: str | Path, role: str) -> None:
+def check_writable(folder: str | Path) -> None:
     """Refuse, before any work, a folder this process may not create files in.
 
     Raises
@@ -236,7 +243,7 @@ def check_writable(folder: str | Path, role: str) -> None:
         read_only = False
     fault = FAULTS[errno.EROFS] if read_only else FAULTS[errno.EACCES]
     raise FileSystemFault(
-        f"cannot write the {role} in {shown(folder)}: {fault}; nothing was written", folder, fault
+        f"cannot write in {shown(folder)}: {fault}; nothing was written", folder, fault
     )
 
 

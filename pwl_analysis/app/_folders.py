@@ -131,10 +131,10 @@ def check_output(out: Path, overwrite: bool, kind: str) -> dict[str, tuple[int, 
         raise UserInputError(f"{out} exists and is not a folder")
     if out.is_dir():
         _check_renamable(out)
-        check_writable(out, f"{kind} folder")
-        check_writable(out.resolve().parent, f"{kind} folder")
+        check_writable(out)
+        check_writable(out.resolve().parent)
     elif ancestor.is_dir():
-        check_writable(ancestor, f"{kind} folder")
+        check_writable(ancestor)
     held = listing(out)
     if not held:
         return held

@@ -496,7 +496,7 @@ def analyze(
     if out.exists() and not out.is_dir():
         raise UserInputError(f"output folder {out} exists and is not a folder")
     if ancestor.is_dir():
-        check_writable(ancestor, "output folder")
+        check_writable(ancestor)
     name = shown(name)  # a name from an undecodable file name, printable in every report file
     rational = to_rationals(m) if rationalize else None
     m = m if rational is None else rational.map

@@ -505,7 +505,7 @@ def analyze_many(
     out = Path(out) if out is not None else folder / "analysis"
     ancestor = check_path_fits(out, "output folder")
     if ancestor.is_dir():
-        check_writable(ancestor, "output folder")
+        check_writable(ancestor)
     with translated(out, "nothing was written"):
         out.mkdir(parents=True, exist_ok=True)
     task = partial(analyze_checkpoint, folder=folder, out=out, P=P, max_period=max_period)

@@ -309,8 +309,13 @@ def run_pipeline(
     Raises
     ------
     UserInputError
-        A bad option, data file or output folder, before training starts; or, after
+        A bad option, data file or output folder (a mount point, a name the file system
+        cannot hold, a folder that cannot be written), before training starts; or, after
         training, an analysis over its budget (the trained model is kept in ``OUT.run``).
+    FileSystemFault
+        The file system refused a write (a full disk): during training, the last completed
+        epoch is kept in ``OUT.run``; after it, ``out`` is as it was and the trained model is
+        kept in ``OUT.run``; the message says which.
     OutputChangedError
         ``out`` changed during the run; the new report was kept beside it (see the message).
     KeyboardInterrupt
