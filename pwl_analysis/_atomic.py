@@ -20,7 +20,9 @@ def write_atomically(path: str | Path, data: bytes | str) -> Path:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
 
     The bytes reach the disk (``fsync``) before the rename, so a crash or power loss leaves the
-    old file or the complete new one.  Text is encoded as UTF-8.  Returns the path written.
+    old file or the complete new one.  Text is encoded as UTF-8, the undecodable bytes of a
+    file name in it (Python's surrogate escapes) as ``\\xNN``, as error messages show them
+    (:func:`~pwl_analysis._filesystem.shown`).  Returns the path written.
 
     Raises
     ------
@@ -34,7 +36,7 @@ def write_atomically(path: str | Path, data: bytes | str) -> Path:
         ``path`` is as it was, which the message says.
     """
     path = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    payload = _utf8(data) if isinstance(data, str) else data
     kept = f"{shown(path.name)} is unchanged" if os.path.exists(path) else "nothing was written"
     with translated(path, kept, file=path):  # the fault is this file's, not its temporary's
         if path.is_dir():
@@ -60,6 +62,13 @@ def write_atomically(path: str | Path, data: bytes | str) -> Path:
 def write_json(path: str | Path, value) -> Path:
     """Write ``value`` atomically as indented JSON (one space per level, a final newline)."""
     return write_atomically(path, json.dumps(value, indent=1) + "\n")
+
+
+def _utf8(text: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # a file name's undecodable bytes, written as \xNN
+        return shown(text).encode("utf-8")
 
 
 def _umask() -> int:

@@ -89,6 +89,12 @@ def test_a_name_too_long_for_the_file_system_is_one_sentence_and_one_that_fits_i
     assert snapshot(tmp_path) == {fits.name: b"text"}
 
 
+def test_text_naming_an_undecodable_file_is_written_with_its_bytes_escaped(tmp_path):
+    # A data file named b"d\xff.csv" reaches the report as "d\udcff.csv" (os.fsdecode).
+    _atomic.write_atomically(tmp_path / "report.md", "data: " + os.fsdecode(b"d\xff.csv"))
+    assert (tmp_path / "report.md").read_bytes() == b"data: d\\xff.csv"
+
+
 # ---- analyze -------------------------------------------------------------------------------
 
 

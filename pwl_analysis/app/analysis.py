@@ -47,7 +47,6 @@ from pwl_analysis._filesystem import (
     as_fault,
     check_path_fits,
     check_writable,
-    shown,
 )
 from pwl_analysis.app._folders import output_lock
 from pwl_analysis.coarse import CODINGS
@@ -497,7 +496,6 @@ def analyze(
         raise UserInputError(f"output folder {out} exists and is not a folder")
     if ancestor.is_dir():
         check_writable(ancestor)
-    name = shown(name)  # a name from an undecodable file name, printable in every report file
     rational = to_rationals(m) if rationalize else None
     m = m if rational is None else rational.map
     with output_lock(out):
