@@ -132,7 +132,7 @@ def check_output(out: Path, overwrite: bool, kind: str) -> dict[str, tuple[int, 
     if out.is_dir():
         _check_renamable(out)
         check_writable(out)
-        check_writable(out.resolve().parent)
+        check_writable(Path(os.path.abspath(out)).parent)
     elif ancestor.is_dir():
         check_writable(ancestor)
     held = listing(out)
@@ -149,7 +149,12 @@ def check_output(out: Path, overwrite: bool, kind: str) -> dict[str, tuple[int, 
 
 
 def _check_renamable(out: Path) -> None:
-    """Refuse a mount point: the finished folder replaces ``out`` by renames, which it refuses."""
+    """Refuse a mount point: the finished folder replaces ``out`` by renames, which it refuses.
+
+    (A link to a mount point is renamed as a link, which works.)
+    """
+    if out.is_symlink():
+        return
     parent = out.resolve().parent
     if os.path.ismount(out) or out.stat().st_dev != parent.stat().st_dev:
         raise UserInputError(
