@@ -96,7 +96,7 @@ def fault_of(error: BaseException) -> str | None:
     if isinstance(error, FileSystemFault):
         return error.fault
     if isinstance(error, UnicodeEncodeError):
-        return "the name is not valid UTF-8"
+        return "a name cannot be encoded for the file system"
     if isinstance(error, OSError):
         return FAULTS.get(error.errno)
     return None
@@ -208,10 +208,12 @@ name; nothing was written
     whole = path.absolute()
     ancestor, missing = _existing_ancestor(whole)
     name_max = _limit(ancestor, "PC_NAME_MAX", 255)
-    for index, name in enumerate(missing):
-        needed = len(os.fsencode(name)) + (room if index == len(missing) - 1 else 0)
+    lengths = [(name, len(os.fsencode(name))) for name in missing]
+    if room:  # the names made from the last one, whether it exists yet or not
+        lengths.append((whole.name, len(os.fsencode(whole.name)) + room))
+    for index, (name, needed) in enumerate(lengths):
         if needed > name_max:
-            more = f" (with {room} for the names made from it)" if room else ""
+            more = f" (with {room} for the names made from it)" if index == len(missing) else ""
             raise UserInputError(
                 f"the {role} name {shown(name)[:24]}… is {needed} bytes long{more}, more than "
                 f"the {name_max} bytes this file system allows for a name: give a shorter name; "

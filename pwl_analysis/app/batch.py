@@ -264,7 +264,7 @@ def write_table(path: Path, rows: Iterable[dict]) -> None:
     writer = csv.DictWriter(buffer, fieldnames=columns, restval="", lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    write_atomically(Path(path), buffer.getvalue().encode())
+    write_atomically(Path(path), buffer.getvalue())
 
 
 # ---- analyze-many --------------------------------------------------------------------------
