@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from pwl_analysis import _pytorch_zip
+from pwl_analysis._filesystem import special_kind
 from pwl_analysis.pwl_map import ModelError, PWLMap
 
 #: The checkpoint file inside a training run folder.
@@ -154,15 +155,24 @@ def read_state_dict(path: str | Path) -> dict[str, np.ndarray]:
     Raises
     ------
     ModelError
-        The file is unreadable, would expand beyond :data:`MAX_CHECKPOINT_BYTES`, holds
+        The file is a named pipe, socket or device (refused without opening it), is
+        unreadable, would expand beyond :data:`MAX_CHECKPOINT_BYTES`, holds
         anything but a dict of dense real tensors, or (torch-free reader) breaks a rule of
         ``pwl_analysis._pytorch_zip``.
     """
     path = Path(path)
+    _require_regular(path, "a .pt state_dict file")
     torch = _torch_module()
     if torch is None:
         return _pytorch_zip.read_state_dict(path, MAX_CHECKPOINT_BYTES)
     return _read_with_torch(torch, path)
+
+
+def _require_regular(path: Path, expected: str) -> None:
+    """Refuse a named pipe, socket or device from its ``stat``: opening a pipe waits for ever."""
+    kind = special_kind(path)
+    if kind is not None:
+        raise ModelError(f"{path} is {kind}, not a regular file: give {expected}")
 
 
 @dataclass(frozen=True)
@@ -308,8 +318,9 @@ def load_model(path: str | Path, P: int | None = None, model_type: str | None = 
     FileNotFoundError
         ``path`` does not exist.
     ModelError
-        Unreadable or truncated file, missing keys, disallowed pickled objects, bad weights,
-        an unknown model type or one that contradicts the file.
+        A named pipe, socket or device (refused without opening it, which would wait for a
+        writer), an unreadable or truncated file, missing keys, disallowed pickled objects,
+        bad weights, an unknown model type or one that contradicts the file.
 
     Examples
     --------
@@ -336,7 +347,9 @@ def load_model(path: str | Path, P: int | None = None, model_type: str | None = 
         checkpoint = path / RUN_CHECKPOINT
         if not checkpoint.exists():
             raise ModelError(f"{path} is a folder without a {RUN_CHECKPOINT} checkpoint")
+        _require_regular(checkpoint, f"a run folder whose {RUN_CHECKPOINT} is a file")
         return _read_npz(checkpoint, P, model_type)
+    _require_regular(path, "a model file (.npz, .pt) or a training run folder")
     if path.suffix == ".npz":
         return _read_npz(path, P, model_type)
     state = read_state_dict(path)

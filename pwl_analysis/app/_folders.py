@@ -6,7 +6,9 @@ rules, so that nothing this project did not write is ever deleted:
 
 - :func:`check_output` (before any work): refuse ``/``, the home folder, the current folder and
   its parents; refuse a folder holding files unless ``overwrite`` is given *and* the folder
-  carries the marker of the same kind.  It returns a :func:`listing` of what is there.
+  carries the marker of the same kind; refuse a mount point (it cannot be renamed, so it
+  cannot be replaced), a name the file system cannot hold, a folder that cannot be written.
+  It returns a :func:`listing` of what is there.
 - :func:`output_lock`: a lock (``filelock``) on the folder's resolved path, so a second writer
   fails at once instead of racing the first.  The lock file lives in the user's temporary
   folder, named by a hash of the path: it survives the folder's renames and leaves nothing
@@ -14,6 +16,8 @@ rules, so that nothing this project did not write is ever deleted:
 - :func:`swap_into_place` (after the work): the finished folder replaces the output folder
   only if the output folder still holds exactly what was checked at the start; otherwise the
   new folder is kept beside it under a fresh name and :class:`OutputChangedError` says where.
+  A rename the file system refuses leaves the old folder in place and the new one where it
+  was built.
 """
 
 from __future__ import annotations
@@ -29,10 +33,14 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from pwl_analysis._filesystem import check_path_fits, check_writable, shown
 from pwl_analysis.errors import UserInputError
 
 MARKER = ".pwl-analysis"
 TOOL = "pwl-analysis"
+#: Bytes the names made from an output folder's name add to it (``.OUT.new.XXXXXXXX``,
+#: ``OUT.new-YYYYmmdd-HHMMSS-N``, ``OUT.run``): the name must leave room for them.
+NAME_ROOM = 24
 
 
 class OutputChangedError(UserInputError):
@@ -106,17 +114,27 @@ def check_output(out: Path, overwrite: bool, kind: str) -> dict[str, tuple[int, 
     Raises
     ------
     UserInputError
-        ``out`` is a file, a protected folder, or (with ``overwrite``) a folder with files
-        that does not carry this project's marker of ``kind``.
+        ``out`` is a file, a protected folder, a mount point, a name the file system cannot
+        hold (:func:`~pwl_analysis._filesystem.check_path_fits`), or (with ``overwrite``) a
+        folder with files that does not carry this project's marker of ``kind``.
+    FileSystemFault
+        ``out`` or the folder it is made in cannot be written (read-only, permissions).
     FileExistsError
         ``out`` holds files and ``overwrite`` is not given.
     """
     out = Path(out)
+    ancestor = check_path_fits(out, f"{kind} folder", room=NAME_ROOM)
     protected = _protected(out)
     if protected is not None:
         raise UserInputError(f"{out} is {protected}: give a new folder for the report")
     if out.exists() and not out.is_dir():
         raise UserInputError(f"{out} exists and is not a folder")
+    if out.is_dir():
+        _check_renamable(out)
+        check_writable(out)
+        check_writable(Path(os.path.abspath(out)).parent)
+    elif ancestor.is_dir():
+        check_writable(ancestor)
     held = listing(out)
     if not held:
         return held
@@ -130,9 +148,25 @@ def check_output(out: Path, overwrite: bool, kind: str) -> dict[str, tuple[int, 
     return held
 
 
+def _check_renamable(out: Path) -> None:
+    """Refuse a mount point: the finished folder replaces ``out`` by renames, which it refuses.
+
+    (A link to a mount point is renamed as a link, which works.)
+    """
+    if out.is_symlink():
+        return
+    parent = out.resolve().parent
+    if os.path.ismount(out) or out.stat().st_dev != parent.stat().st_dev:
+        raise UserInputError(
+            f"{shown(out)} is a mount point (another file system than {shown(parent)}), and a "
+            f"report folder is replaced whole by renaming it, which a mount point refuses: give "
+            f"a folder inside it, such as {shown(out / 'report')}; nothing was written"
+        )
+
+
 def lock_path(out: Path) -> Path:
     """The lock file of the output folder ``out`` (same for every spelling of its path)."""
-    key = hashlib.sha256(str(Path(out).resolve()).encode()).hexdigest()[:20]
+    key = hashlib.sha256(os.fsencode(Path(out).resolve())).hexdigest()[:20]
     folder = Path(tempfile.gettempdir()) / f"pwl-analysis-locks-{getpass.getuser()}"
     folder.mkdir(mode=0o700, exist_ok=True)
     return folder / f"{key}.lock"
@@ -184,6 +218,9 @@ def swap_into_place(staging: Path, out: Path, checked: dict[str, tuple[int, int]
     ------
     OutputChangedError
         ``out`` changed since :func:`check_output`; ``staging`` was kept as ``out.new-…``.
+    OSError
+        The file system refused a rename (full, read-only, a mount point): ``out`` is as it
+        was and ``staging`` is where it was.
     """
     staging, out = Path(staging), Path(out)
     if listing(out) != checked:
@@ -192,10 +229,21 @@ def swap_into_place(staging: Path, out: Path, checked: dict[str, tuple[int, int]
         staging.rename(out)
         return
     retired = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old."))
-    out.rename(retired / out.name)
+    try:
+        out.rename(retired / out.name)
+    except BaseException:
+        retired.rmdir()
+        raise
     if listing(retired / out.name) != checked:
         (retired / out.name).rename(out)
         retired.rmdir()
         raise _keep_beside(staging, out)
-    staging.rename(out)
-    shutil.rmtree(retired)
+    try:
+        staging.rename(out)
+    except BaseException:
+        (retired / out.name).rename(out)
+        retired.rmdir()
+        raise
+    # the new folder is in place: an old one the file system will not delete stays, hidden,
+    # in .OUT.old.*, rather than failing a run whose report is written
+    shutil.rmtree(retired, ignore_errors=True)

@@ -21,9 +21,12 @@ For a map f it computes, in this order,
 
 and writes ``analysis.json``, ``equations.tex`` (and ``equations.pdf`` when ``pdflatex`` is
 installed), ``graph_empirical.graphml/.json``, ``graph_exact.graphml/.json``,
-``attractor.png`` and ``graph.png``.  Everything is produced in a temporary folder next to the
-output folder first and then moved in file by file with :func:`os.replace`, so a failure leaves
-the output folder as it was, and files there that the pipeline does not write are kept.
+``attractor.png`` and ``graph.png``.  Everything is produced in a hidden temporary folder
+inside the output folder first (on the same file system, even when the output folder is a
+mount point) and then moved in file by file with :func:`os.replace`, so a failure leaves the
+output folder as it was, and files there that the pipeline does not write are kept.  A name
+the file system cannot hold, or a folder that cannot be written, is refused before any work;
+a fault while writing (a full disk) is one sentence saying what was kept.
 """
 
 from __future__ import annotations
@@ -39,6 +42,12 @@ import networkx as nx
 import numpy as np
 
 from pwl_analysis._atomic import write_atomically, write_json
+from pwl_analysis._filesystem import (
+    FileSystemFault,
+    as_fault,
+    check_path_fits,
+    check_writable,
+)
 from pwl_analysis.app._folders import output_lock
 from pwl_analysis.coarse import CODINGS
 from pwl_analysis.entropy import EntropyBounds, entropy_bounds
@@ -457,8 +466,12 @@ def analyze(
     Raises
     ------
     UserInputError
-        Bad lengths, a diverging free run, ``out`` that is an existing file, or ``out`` being
-        written by another process at the same time (a lock).
+        Bad lengths, a diverging free run, ``out`` that is an existing file, a name the file
+        system cannot hold, or ``out`` being written by another process at the same time (a
+        lock).
+    FileSystemFault
+        ``out`` cannot be written (read-only, permissions: before any work), or the file system
+        refused a write (a full disk): the message says which files, if any, were replaced.
 
     Examples
     --------
@@ -478,8 +491,11 @@ def analyze(
     ['analysis.json', 'graph_empirical.json', 'graph_exact.json']
     """
     out = Path(out)
+    ancestor = check_path_fits(out, "output folder")
     if out.exists() and not out.is_dir():
         raise UserInputError(f"output folder {out} exists and is not a folder")
+    if ancestor.is_dir():
+        check_writable(ancestor)
     rational = to_rationals(m) if rationalize else None
     m = m if rational is None else rational.map
     with output_lock(out):
@@ -501,37 +517,69 @@ def _analyze(
     exact = attractor_exact_graph(m, orbit, cycles, progress)
     spectrum = lyapunov_spectrum(m, orbit[0], steps=steps, transient=0, progress=progress)
     entropy, entropy_skipped = _entropy(m, progress)
-    out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}.") as staging:
-        staging = Path(staging)
-        draft = Analysis(
-            name=name,
-            M=m.M,
-            model=m.model,
-            H=m.H,
-            n_regions=m.n_regions,
-            switching=tuple(str(f) for f in m.switching_functions().evalf(4)),
-            steps=steps,
-            transient=transient,
-            cycles=cycles,
-            lyapunov=spectrum,
-            empirical=graph_topology(empirical, cycles),
-            exact=graph_topology(exact, cycles),
-            folder=out,
-            files=(),
-            rationalization=rational,
-            long_cycles=long,
-            coding=coding_key,
-            coarse_words=words,
-            roles=region_roles(m, orbit, cycles, coarse),
-            dt=dt,
-            entropy=entropy,
-            entropy_skipped=entropy_skipped,
-        )
-        files = _write_report(draft, m, (empirical, exact), orbit, staging)
-        files.append("analysis.json")
-        result = replace(draft, files=tuple(files))
-        write_json(staging / "analysis.json", result.to_dict())
-        for file in files:
-            os.replace(staging / file, out / file)
+    draft = Analysis(
+        name=name,
+        M=m.M,
+        model=m.model,
+        H=m.H,
+        n_regions=m.n_regions,
+        switching=tuple(str(f) for f in m.switching_functions().evalf(4)),
+        steps=steps,
+        transient=transient,
+        cycles=cycles,
+        lyapunov=spectrum,
+        empirical=graph_topology(empirical, cycles),
+        exact=graph_topology(exact, cycles),
+        folder=out,
+        files=(),
+        rationalization=rational,
+        long_cycles=long,
+        coding=coding_key,
+        coarse_words=words,
+        roles=region_roles(m, orbit, cycles, coarse),
+        dt=dt,
+        entropy=entropy,
+        entropy_skipped=entropy_skipped,
+    )
+    return _write_into(out, draft, m, (empirical, exact), orbit)
+
+
+def _write_into(out: Path, draft: Analysis, m: PWLMap, graphs, orbit) -> Analysis:
+    """Write the report in a hidden folder inside ``out``, then move it in file by file.
+
+    A file-system fault is raised as a :class:`FileSystemFault` saying which files of ``out``
+    were already replaced (none, unless a rename in ``out`` itself failed); a folder ``out``
+    made here and left empty is removed again.
+    """
+    created = not out.exists()
+    moved: list[str] = []
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=out, prefix=".analysis-in-progress.") as staging:
+            staging = Path(staging)
+            files = _write_report(draft, m, graphs, orbit, staging)
+            files.append("analysis.json")
+            result = replace(draft, files=tuple(files))
+            write_json(staging / "analysis.json", result.to_dict())
+            for file in files:
+                os.replace(staging / file, out / file)
+                moved.append(file)
+    except (OSError, FileSystemFault) as error:
+        if created and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
+        kept = _kept(out, created, moved)
+        fault = as_fault(error, out, kept)
+        if fault is None:
+            raise
+        raise fault from error
     return result
+
+
+def _kept(out: Path, created: bool, moved: list[str]) -> str:
+    """What a fault while writing the analysis left in ``out``."""
+    if moved:
+        return (
+            f"{len(moved)} file(s) of the new analysis had replaced those in {out} "
+            f"({', '.join(moved)}), the other files there are as they were"
+        )
+    return "nothing was written" if created else f"{out} is as it was"

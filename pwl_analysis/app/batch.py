@@ -30,6 +30,13 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from pwl_analysis._atomic import write_atomically
+from pwl_analysis._filesystem import (
+    check_path_fits,
+    check_writable,
+    shown,
+    special_kind,
+    translated,
+)
 from pwl_analysis.app.analysis import Analysis, analyze
 from pwl_analysis.errors import UserInputError
 from pwl_analysis.free_runs import free_run
@@ -257,36 +264,52 @@ def write_table(path: Path, rows: Iterable[dict]) -> None:
     writer = csv.DictWriter(buffer, fieldnames=columns, restval="", lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    write_atomically(Path(path), buffer.getvalue().encode())
+    write_atomically(Path(path), buffer.getvalue())
 
 
 # ---- analyze-many --------------------------------------------------------------------------
+
+
+def _entries(folder: Path) -> Iterator[tuple[Path, str | None]]:
+    """Checkpoints under ``folder`` as ``(path, None)``, special files as ``(path, kind)``."""
+    for root, subfolders, files in os.walk(folder):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        special = {name: _special(Path(root) / name) for name in sorted(files)}
+        special = {name: kind for name, kind in special.items() if kind is not None}
+        yield from ((Path(root) / name, kind) for name, kind in special.items())
+        if RUN_CHECKPOINT in files and RUN_CHECKPOINT not in special:
+            yield Path(root), None
+            subfolders.clear()
+            continue
+        picked = (f for f in sorted(files) if f.endswith(_MODEL_SUFFIXES) and f not in special)
+        yield from ((Path(root) / name, None) for name in picked)
+
+
+def _special(path: Path) -> str | None:
+    """``special_kind`` of ``path``; None also for a broken link (its reader says it is gone)."""
+    try:
+        return special_kind(path)
+    except OSError:
+        return None
 
 
 def find_checkpoints(folder: str | Path) -> list[Path]:
     """Run folders (holding ``model.npz``) and ``.npz``/``.pt``/``.pth`` files under ``folder``.
 
     Hidden folders (such as a sweep's unfinished ``.tmp-*`` runs) are skipped, and so are the
-    other files inside a run folder.
+    other files inside a run folder, and special files (named pipes, sockets, devices: reading
+    a pipe waits for a writer), whatever their names.
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"no folder {folder}")
-    found = []
-    for root, subfolders, files in os.walk(folder):
-        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-        if RUN_CHECKPOINT in files:
-            found.append(Path(root))
-            subfolders.clear()
-            continue
-        found += [Path(root) / f for f in sorted(files) if f.endswith(_MODEL_SUFFIXES)]
-    return found
+    return [path for path, kind in _entries(folder) if kind is None]
 
 
 def report_name(path: Path, folder: Path) -> str:
     """The report folder's name: the checkpoint's path inside ``folder``, ``/`` → ``__``."""
     inside = path.relative_to(folder).as_posix()
-    return path.name if inside == "." else inside.replace("/", "__")
+    return shown(path.name if inside == "." else inside.replace("/", "__"))
 
 
 def _analysis_row(analysis: Analysis) -> dict:
@@ -317,7 +340,7 @@ def analyze_checkpoint(
     """
     started = time.perf_counter()
     report = out / report_name(path, folder)
-    head = {"model": str(path), "report": str(report)}
+    head = {"model": shown(path), "report": shown(report)}
     try:
         m = load_model(path, P=P if path.suffix in (".pt", ".pth") else None)
         analysis = analyze(m, report, name=report.name, max_period=max_period)
@@ -328,7 +351,7 @@ def analyze_checkpoint(
 
 
 def _lost_checkpoint(path: Path, error: BaseException) -> dict:
-    return {"model": str(path), "status": "failed", "error": error_line(error)}
+    return {"model": shown(path), "status": "failed", "error": error_line(error)}
 
 
 @dataclass(frozen=True)
@@ -342,6 +365,9 @@ class BatchAnalysis:
     rows : tuple of dict
         The same rows: the model's path, its report folder, ``status`` (``"ok"`` or
         ``"failed"``), ``error`` and, for an analysed model, its key numbers.
+    skipped : tuple of str
+        The special files found (named pipes, sockets, devices), each as ``"PATH (KIND)"``:
+        never opened, since reading a pipe waits for a writer.
 
     See Also
     --------
@@ -371,6 +397,7 @@ class BatchAnalysis:
 
     table: Path
     rows: tuple
+    skipped: tuple[str, ...] = ()
 
     @property
     def failed(self) -> int:
@@ -378,14 +405,20 @@ class BatchAnalysis:
         return sum(row["status"] != "ok" for row in self.rows)
 
     def __repr__(self) -> str:
-        return (
+        text = (
             f"Analysed {len(self.rows)} models ({self.failed} failed); reports and table in "
             f"{self.table.parent}"
         )
+        if self.skipped:
+            text += (
+                f"\nSkipped {len(self.skipped)} special file(s), not regular files and never "
+                f"opened: {', '.join(self.skipped)}"
+            )
+        return text
 
     def to_dict(self) -> dict:
         """The record as a JSON-ready dict."""
-        return {"table": str(self.table), "rows": list(self.rows)}
+        return {"table": str(self.table), "rows": list(self.rows), "skipped": list(self.skipped)}
 
 
 def analyze_many(
@@ -430,6 +463,10 @@ def analyze_many(
     ------
     FileNotFoundError
         ``folder`` does not exist or holds no checkpoint.
+    UserInputError
+        ``out`` is a name the file system cannot hold, or cannot be written (before any work).
+    FileSystemFault
+        The file system refused to write the table (a full disk); the reports are kept.
 
     Examples
     --------
@@ -459,15 +496,24 @@ def analyze_many(
     """
     folder = Path(folder)
     paths = find_checkpoints(folder)
+    skipped = tuple(
+        f"{shown(path)} ({kind})" for path, kind in _entries(folder) if kind is not None
+    )
     if not paths:
-        raise FileNotFoundError(f"no run folders, .npz or .pt files in {folder}")
+        also = f" (skipped, not regular files: {', '.join(skipped)})" if skipped else ""
+        raise FileNotFoundError(f"no run folders, .npz or .pt files in {folder}{also}")
     out = Path(out) if out is not None else folder / "analysis"
-    out.mkdir(parents=True, exist_ok=True)
+    ancestor = check_path_fits(out, "output folder")
+    if ancestor.is_dir():
+        check_writable(ancestor)
+    with translated(out, "nothing was written"):
+        out.mkdir(parents=True, exist_ok=True)
     task = partial(analyze_checkpoint, folder=folder, out=out, P=P, max_period=max_period)
     rows = {}
     with dask_client(scheduler, workers) as client:
         for path, row in map_tasks(client, task, paths, _lost_checkpoint, progress, "analyze"):
             rows[path] = row
     ordered = tuple(rows[path] for path in paths)
-    write_table(out / "analysis.csv", ordered)
-    return BatchAnalysis(table=out / "analysis.csv", rows=ordered)
+    with translated(out / "analysis.csv", f"the reports of the models are kept in {out}"):
+        write_table(out / "analysis.csv", ordered)
+    return BatchAnalysis(table=out / "analysis.csv", rows=ordered, skipped=skipped)

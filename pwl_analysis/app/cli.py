@@ -8,6 +8,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+from pwl_analysis._filesystem import fault_of, shown
 from pwl_analysis.app._search_options import (
     add_search_options,
     parameter_of,
@@ -33,10 +34,12 @@ from pwl_analysis.rational import rationalize
 from pwl_analysis.topology import graph_topology
 
 #: Anticipated failures, reported as one sentence and exit status 2 instead of a traceback:
-#: bad input raised where it enters (UserInputError, among them the budgets of the searches),
-#: file-system errors on the user's paths, a missing optional dependency, and
-#: requests too large for memory or for machine integers.  Anything else is a bug and keeps
-#: its traceback.
+#: bad input raised where it enters (UserInputError, among them the budgets of the searches
+#: and the file-system faults the writers name with what they kept), file-system errors on the
+#: user's paths, a missing optional dependency, and requests too large for memory or for
+#: machine integers.  Any other OSError whose errno is a file-system fault (a full disk met
+#: where no writer said what it kept: ``pwl_analysis._filesystem.FAULTS``) is one sentence
+#: too.  Anything else is a bug and keeps its traceback.
 USER_ERRORS = (
     UserInputError,
     FileNotFoundError,
@@ -68,6 +71,8 @@ def _sentence(error: BaseException, flags: dict[str, str] | None = None) -> str:
         return f"not enough memory ({message or 'MemoryError'}): lower the size options"
     if isinstance(error, OverflowError):
         return f"a number is too large for this computation ({message})"
+    if isinstance(error, OSError) and error.filename is not None and fault_of(error):
+        return f"{shown(error.filename)}: {fault_of(error)} ({error.strerror})"
     return message
 
 
@@ -328,6 +333,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         status = args.run(args)
     except USER_ERRORS as error:
+        message = _sentence(error, _flags(parser, args.command))
+        print(f"pwl-analysis {args.command}: error: {message}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        if fault_of(error) is None:
+            raise
         message = _sentence(error, _flags(parser, args.command))
         print(f"pwl-analysis {args.command}: error: {message}", file=sys.stderr)
         return 2

@@ -24,6 +24,7 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from pwl_analysis._filesystem import FileSystemFault, as_fault, translated
 from pwl_analysis.app._folders import (
     OutputChangedError,
     check_output,
@@ -141,15 +142,27 @@ def _check_fresh(pending: Path) -> None:
 
 
 def _train(config, pending: Path, resume: bool, progress: bool):
-    """Train into ``pending``; a fresh run stopped before its first checkpoint leaves nothing."""
+    """Train into ``pending``; a fresh run stopped before its first checkpoint leaves nothing.
+
+    A file-system fault while writing a checkpoint is said in one sentence with what is kept.
+    """
     from training.checkpoint import TRAINING_STATE
     from training.loop import train
 
     try:
         return train(config, pending, progress=progress, resume=resume)
-    except BaseException:
-        if not resume and not (pending / TRAINING_STATE).exists():
+    except BaseException as error:
+        saved = (pending / TRAINING_STATE).exists()
+        if not resume and not saved:
             shutil.rmtree(pending, ignore_errors=True)  # made by this call, nothing trained yet
+        kept = (
+            "the last completed epoch is kept in it: continue with --resume once this is fixed"
+            if saved
+            else "nothing was trained yet, and nothing was kept"
+        )
+        fault = as_fault(error, pending, kept)
+        if fault is not None:
+            raise fault from error
         raise
 
 
@@ -176,6 +189,14 @@ def _analyse_into(
     if progress:
         print(f"[3/3] report written to {out / 'report.md'}")
     return analysis, summary
+
+
+def _kept_after_training(out: Path, pending: Path) -> str:
+    """What a file-system fault after training leaves: the old folder, and the trained model."""
+    return (
+        f"{out} is as it was, and the trained model is kept in {pending}: once this is fixed, "
+        "rerun with --resume to analyse it"
+    )
 
 
 def _against_truth(trained, steps: int) -> tuple[list[str], dict]:
@@ -288,8 +309,13 @@ def run_pipeline(
     Raises
     ------
     UserInputError
-        A bad option, data file or output folder, before training starts; or, after
+        A bad option, data file or output folder (a mount point, a name the file system
+        cannot hold, a folder that cannot be written), before training starts; or, after
         training, an analysis over its budget (the trained model is kept in ``OUT.run``).
+    FileSystemFault
+        The file system refused a write (a full disk): during training, the last completed
+        epoch is kept in ``OUT.run``; after it, ``out`` is as it was and the trained model is
+        kept in ``OUT.run``; the message says which.
     OutputChangedError
         ``out`` changed during the run; the new report was kept beside it (see the message).
     KeyboardInterrupt
@@ -336,11 +362,18 @@ def run_pipeline(
             print(f"[1/3] training {config!r} in {pending}")
         trained = _train(config, pending, resume, progress)
         name = config.system or Path(config.data_path).stem
-        staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.new."))
+        with translated(out, _kept_after_training(out, pending)):
+            staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.new."))
         try:
             analysis, summary = _analyse_into(
                 staging, trained, name, out, max_period, progress, evaluation_steps
             )
+        except (OSError, FileSystemFault) as error:
+            shutil.rmtree(staging, ignore_errors=True)
+            fault = as_fault(error, out, _kept_after_training(out, pending))
+            if fault is None:
+                raise
+            raise fault from error
         except (UserInputError, SearchTooLargeError) as error:
             shutil.rmtree(staging)
             raise UserInputError(
@@ -350,16 +383,19 @@ def run_pipeline(
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        pending.rename(staging / RUN_FOLDER)
         try:
+            pending.rename(staging / RUN_FOLDER)
             swap_into_place(staging, out, checked)
         except OutputChangedError:
             raise
-        except BaseException:  # Ctrl-C in the swap: the training run goes back to OUT.run
+        except BaseException as error:  # Ctrl-C or a fault: the training run goes back to OUT.run
             if (staging / RUN_FOLDER).is_dir():
                 (staging / RUN_FOLDER).rename(pending)
-                shutil.rmtree(staging)
-            raise
+            shutil.rmtree(staging, ignore_errors=True)
+            fault = as_fault(error, out, _kept_after_training(out, pending))
+            if fault is None:
+                raise
+            raise fault from error
     analysis = replace(analysis, folder=out / ANALYSIS_FOLDER)
     return PipelineResult(out, out / "report.md", summary, analysis)
 
