@@ -8,7 +8,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from pwl_analysis.app._search_options import add_search_options, read_numbers, search_method
+from pwl_analysis.app._search_options import add_search_options, read_box, search_method
 from pwl_analysis.app.analysis import analyze, attractor_exact_graph
 from pwl_analysis.app.batch import analyze_many
 from pwl_analysis.app.run import add_run_command
@@ -107,8 +107,7 @@ def _add_model_type(parser: argparse.ArgumentParser) -> None:
 
 def _entropy_command(args: argparse.Namespace) -> None:
     m = load_model(args.model, P=args.P, model_type=args.model_type)
-    box = None if args.box is None else tuple(read_numbers(text) for text in args.box)
-    bounds = entropy_bounds(m, args.max_length, box=box, progress=not args.json)
+    bounds = entropy_bounds(m, args.max_length, box=read_box(args.box), progress=not args.json)
     if args.json:
         print(json.dumps(bounds.to_dict(), indent=1))
     else:
