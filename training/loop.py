@@ -537,12 +537,11 @@ def train(
     """
     run_dir = Path(out_dir)
     series = series_for(config)
-    if not resume:
-        _prepare_folder(run_dir, config)
     torch.set_num_threads(min(2, torch.get_num_threads()))  # fewer if the caller set fewer
-    model, optimizer, rng, state = _start(run_dir, config, series.N, resume)
+    model, optimizer, rng, state = _start(run_dir, config, series.N, resume)  # before any file
     save = lambda s: checkpoint.save_state(run_dir, s, config.P, series.mean, series.std)  # noqa: E731
     if not resume:
+        _prepare_folder(run_dir, config)
         save(state)
     bar = tqdm(total=config.epochs, initial=state.epoch, disable=not progress, unit="epoch")
     try:
