@@ -7,6 +7,7 @@ beside the inputs, and the user's files unchanged.
 """
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -86,6 +87,14 @@ def test_train_refuses_a_data_file_that_is_not_numbers_before_training(
     assert main(["train", "--data", str(data), "--out", str(tmp_path / "run")]) == 2
     refused(capsys, "train", str(data), BAD_DATA[name][1])
     assert snapshot(tmp_path) == before
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_data_file_that_is_a_pipe_is_refused_without_reading_it(tmp_path, capsys, no_training):
+    os.mkfifo(tmp_path / "pipe.npy")  # reading it would block for ever
+    assert main(["run", "--data", str(tmp_path / "pipe.npy"), "--out", str(tmp_path / "R")]) == 2
+    refused(capsys, "run", "pipe.npy is not a regular file (a folder, pipe or device)")
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe.npy"]
 
 
 def test_run_refuses_data_with_more_columns_than_units_before_training(

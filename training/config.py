@@ -21,6 +21,7 @@ to ``lr_end``, batch 16, sparse teacher forcing, Gaussian noise on the forcing i
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import os
@@ -325,6 +326,7 @@ class TrainConfig:
         )
 
 
+@functools.cache
 def _hints() -> dict[str, object]:
     """Option name → its annotated type, e.g. ``int`` or ``float | None``."""
     return typing.get_type_hints(TrainConfig)

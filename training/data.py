@@ -191,7 +191,7 @@ def read_series(path: str | Path) -> np.ndarray:
     if not path.exists():
         raise FileNotFoundError(f"no data file at {path}")
     if path.suffix not in (".npy", ".csv"):
-        raise DataError(f"{path.name}: expected a .npy or .csv file")
+        raise DataError(f"{path}: expected a .npy or .csv file of shape (T, N)")
     if not stat.S_ISREG(path.stat().st_mode):
         raise DataError(f"{path} is not a regular file (a folder, pipe or device)")
     data = _read_npy(path) if path.suffix == ".npy" else _read_csv(path)

@@ -106,10 +106,7 @@ def _fresh_config(source: str | None, data: str | None, overrides: dict):
     from training.data import check_data
 
     if data is not None:
-        path = Path(data)
-        if not path.is_file():
-            raise FileNotFoundError(f"no data file at {path}")
-        config = TrainConfig.fast().replace(system=None, data_path=str(path.resolve()))
+        config = TrainConfig.fast().replace(system=None, data_path=str(Path(data).resolve()))
     elif source not in SOURCES:
         raise UserInputError(f"unknown system {source!r}: choose one of {', '.join(SOURCES)}")
     else:
