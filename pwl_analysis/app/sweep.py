@@ -12,6 +12,10 @@ a grid; every combination of the grid's values is one run::
     P = [0, 1, 2, 3, 4]
     seed = [0, 1]
 
+Every setting, every value of ``base`` and ``grid``, every grid point and its data are
+checked before the first run starts (:class:`SweepConfig`, :func:`check_data`); a run that
+fails while training (a diverging loss) is recorded and the sweep goes on.
+
 A run is named by the SHA-256 of its recipe and options, so its id does not depend on the
 order of the grid and a rerun recognises it.  The output folder holds
 
@@ -206,6 +210,15 @@ class SweepConfig:
         Length of the free run whose regions are counted.
     tolerance : float
         Relative tolerance of the minimal-P rule (see the module docstring).
+
+    Raises
+    ------
+    UserInputError
+        Before any run starts: a setting of the wrong type or range, an unknown or repeated
+        option, a value of ``base`` or ``grid`` that :func:`training.config.check_option`
+        refuses (named ``base: …`` or ``grid: …``), a grid point whose options do not fit
+        together (named ``grid point P = 9: …``), or more than ``MAX_RUNS`` runs.  The data
+        are read by :func:`check_data` when :func:`sweep` starts.
 
     See Also
     --------
