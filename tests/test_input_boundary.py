@@ -357,6 +357,23 @@ def test_every_training_option_is_type_checked(name, value, message):
     assert str(error.value) == message
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--M", str(10**30)], "M = 1000000000000000000000000000000 units make M² = 1e+60"),
+        (["--M", "10001"], "M = 10001 units make M² = 1e+08 weights, more than 1e+08 floats"),
+        (["--batch-size", str(10**11)], "one batch holds batch_size × (seq_len + 1) × (M + P"),
+    ],
+)
+def test_a_model_or_batch_too_large_for_memory_is_refused_before_training(
+    tmp_path, capsys, no_training, options, message
+):
+    argv = ["train", "--system", "lorenz63", "--out", str(tmp_path / "run"), *options]
+    assert main(argv) == 2
+    refused(capsys, "train", message)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_training_options_are_held_as_python_numbers():
     from training.config import TrainConfig
 

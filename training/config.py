@@ -28,7 +28,8 @@ import os
 import typing
 from dataclasses import asdict, dataclass, fields, replace
 
-from pwl_analysis.errors import UserInputError
+from pwl_analysis.errors import BudgetError, UserInputError
+from pwl_analysis.pwl_map import MAX_TRAJECTORY_VALUES
 from training.recurrence import Forcing
 
 #: The least value of each integer option (P also at most M; τ is checked by Forcing).
@@ -130,6 +131,9 @@ class TrainConfig:
         seed, ``test_fraction`` outside [0, 1), ``dt`` ≤ 0, lr_end outside (0, lr_start],
         negative noise, clipping, tolerance or σ, a bad τ or α.  The message names the
         option and what it allows (:func:`check_option`).
+    BudgetError
+        M² weights, or one batch's batch_size × (seq_len + 1) × (M + P + 1) floats, beyond
+        ``pwl_analysis.pwl_map.MAX_TRAJECTORY_VALUES`` (10⁸).
 
     See Also
     --------
@@ -220,6 +224,27 @@ class TrainConfig:
         if not 0 < self.lr_end <= self.lr_start:
             raise UserInputError(f"need 0 < lr_end ≤ lr_start, got {self.lr_end}, {self.lr_start}")
         Forcing(self.forcing_interval, self.alpha)  # validates τ and α
+        self._check_memory()
+
+    def _check_memory(self) -> None:
+        """Refuse a model or a batch beyond the core's in-memory budget of floats.
+
+        W holds M² weights; one step's forward pass M + P + 1 features of each of the
+        batch_size × (seq_len + 1) points.  Either beyond ``MAX_TRAJECTORY_VALUES`` (10⁸
+        floats, 800 MB, the budget of a free run) would exhaust memory after the run started.
+        """
+        weights = self.M * self.M
+        batch = self.batch_size * (self.seq_len + 1) * (self.M + self.P + 1)
+        if weights > MAX_TRAJECTORY_VALUES:
+            raise BudgetError(
+                f"M = {self.M} units make M² = {weights:.4g} weights, more than "
+                f"{MAX_TRAJECTORY_VALUES:.0e} floats in memory: lower M"
+            )
+        if batch > MAX_TRAJECTORY_VALUES:
+            raise BudgetError(
+                f"one batch holds batch_size × (seq_len + 1) × (M + P + 1) = {batch:.4g} floats,"
+                f" more than {MAX_TRAJECTORY_VALUES:.0e} in memory: lower batch_size or seq_len"
+            )
 
     @property
     def forcing(self) -> Forcing:
