@@ -37,7 +37,7 @@ def check_box(m: PWLMap, box) -> tuple[np.ndarray, np.ndarray] | None:
     """
     if box is None:
         return None
-    if not isinstance(box, (tuple, list)) or len(box) != 2:
+    if not isinstance(box, (tuple, list, np.ndarray)) or len(box) != 2:
         raise UserInputError(f"box must be a pair (lower, upper), got {box!r:.60}")
     lower, upper = (_bound(m, name, b) for name, b in zip(("lower", "upper"), box))
     if np.any(lower > upper):
