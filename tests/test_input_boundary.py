@@ -182,19 +182,26 @@ def test_sweep_refuses_a_data_file_that_is_not_numbers_before_any_run(tmp_path, 
         (["1", "0"], "box lower bound exceeds upper bound in coordinate 0 (1 > 0)"),
     ],
 )
-@pytest.mark.parametrize("command", ["entropy", "cycles --method admissible-tree"])
+@pytest.mark.parametrize(
+    "command", ["entropy", "cycles --method admissible-tree", "cycles --method exhaustive"]
+)
 def test_a_box_that_does_not_fit_the_map_is_refused_before_the_search(
     tmp_path, capsys, monkeypatch, command, box, message
 ):
     np.savez(tmp_path / "tent.npz", A=[2.0], W=[[-4.0]], h=[0.5], P=1)
     import pwl_analysis.entropy
     import pwl_analysis.methods.admissible_tree
+    import pwl_analysis.methods.exhaustive
 
     def searched(*args, **kwargs):
         raise AssertionError("the search started")
 
-    for searcher in (pwl_analysis.entropy, pwl_analysis.methods.admissible_tree):
-        monkeypatch.setattr(searcher, "word_levels", searched)  # the words of either search
+    for searcher, words in [
+        (pwl_analysis.entropy, "word_levels"),
+        (pwl_analysis.methods.admissible_tree, "word_levels"),
+        (pwl_analysis.methods.exhaustive, "lyndon_words"),
+    ]:
+        monkeypatch.setattr(searcher, words, searched)  # where each search makes its words
     before = snapshot(tmp_path)
     name, *options = command.split()
     assert main([name, str(tmp_path / "tent.npz"), *options, "--box", *box]) == 2

@@ -25,6 +25,7 @@ _DEST = "search_option_"
 _LONG_HELP = 160
 #: What a box option reads.
 _BOX_FORMAT = "LOWER and UPPER each a number, or comma-separated per coordinate"
+#: The two values of a box option, in order.
 _BOX = ("LOWER", "UPPER")
 
 
@@ -122,7 +123,7 @@ def _reader(field: str, uses: list) -> dict:
     if hint in (bool, bool | None):
         return {"action": argparse.BooleanOptionalAction}
     if hint in (tuple, tuple | None):
-        return {"nargs": 2, "metavar": ("LOWER", "UPPER")}
+        return {"nargs": 2, "metavar": _BOX}
     raise TypeError(f"the command line cannot read option {field!r} of type {hint}")
 
 
