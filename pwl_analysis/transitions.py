@@ -24,14 +24,45 @@ from pwl_analysis.pwl_map import PWLMap
 
 
 def check_box(m: PWLMap, box) -> tuple[np.ndarray, np.ndarray] | None:
-    """Validate a box (lower, upper) of shape (M,) each; None passes through."""
+    """The box (lower, upper) as two float arrays of shape (M,); None passes through.
+
+    Each bound is one number (every coordinate) or M numbers, finite, with lower ≤ upper in
+    every coordinate; a coordinate with lower = upper pins it (a box of zero width there).
+
+    Raises
+    ------
+    UserInputError
+        Not a pair, a bound that is not numbers, of another length, NaN or infinite, or
+        lower > upper; the message names ``box`` and the coordinate.
+    """
     if box is None:
         return None
-    lower, upper = (np.broadcast_to(np.asarray(b, dtype=np.float64), (m.M,)) for b in box)
+    if not isinstance(box, (tuple, list, np.ndarray)) or len(box) != 2:
+        raise UserInputError(f"box must be a pair (lower, upper), got {box!r:.60}")
+    lower, upper = (_bound(m, name, b) for name, b in zip(("lower", "upper"), box))
     if np.any(lower > upper):
         bad = int(np.argmax(lower > upper))
-        raise UserInputError(f"box lower bound exceeds upper bound in coordinate {bad}")
+        raise UserInputError(
+            f"box lower bound exceeds upper bound in coordinate {bad} "
+            f"({lower[bad]:g} > {upper[bad]:g})"
+        )
     return lower, upper
+
+
+def _bound(m: PWLMap, name: str, bound) -> np.ndarray:
+    """One corner of a box as a finite float array of shape (M,)."""
+    try:
+        values = np.asarray(bound, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise UserInputError(f"box {name} bound must be numbers, got {bound!r:.60}") from None
+    if values.ndim > 1 or values.size not in (1, m.M):
+        raise UserInputError(
+            f"box {name} bound has {values.size} values; give one (every coordinate) or "
+            f"M = {m.M}, one per coordinate"
+        )
+    if not np.all(np.isfinite(values)):
+        raise UserInputError(f"box {name} bound must be finite, got {values.tolist()}")
+    return np.broadcast_to(values.reshape(-1), (m.M,))
 
 
 def transition_possible(m: PWLMap, a: int, b: int, box=None) -> bool:

@@ -29,6 +29,9 @@ TINY = {
     "M": 6, "epochs": 3, "batches_per_epoch": 5, "batch_size": 8, "seq_len": 30,
     "eval_every": 0, "test_steps": 500,
 }  # fmt: skip
+#: A learning rate whose first steps make the loss NaN: a run that fails while training
+#: (the options themselves are valid, so the sweep starts).
+DIVERGES = 1e4
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +93,7 @@ def test_grid_expands_to_every_combination_with_stable_ids():
         ({"base": {"P": 1}, "grid": {"P": [2]}}, "both in base and grid"),
         ({"recipe": "fastest"}, "recipe must be one of"),
         ({"max_period": 0}, "max_period"),
+        ({"grid": {"P": [0, 9]}, "base": {"M": 6}}, "grid point P = 9: P = 9 piecewise-linear"),
     ],
 )
 def test_bad_sweep_configurations_name_the_problem(settings, message):
@@ -112,15 +116,15 @@ def test_configuration_files(tmp_path):
 
 def test_sweep_table_records_every_run_and_a_failing_one(tmp_path, scheduler, lorenz):
     out = tmp_path / "sweep"
-    config = tiny({"P": [0, 2, 9], "seed": [0, 1]}, lorenz)
+    config = tiny({"lr_start": [5e-3, DIVERGES], "P": [0, 2], "seed": [0, 1]}, lorenz)
     result = sweep(config, out, scheduler, progress=False)
     rows = read_table(out / "results.csv")
-    assert [(int(r["P"]), int(r["seed"])) for r in rows] == [
-        (P, s) for P in (0, 2, 9) for s in (0, 1)
+    assert [(float(r["lr_start"]), int(r["P"]), int(r["seed"])) for r in rows] == [
+        (lr, P, s) for lr in (5e-3, DIVERGES) for P in (0, 2) for s in (0, 1)
     ]
-    assert [r["status"] for r in rows] == ["ok"] * 4 + ["failed"] * 2
-    for row in rows[4:]:  # P = 9 > M = 6: the run fails, the sweep goes on
-        assert "P = 9" in row["error"] and "\n" not in row["error"]
+    assert [r["status"] for r in rows] == ["ok"] * 4 + ["failed"] * 4
+    for row in rows[4:]:  # the loss becomes NaN: the run fails, the sweep goes on
+        assert "loss became nan" in row["error"] and "\n" not in row["error"]
         assert "Traceback" in (out / row["traceback"]).read_text()
     for row in rows[:4]:
         folder = out / "runs" / row["run"]
@@ -132,13 +136,14 @@ def test_sweep_table_records_every_run_and_a_failing_one(tmp_path, scheduler, lo
     # P = 0 is one affine map: at most one isolated fixed point and a one-node graph
     assert all(r["regions_visited"] == "1" and r["topological_entropy"] == "0.0" for r in rows[:2])
     assert all(int(r["fixed_points"]) <= 1 for r in rows[:2])
-    assert result.executed == 6 and result.failed == 2 and set(result.minimal_P) == {"all"}
+    assert result.executed == 8 and result.failed == 4
+    assert set(result.minimal_P) == {"lr_start=0.005"}  # no group of the diverged runs
     assert (out / "summary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not list((out / "runs").glob(".tmp-*"))
 
     before = stamps(out)
     again = sweep(config, out, scheduler, progress=False)
-    assert again.executed == 2  # only the failed runs are retried
+    assert again.executed == 4  # only the failed runs are retried
     assert stamps(out) == before
     # rows compared as JSON text: a run that ends on a fixed point has D_H = NaN (a constant
     # series has no spectrum), and NaN != NaN
@@ -252,7 +257,8 @@ def test_a_sweep_with_failed_runs_exits_nonzero_after_writing_its_table(
     tmp_path, scheduler, lorenz, capsys
 ):
     config = tmp_path / "bad.json"
-    config.write_text(json.dumps(tiny({"P": [8, 9]}, lorenz).to_dict()))  # P > M = 6: both fail
+    diverging = tiny({"seed": [0, 1]}, lorenz, lr_start=DIVERGES)  # both fail
+    config.write_text(json.dumps(diverging.to_dict()))
     out = tmp_path / "sweep"
     argv = ["sweep", str(config), "--scheduler", scheduler, "--out", str(out), "--no-progress"]
     assert main(argv) == 1

@@ -65,10 +65,62 @@ def load_config(run_dir: Path):
         raise FileNotFoundError(f"{run_dir} has no {CONFIG}: not a training run")
     try:
         return TrainConfig.from_dict(json.loads(path.read_text()))
-    except UserInputError:
-        raise
-    except (ValueError, TypeError, AttributeError) as error:  # the file's contents, not a bug
+    except UserInputError as error:
+        raise UserInputError(f"{path} is not a valid training configuration: {error}") from error
+    except ValueError as error:  # not JSON, or not text
         raise UserInputError(f"{path} is not a valid training configuration ({error})") from error
+
+
+def resumable_config(run_dir: Path):
+    """The configuration of the run in ``run_dir``, checked against its data and checkpoint.
+
+    What :func:`training.resume` will find, read and checked before it imports torch:
+    ``config.json`` (:func:`load_config`), the data it names
+    (:func:`training.data.check_data`) and ``checkpoint.npz`` (:func:`check_state`).
+
+    Raises
+    ------
+    FileNotFoundError, UserInputError
+        A missing or unreadable file, or one that does not match the others, named.
+    """
+    from training.data import check_data
+
+    config = load_config(run_dir)
+    N = check_data(config)
+    check_state(run_dir, load_state(run_dir), config, N)
+    return config
+
+
+def check_state(run_dir: Path, state: TrainingState, config, N: int) -> None:
+    """Raise UserInputError unless the checkpoint in ``run_dir`` fits its configuration.
+
+    The weights must have the shapes of an AL-RNN with the configuration's M units on N data
+    dimensions, A (M,), W (M, M), h (M,), B (N, M), and the ``model.npz`` export the
+    configuration's P: a ``config.json`` edited after the run started, or data with another
+    number of columns, are refused before training resumes.
+    """
+    run_dir = Path(run_dir)
+    shapes = {name: np.shape(state.weights.get(name)) for name in ("A", "W", "h", "B")}
+    M = shapes["h"][0] if len(shapes["h"]) == 1 else None
+    if M is None or shapes != {"A": (M,), "W": (M, M), "h": (M,), "B": shapes["B"]}:
+        raise UserInputError(
+            f"{run_dir / TRAINING_STATE} is not a readable training checkpoint (weights of "
+            f"shapes {shapes}); start a new run instead of resuming"
+        )
+    problem = None
+    if M != config.M:
+        problem = f"it was trained with M = {M} units, but {CONFIG} says M = {config.M}"
+    elif shapes["B"] != (N, M):
+        problem = f"it was trained on {shapes['B'][0]} data dimensions, the data now have {N}"
+    elif (run_dir / RUN_CHECKPOINT).is_file():
+        P = int(read_npz(run_dir / RUN_CHECKPOINT).get("P", config.P))
+        if P != config.P:
+            problem = f"it was trained with P = {P}, but {CONFIG} says P = {config.P}"
+    if problem is not None:
+        raise UserInputError(
+            f"{run_dir / TRAINING_STATE} no longer matches its configuration: {problem}; "
+            f"restore {CONFIG} or start a new run"
+        )
 
 
 @dataclass(frozen=True)

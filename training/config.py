@@ -21,10 +21,25 @@ to ``lr_end``, batch 16, sparse teacher forcing, Gaussian noise on the forcing i
 
 from __future__ import annotations
 
+import functools
+import math
+import numbers
+import os
+import typing
 from dataclasses import asdict, dataclass, fields, replace
 
-from pwl_analysis.errors import UserInputError
+from pwl_analysis.errors import BudgetError, UserInputError
+from pwl_analysis.pwl_map import MAX_TRAJECTORY_VALUES
 from training.recurrence import Forcing
+
+#: The least value of each integer option (P also at most M; τ is checked by Forcing).
+_AT_LEAST = {
+    "length": 2, "data_seed": 0, "M": 1, "P": 0, "epochs": 1, "batches_per_epoch": 1,
+    "batch_size": 1, "seq_len": 1, "seed": 0, "checkpoint_every": 1, "eval_every": 0,
+    "eval_steps": 1, "eval_runs": 1, "test_steps": 1, "n_bins": 1,
+}  # fmt: skip
+#: Real options that must be ≥ 0 (α is checked by Forcing, the learning rates together).
+_NON_NEGATIVE = ("noise", "grad_clip", "select_tolerance", "select_band", "sigma")
 
 
 @dataclass(frozen=True)
@@ -110,8 +125,15 @@ class TrainConfig:
     Raises
     ------
     UserInputError
-        Both or neither of ``system`` and ``data_path``, P outside 0 … M, a count below 1,
-        lr_end outside (0, lr_start], negative noise, clipping or tolerance, a bad τ or α.
+        An option of the wrong type (an integer option given 2.5, ``inf`` or ``"3"``, a real
+        one NaN or infinite, a flag not true or false), both or neither of ``system`` and
+        ``data_path``, an unknown ``system``, P outside 0 … M, a count below 1, a negative
+        seed, ``test_fraction`` outside [0, 1), ``dt`` ≤ 0, lr_end outside (0, lr_start],
+        negative noise, clipping, tolerance or σ, a bad τ or α.  The message names the
+        option and what it allows (:func:`check_option`).
+    BudgetError
+        M² weights, or one batch's batch_size × (seq_len + 1) × (M + P + 1) floats, beyond
+        ``pwl_analysis.pwl_map.MAX_TRAJECTORY_VALUES`` (10⁸).
 
     See Also
     --------
@@ -191,26 +213,38 @@ class TrainConfig:
     sigma: float = 20.0
 
     def __post_init__(self):
+        for name in _hints():
+            object.__setattr__(self, name, check_option(name, getattr(self, name)))
         if (self.system is None) == (self.data_path is None):
             raise UserInputError("give exactly one of system and data_path")
         if not 0 <= self.P <= self.M:
             raise UserInputError(
                 f"P = {self.P} piecewise-linear units must be between 0 and M = {self.M}"
             )
-        positive = (
-            "M", "epochs", "batches_per_epoch", "batch_size", "seq_len", "checkpoint_every",
-            "eval_runs",
-        )  # fmt: skip
-        for name in positive:
-            if getattr(self, name) < 1:
-                raise UserInputError(f"{name} must be at least 1, got {getattr(self, name)}")
         if not 0 < self.lr_end <= self.lr_start:
             raise UserInputError(f"need 0 < lr_end ≤ lr_start, got {self.lr_end}, {self.lr_start}")
-        if min(self.noise, self.grad_clip, self.select_tolerance, self.select_band) < 0:
-            raise UserInputError(
-                "noise, grad_clip, select_tolerance and select_band must be non-negative"
-            )
         Forcing(self.forcing_interval, self.alpha)  # validates τ and α
+        self._check_memory()
+
+    def _check_memory(self) -> None:
+        """Refuse a model or a batch beyond the core's in-memory budget of floats.
+
+        W holds M² weights; one step's forward pass M + P + 1 features of each of the
+        batch_size × (seq_len + 1) points.  Either beyond ``MAX_TRAJECTORY_VALUES`` (10⁸
+        floats, 800 MB, the budget of a free run) would exhaust memory after the run started.
+        """
+        weights = self.M * self.M
+        batch = self.batch_size * (self.seq_len + 1) * (self.M + self.P + 1)
+        if weights > MAX_TRAJECTORY_VALUES:
+            raise BudgetError(
+                f"M = {self.M} units make M² = {weights:.4g} weights, more than "
+                f"{MAX_TRAJECTORY_VALUES:.0e} floats in memory: lower M"
+            )
+        if batch > MAX_TRAJECTORY_VALUES:
+            raise BudgetError(
+                f"one batch holds batch_size × (seq_len + 1) × (M + P + 1) = {batch:.4g} floats,"
+                f" more than {MAX_TRAJECTORY_VALUES:.0e} in memory: lower batch_size or seq_len"
+            )
 
     @property
     def forcing(self) -> Forcing:
@@ -300,8 +334,10 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, values: dict) -> TrainConfig:
         """Inverse of :meth:`to_dict`; unknown keys are an error."""
+        if not isinstance(values, dict):
+            raise UserInputError(f"training options must be a table of names, got {values!r:.60}")
         known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
+        unknown = sorted(map(str, set(values) - known))
         if unknown:
             raise UserInputError(f"unknown training option(s): {', '.join(unknown)}")
         return cls(**values)
@@ -313,3 +349,81 @@ class TrainConfig:
             f" steps of {self.batch_size}×{self.seq_len}, lr {self.lr_start:g}→{self.lr_end:g}, "
             f"τ={self.forcing_interval}, α={self.alpha}, noise={self.noise})"
         )
+
+
+@functools.cache
+def _hints() -> dict[str, object]:
+    """Option name → its annotated type, e.g. ``int`` or ``float | None``."""
+    return typing.get_type_hints(TrainConfig)
+
+
+def check_option(name: str, value):
+    """``value`` as the option ``name`` of :class:`TrainConfig` holds it, or a UserInputError.
+
+    The one check of a single option, used by :class:`TrainConfig` for every field and by
+    the sweeps for every value of their ``base`` and ``grid`` (which name where it stood).
+    An integer option takes an integer (not a bool, not 3.0) at least its least value, a
+    real one a finite number (converted to float), a flag ``True`` or ``False``, ``system``
+    a built-in name, ``data_path`` a path (converted to str); options typed ``… | None``
+    also take None.  Relations between options (P ≤ M, lr_end ≤ lr_start, exactly one of
+    ``system`` and ``data_path``) are checked by :class:`TrainConfig`.
+
+    Examples
+    --------
+    >>> from training.config import check_option
+    >>> check_option("epochs", 3), check_option("lr_start", 1), check_option("dt", None)
+    (3, 1.0, None)
+    >>> check_option("epochs", float("inf"))
+    Traceback (most recent call last):
+    ...
+    pwl_analysis.errors.UserInputError: epochs must be an integer, got inf
+    >>> check_option("seed", -1)
+    Traceback (most recent call last):
+    ...
+    pwl_analysis.errors.UserInputError: seed must be at least 0, got -1
+    """
+    hints = _hints()
+    if name not in hints:
+        raise UserInputError(f"unknown training option {name!r}")
+    kinds = typing.get_args(hints[name]) or (hints[name],)
+    if value is None and type(None) in kinds:
+        return None
+    value = _converted(name, value, kinds)
+    if name in _AT_LEAST and value < _AT_LEAST[name]:
+        raise UserInputError(f"{name} must be at least {_AT_LEAST[name]}, got {value}")
+    if name in _NON_NEGATIVE and value < 0:
+        raise UserInputError(f"{name} must be non-negative, got {value}")
+    if name == "test_fraction" and not 0 <= value < 1:
+        raise UserInputError(f"test_fraction must be in [0, 1), got {value}")
+    if name == "dt" and value <= 0:
+        raise UserInputError(f"dt must be positive, got {value}")
+    if name == "system":
+        from training.data import RECORDINGS, SYSTEMS
+
+        if value not in (*SYSTEMS, *RECORDINGS):
+            known = ", ".join((*SYSTEMS, *RECORDINGS))
+            raise UserInputError(f"system must be one of {known}, got {value!r}")
+    return value
+
+
+def _converted(name: str, value, kinds: tuple):
+    """The value as a Python bool, int, float or str, as ``kinds`` asks."""
+    optional = " or None" if type(None) in kinds else ""
+    if bool in kinds:
+        if not isinstance(value, bool):
+            raise UserInputError(f"{name} must be true or false, got {value!r}")
+        return value
+    if int in kinds:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise UserInputError(f"{name} must be an integer{optional}, got {value!r}")
+        return int(value)
+    if float in kinds:
+        real = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        if not real or not math.isfinite(value):
+            raise UserInputError(f"{name} must be a finite number{optional}, got {value!r}")
+        return float(value)
+    if name == "data_path" and isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if not isinstance(value, str):
+        raise UserInputError(f"{name} must be a string{optional}, got {value!r}")
+    return value

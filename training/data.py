@@ -13,6 +13,7 @@ part; the last ``test_fraction`` of the points is held out for the DSR metrics.
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -180,20 +181,84 @@ def simulate(system: str, length: int, dt: float | None = None, seed: int = 0) -
 
 
 def read_series(path: str | Path) -> np.ndarray:
-    """A (T, N) float64 array from an ``.npy`` or ``.csv`` file (no pickled objects)."""
+    """A (T, N) float64 array from an ``.npy`` or ``.csv`` file (no pickled objects).
+
+    A ``.npy`` file must hold an integer or real array; a ``.csv`` file numbers separated by
+    commas, the same count on every line, after an optional header line.  Anything else is a
+    :class:`DataError` naming the file and, for a CSV file, the first bad line.
+    """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no data file at {path}")
-    if path.suffix == ".npy":
-        data = np.load(path, allow_pickle=False)
-    elif path.suffix == ".csv":
-        with path.open() as file:
-            first = file.readline()
-        header = any(c.isalpha() and c not in "eE" for c in first.replace("nan", ""))
-        data = np.loadtxt(path, delimiter=",", skiprows=int(header), ndmin=2)
-    else:
-        raise DataError(f"{path.name}: expected a .npy or .csv file")
+    if path.suffix not in (".npy", ".csv"):
+        raise DataError(f"{path}: expected a .npy or .csv file of shape (T, N)")
+    if not stat.S_ISREG(path.stat().st_mode):
+        raise DataError(f"{path} is not a regular file (a folder, pipe or device)")
+    data = _read_npy(path) if path.suffix == ".npy" else _read_csv(path)
     return np.asarray(data, dtype=np.float64)
+
+
+def _read_npy(path: Path) -> np.ndarray:
+    try:
+        data = np.load(path, allow_pickle=False)
+    except ValueError as error:
+        if "Object arrays" in str(error):
+            raise DataError(
+                f"{path} holds Python objects (dtype object), not numbers: save a float array "
+                "of shape (T, N)"
+            ) from error
+        raise DataError(f"{path} is not a readable .npy array ({error})") from error
+    except EOFError as error:
+        raise DataError(f"{path} is not a readable .npy array (it ends early)") from error
+    if not isinstance(data, np.ndarray):
+        data.close()
+        raise DataError(f"{path} is an .npz archive, not one .npy array of shape (T, N)")
+    if data.dtype.kind not in "iuf":
+        raise DataError(f"{path} holds values of type {data.dtype}, not real numbers")
+    return data
+
+
+def _read_csv(path: Path) -> np.ndarray:
+    try:
+        lines = path.read_text().splitlines()
+    except UnicodeDecodeError as error:
+        raise DataError(f"{path} is not a text file (byte {error.start} is not UTF-8)") from error
+    rows = [line for line in lines if line.split("#")[0].strip()]
+    first = rows[0] if rows else ""
+    header = any(c.isalpha() and c not in "eE" for c in first.replace("nan", ""))
+    rows = rows[int(header) :]
+    if not rows:
+        raise DataError(f"{path} holds no rows of numbers")
+    try:
+        return np.loadtxt(rows, delimiter=",", ndmin=2)
+    except ValueError as error:
+        raise DataError(f"{path}: {_csv_problem(rows, int(header))}") from error
+
+
+def _csv_problem(rows: list[str], header: int) -> str:
+    """The first line of a CSV series that is not comma-separated numbers, in words."""
+    width = None
+    for number, row in enumerate(rows, 1 + header):  # blank lines are not counted
+        cells = row.split("#")[0].split(",")
+        for column, cell in enumerate(cells, 1):
+            try:
+                float(cell)
+            except ValueError:
+                separator = next((c for c in ";\t|" if c in cell), None)
+                if separator is not None:
+                    return (
+                        f"row {number} is separated by {separator!r}; the columns of a CSV "
+                        "series must be separated by commas"
+                    )
+                return f"row {number}, column {column} holds {cell.strip()!r}, not a number"
+        if width is None:
+            width = (number, len(cells))
+        elif len(cells) != width[1]:
+            return (
+                f"row {number} has {len(cells)} values where row {width[0]} has {width[1]}; "
+                "every row of a CSV series needs the same number of columns"
+            )
+    return "not a table of comma-separated numbers"
 
 
 def check_series(x: np.ndarray, name: str = "series") -> np.ndarray:
@@ -218,6 +283,54 @@ def check_series(x: np.ndarray, name: str = "series") -> np.ndarray:
     return x
 
 
+def held_out(T: int, test_fraction: float) -> int:
+    """The points held out at the end of a series of T points: round(test_fraction · T)."""
+    return round(test_fraction * T)
+
+
+def check_fit(source: str, N: int, T_train: int, M: int, seq_len: int) -> None:
+    """Raise :class:`DataError` unless an AL-RNN of M units can train on the series.
+
+    The model observes the N dimensions in its first N units (N ≤ M), and each step of
+    training reads a window of seq_len + 1 points of the T_train training points.
+    """
+    if N > M:
+        raise DataError(f"the data {source} have N = {N} dimensions, more than M = {M} units")
+    if T_train < seq_len + 1:
+        raise DataError(
+            f"the training part of {source} has {T_train} points, fewer than "
+            f"seq_len + 1 = {seq_len + 1}"
+        )
+
+
+def check_data(config) -> int:
+    """Check the data a :class:`~training.config.TrainConfig` names before anything is trained.
+
+    A file or a recording is read and checked as :func:`load_series` reads it (numbers, shape
+    (T, N), finite, no constant column); a built-in system is not simulated, its N and length
+    being known.  Then :func:`check_fit` with the configuration's M and ``seq_len``.
+
+    Returns
+    -------
+    int
+        N, the number of observed dimensions.
+
+    Raises
+    ------
+    DataError, FileNotFoundError
+        The data cannot be read or do not fit the model; the message names the file.
+    """
+    source = config.data_path or config.system
+    if source not in SYSTEMS:
+        series = load_series(source, test_fraction=config.test_fraction)
+        N, T_train = series.N, len(series.train)
+    else:
+        N = len(SYSTEMS[source][2])
+        T_train = config.length - held_out(config.length, config.test_fraction)
+    check_fit(source, N, T_train, config.M, config.seq_len)
+    return N
+
+
 def split_and_normalise(
     x: np.ndarray, test_fraction: float, source: str, dt: float | None = None
 ) -> Series:
@@ -225,7 +338,7 @@ def split_and_normalise(
     x = check_series(x, source)
     if not 0 <= test_fraction < 1:
         raise DataError(f"test_fraction must be in [0, 1), got {test_fraction}")
-    n_test = round(test_fraction * x.shape[0])
+    n_test = held_out(x.shape[0], test_fraction)
     train, test = x[: x.shape[0] - n_test], x[x.shape[0] - n_test :]
     check_series(train, f"training part of {source}")
     mean, std = train.mean(axis=0), train.std(axis=0)

@@ -31,7 +31,7 @@ from pwl_analysis.lyapunov import maximal_lyapunov_exponents
 from pwl_analysis.pwl_map import PWLMap
 from training import checkpoint
 from training.config import TrainConfig
-from training.data import DataError, Series, load_series
+from training.data import Series, check_fit, load_series
 from training.evaluation import robust_evaluation, spread_starts
 from training.model import ALRNN
 from training.series_lyapunov import lyapunov_record
@@ -154,13 +154,7 @@ def series_for(config: TrainConfig) -> Series:
     """Load the configured data and check that it fits the model and window length."""
     source = config.system if config.system is not None else config.data_path
     series = load_series(source, config.length, config.dt, config.test_fraction, config.data_seed)
-    if series.N > config.M:
-        raise DataError(f"the data has N = {series.N} dimensions, more than M = {config.M} units")
-    if len(series.train) < config.seq_len + 1:
-        raise DataError(
-            f"the training part has {len(series.train)} points, fewer than "
-            f"seq_len + 1 = {config.seq_len + 1}"
-        )
+    check_fit(source, series.N, len(series.train), config.M, config.seq_len)
     return series
 
 
@@ -456,6 +450,7 @@ def _start(run_dir: Path, config: TrainConfig, N: int, resume: bool):
     if not resume:
         return model, optimizer, rng, _snapshot(model, optimizer, rng, _fresh_state(model))
     state = checkpoint.load_state(run_dir)
+    checkpoint.check_state(run_dir, state, config, N)
     model.load_arrays(state.weights)
     _load_optimizer(model, optimizer, state.optimizer)
     rng.bit_generator.state = state.rng_state
@@ -542,12 +537,11 @@ def train(
     """
     run_dir = Path(out_dir)
     series = series_for(config)
-    if not resume:
-        _prepare_folder(run_dir, config)
     torch.set_num_threads(min(2, torch.get_num_threads()))  # fewer if the caller set fewer
-    model, optimizer, rng, state = _start(run_dir, config, series.N, resume)
+    model, optimizer, rng, state = _start(run_dir, config, series.N, resume)  # before any file
     save = lambda s: checkpoint.save_state(run_dir, s, config.P, series.mean, series.std)  # noqa: E731
     if not resume:
+        _prepare_folder(run_dir, config)
         save(state)
     bar = tqdm(total=config.epochs, initial=state.epoch, disable=not progress, unit="epoch")
     try:

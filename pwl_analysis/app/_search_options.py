@@ -25,6 +25,8 @@ _DEST = "search_option_"
 _LONG_HELP = 160
 #: What a box option reads.
 _BOX_FORMAT = "LOWER and UPPER each a number, or comma-separated per coordinate"
+#: The two values of a box option, in order.
+_BOX = ("LOWER", "UPPER")
 
 
 def add_search_options(parser: argparse.ArgumentParser) -> None:
@@ -85,7 +87,7 @@ def search_method(args: argparse.Namespace) -> SearchMethod:
             f"--method {name}, whose options are {accepted}"
         )
     hints = typing.get_type_hints(cls)
-    return cls(**{key: _value(hints[key], value) for key, value in given.items()})
+    return cls(**{key: _value(hints[key], value, key) for key, value in given.items()})
 
 
 def _options() -> dict[str, list[tuple[str, object, object, str]]]:
@@ -121,18 +123,47 @@ def _reader(field: str, uses: list) -> dict:
     if hint in (bool, bool | None):
         return {"action": argparse.BooleanOptionalAction}
     if hint in (tuple, tuple | None):
-        return {"nargs": 2, "metavar": ("LOWER", "UPPER"), "type": read_numbers}
+        return {"nargs": 2, "metavar": _BOX}
     raise TypeError(f"the command line cannot read option {field!r} of type {hint}")
 
 
-def _value(hint, value):
+def _value(hint, value, field: str):
     """The parsed value as the field holds it: a box as a (lower, upper) tuple."""
-    return tuple(value) if hint in (tuple, tuple | None) else value
+    return read_box(value, _flag(field)) if hint in (tuple, tuple | None) else value
 
 
-def read_numbers(text: str) -> list[float]:
-    """``"1.5"`` or ``"-1,-2.5"`` as a list of floats (one value: every coordinate)."""
-    return [float(x) for x in text.split(",")]
+def read_box(texts: list[str] | None, option: str = "--box") -> tuple | None:
+    """The two texts of a box option, LOWER and UPPER, as a (lower, upper) pair of lists.
+
+    Each text is one number (every coordinate) or comma-separated numbers, one per
+    coordinate; the map's dimension, finiteness and lower ≤ upper are checked where the box
+    meets the map (:func:`pwl_analysis.transitions.check_box`).
+
+    Raises
+    ------
+    UserInputError
+        A text that is not a number or a comma-separated list of numbers.
+    """
+    if texts is None:
+        return None
+    return tuple(read_numbers(text, f"{option} {name}") for name, text in zip(_BOX, texts))
+
+
+def read_numbers(text: str, option: str = "--box") -> list[float]:
+    """``"1.5"`` or ``"-1,-2.5"`` as a list of floats (one value: every coordinate).
+
+    Raises
+    ------
+    UserInputError
+        A part that is not a number, named with ``option``.
+    """
+    try:
+        return [float(x) for x in text.split(",")]
+    except ValueError:
+        raise UserInputError(
+            f"{option} must be a number, or numbers separated by commas (one per coordinate), "
+            f"got {text!r}"
+        ) from None
 
 
 def parameter_of(dest: str) -> str:

@@ -12,7 +12,7 @@ from pwl_analysis._filesystem import fault_of, shown
 from pwl_analysis.app._search_options import (
     add_search_options,
     parameter_of,
-    read_numbers,
+    read_box,
     search_method,
 )
 from pwl_analysis.app.analysis import analyze, attractor_exact_graph
@@ -150,9 +150,12 @@ def _add_model_type(parser: argparse.ArgumentParser) -> None:
 
 def _entropy_command(args: argparse.Namespace) -> None:
     m = load_model(args.model, P=args.P, model_type=args.model_type)
-    box = None if args.box is None else tuple(read_numbers(text) for text in args.box)
     bounds = entropy_bounds(
-        m, args.max_length, box=box, progress=not args.json, max_decisions=args.max_decisions
+        m,
+        args.max_length,
+        box=read_box(args.box),
+        progress=not args.json,
+        max_decisions=args.max_decisions,
     )
     if args.json:
         print(json.dumps(bounds.to_dict(), indent=1))

@@ -102,21 +102,27 @@ def training_folder(out: str | Path) -> Path:
 
 
 def _fresh_config(source: str | None, data: str | None, overrides: dict):
+    """The training options of a new run, its data read and checked against them."""
     from training.config import TrainConfig
+    from training.data import check_data
 
     if data is not None:
-        path = Path(data)
-        if not path.is_file():
-            raise FileNotFoundError(f"no data file at {path}")
-        return TrainConfig.fast().replace(system=None, data_path=str(path.resolve()), **overrides)
-    if source not in SOURCES:
+        config = TrainConfig.fast().replace(system=None, data_path=str(Path(data).resolve()))
+    elif source not in SOURCES:
         raise UserInputError(f"unknown system {source!r}: choose one of {', '.join(SOURCES)}")
-    return TrainConfig.fast(source, **overrides)
+    else:
+        config = TrainConfig.fast(source)
+    config = config.replace(**overrides)
+    check_data(config)
+    return config
 
 
 def _stored_config(pending: Path, source: str | None, data: str | None, overrides: dict):
-    """The options of the interrupted run in ``pending``, checked against what was given."""
-    from training.checkpoint import TRAINING_STATE, load_config
+    """The stored options of the run in ``pending``, checked against what was given.
+
+    Its data and checkpoint are checked too (:func:`training.checkpoint.resumable_config`).
+    """
+    from training.checkpoint import TRAINING_STATE, resumable_config
 
     if not (pending / TRAINING_STATE).is_file():
         raise FileNotFoundError(f"no interrupted training run in {pending} to resume")
@@ -125,7 +131,7 @@ def _stored_config(pending: Path, source: str | None, data: str | None, override
         raise UserInputError(
             f"--resume continues with the stored training options; do not combine it with {given}"
         )
-    config = load_config(pending)
+    config = resumable_config(pending)
     stored = config.system or config.data_path
     wanted = source if data is None else str(Path(data).resolve())
     if (source or data) is not None and wanted != stored:
@@ -348,6 +354,7 @@ def run_pipeline(
         raise UserInputError(
             f"--evaluation-steps must be between 1000 and 10000000, got {evaluation_steps}"
         )
+    fresh = None if resume else _fresh_config(source, data, overrides)
     check_output(out, overwrite, REPORT_KIND)
     pending = training_folder(out)
     with output_lock(out):
@@ -356,7 +363,7 @@ def run_pipeline(
         if resume:
             config = _stored_config(pending, source, data, overrides)
         else:
-            config = _fresh_config(source, data, overrides)
+            config = fresh
             _check_fresh(pending)
         if progress:
             print(f"[1/3] training {config!r} in {pending}")
@@ -436,7 +443,6 @@ def _resume_hint(args: argparse.Namespace, out: str) -> str:
 
 def _run_command(args: argparse.Namespace) -> int:
     from training.checkpoint import TRAINING_STATE
-    from training.loop import DivergenceError
 
     if args.system is not None and args.data is not None:
         raise UserInputError("give exactly one of a system name and --data FILE")
@@ -469,7 +475,11 @@ def _run_command(args: argparse.Namespace) -> int:
             message = "interrupted before training started; nothing was written"
         print(f"\npwl-analysis run: {message}", file=sys.stderr)
         return 130
-    except DivergenceError as error:
+    except RuntimeError as error:
+        from training.loop import DivergenceError  # torch only once training has started
+
+        if not isinstance(error, DivergenceError):
+            raise
         print(f"pwl-analysis run: {error}; the run is kept in {pending}", file=sys.stderr)
         return 1
     print(result)

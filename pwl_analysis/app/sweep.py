@@ -12,6 +12,10 @@ a grid; every combination of the grid's values is one run::
     P = [0, 1, 2, 3, 4]
     seed = [0, 1]
 
+Every setting, every value of ``base`` and ``grid``, every grid point and its data are
+checked before the first run starts (:class:`SweepConfig`, :func:`check_data`); a run that
+fails while training (a diverging loss) is recorded and the sweep goes on.
+
 A run is named by the SHA-256 of its recipe and options, so its id does not depend on the
 order of the grid and a rerun recognises it.  The output folder holds
 
@@ -39,6 +43,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 import os
 import re
 import shutil
@@ -61,6 +66,8 @@ ROW = "row.json"
 TABLE = "results.csv"
 FIGURE = "summary.png"
 _SETTINGS = ("recipe", "base", "grid", "max_period", "free_run_steps", "tolerance")
+#: The most runs one sweep configuration may hold.
+MAX_RUNS = 10_000
 
 
 @dataclass(frozen=True)
@@ -84,13 +91,100 @@ class Run:
         return "-".join([*labels, self.run_id])
 
     def train_config(self):
-        """The :class:`training.TrainConfig` (raises ValueError for invalid options)."""
+        """The :class:`training.TrainConfig`.
+
+        Raises
+        ------
+        UserInputError
+            Options that do not fit together (P > M, …), naming the grid point.
+        """
         from training.config import TrainConfig
 
         options = dict(self.options)
         if "data_path" in options and "system" not in options:
             options["system"] = None
-        return getattr(TrainConfig, self.recipe)(**options)
+        try:
+            return getattr(TrainConfig, self.recipe)(**options)
+        except UserInputError as error:
+            raise UserInputError(f"{self.point}: {error}") from None
+
+    @property
+    def point(self) -> str:
+        """Where the run stands in the grid, for messages: ``grid point P = 2, seed = 0``."""
+        values = ", ".join(f"{axis} = {self.options[axis]!r}" for axis in self.axes)
+        return f"grid point {values}" if values else "base"
+
+
+def _check_names(options: dict) -> None:
+    from training.config import TrainConfig
+
+    unknown = sorted(map(str, set(options) - set(TrainConfig.__dataclass_fields__)))
+    if unknown:
+        raise UserInputError(f"unknown training option(s) in the sweep: {', '.join(unknown)}")
+
+
+def check_data(runs: list[Run]) -> None:
+    """Read and check the data of every run, as training will, before any run starts.
+
+    Each data file (or built-in series) is checked once per distinct M, ``seq_len``, length
+    and held-out fraction (:func:`training.data.check_data`).
+
+    Raises
+    ------
+    UserInputError, FileNotFoundError
+        Data that cannot be read or do not fit a run, naming the grid point.
+    """
+    from training.data import check_data as check
+
+    checked = set()
+    for run in runs:
+        config = run.train_config()
+        key = (config.data_path, config.system, config.length, config.test_fraction)
+        key += (config.M, config.seq_len)
+        if key in checked:
+            continue
+        checked.add(key)
+        try:
+            check(config)
+        except UserInputError as error:
+            raise UserInputError(f"{run.point}: {error}") from None
+
+
+def _checked_options(where: str, options: dict) -> dict:
+    """Each training option of ``base`` (or one grid value) as TrainConfig holds it."""
+    from training.config import check_option
+
+    _check_names(options)
+    try:
+        return {name: check_option(name, value) for name, value in options.items()}
+    except UserInputError as error:
+        raise UserInputError(f"{where}: {error}") from None
+
+
+def _checked_grid(grid: dict) -> dict:
+    """Each axis of the grid a non-empty list of distinct, checked option values."""
+    _check_names(grid)
+    checked = {}
+    for axis, values in grid.items():
+        if not isinstance(values, list) or not values:
+            raise UserInputError(f"grid.{axis} must be a non-empty list of values, got {values!r}")
+        checked[axis] = [_checked_options("grid", {axis: value})[axis] for value in values]
+        repeated = [v for i, v in enumerate(checked[axis]) if v in checked[axis][:i]]
+        if repeated:
+            raise UserInputError(f"grid.{axis} lists {repeated[0]!r} more than once")
+    return checked
+
+
+def _is_integer(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _toml():
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    return tomllib
 
 
 def _label(value) -> str:
@@ -116,6 +210,15 @@ class SweepConfig:
         Length of the free run whose regions are counted.
     tolerance : float
         Relative tolerance of the minimal-P rule (see the module docstring).
+
+    Raises
+    ------
+    UserInputError
+        Before any run starts: a setting of the wrong type or range, an unknown or repeated
+        option, a value of ``base`` or ``grid`` that :func:`training.config.check_option`
+        refuses (named ``base: …`` or ``grid: …``), a grid point whose options do not fit
+        together (named ``grid point P = 9: …``), or more than ``MAX_RUNS`` runs.  The data
+        are read by :func:`check_data` when :func:`sweep` starts.
 
     See Also
     --------
@@ -148,24 +251,35 @@ class SweepConfig:
     tolerance: float = 0.1
 
     def __post_init__(self):
-        from training.config import TrainConfig
+        from pwl_analysis.methods import Exhaustive
 
-        if self.recipe not in RECIPES:
+        if not isinstance(self.recipe, str) or self.recipe not in RECIPES:
             raise UserInputError(f"recipe must be one of {', '.join(RECIPES)}, got {self.recipe!r}")
-        known = set(TrainConfig.__dataclass_fields__)
-        unknown = sorted((set(self.base) | set(self.grid)) - known)
-        if unknown:
-            raise UserInputError(f"unknown training option(s) in the sweep: {', '.join(unknown)}")
-        for axis, values in self.grid.items():
-            if not isinstance(values, list) or not values:
+        for name in ("base", "grid"):
+            if not isinstance(getattr(self, name), dict):
                 raise UserInputError(
-                    f"grid.{axis} must be a non-empty list of values, got {values!r}"
+                    f"{name} must be a table of training options, got {getattr(self, name)!r:.60}"
                 )
+        Exhaustive().check_budget(self.max_period)
+        if not _is_integer(self.free_run_steps) or self.free_run_steps < 1:
+            raise UserInputError(
+                f"free_run_steps must be a positive integer, got {self.free_run_steps!r}"
+            )
+        real = isinstance(self.tolerance, (int, float)) and not isinstance(self.tolerance, bool)
+        if not real or not 0 <= self.tolerance < float("inf"):
+            raise UserInputError(f"tolerance must be a finite number ≥ 0, got {self.tolerance!r}")
+        object.__setattr__(self, "base", _checked_options("base", self.base))
+        object.__setattr__(self, "grid", _checked_grid(self.grid))
         both = sorted(set(self.base) & set(self.grid))
         if both:
             raise UserInputError(f"option(s) both in base and grid: {', '.join(both)}")
-        if self.max_period < 1 or self.free_run_steps < 1 or self.tolerance < 0:
-            raise UserInputError("need max_period ≥ 1, free_run_steps ≥ 1 and tolerance ≥ 0")
+        size = math.prod(len(values) for values in self.grid.values())
+        if size > MAX_RUNS:
+            raise UserInputError(
+                f"the grid has {size} runs, more than {MAX_RUNS}: split it into several sweeps"
+            )
+        for run in self.runs():
+            run.train_config()
 
     @classmethod
     def from_file(cls, path: str | Path) -> SweepConfig:
@@ -173,20 +287,32 @@ class SweepConfig:
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"no sweep configuration {path}")
-        if path.suffix == ".json":
-            return cls.from_dict(json.loads(path.read_text()))
-        if path.suffix != ".toml":
+        if path.suffix not in (".toml", ".json"):
             raise UserInputError(f"sweep configuration must be .toml or .json, got {path.name}")
         try:
-            import tomllib
-        except ModuleNotFoundError:  # Python 3.10
-            import tomli as tomllib
-        return cls.from_dict(tomllib.loads(path.read_text()))
+            text = path.read_text()
+        except UnicodeDecodeError as error:
+            raise UserInputError(f"{path} is not a text file (byte {error.start})") from error
+        try:
+            values = json.loads(text) if path.suffix == ".json" else _toml().loads(text)
+        except json.JSONDecodeError as error:
+            raise UserInputError(
+                f"{path} is not valid JSON: {error.msg} at line {error.lineno}, column "
+                f"{error.colno}"
+            ) from error
+        except _toml().TOMLDecodeError as error:
+            raise UserInputError(f"{path} is not valid TOML: {error}") from error
+        return cls.from_dict(values)
 
     @classmethod
     def from_dict(cls, values: dict) -> SweepConfig:
         """Inverse of :meth:`to_dict`; unknown keys are an error."""
-        unknown = sorted(set(values) - set(_SETTINGS))
+        if not isinstance(values, dict):
+            raise UserInputError(
+                f"a sweep configuration is a table of settings ({', '.join(_SETTINGS)}), "
+                f"got {values!r:.60}"
+            )
+        unknown = sorted(map(str, set(values) - set(_SETTINGS)))
         if unknown:
             raise UserInputError(
                 f"unknown sweep setting(s): {', '.join(unknown)} (known: {', '.join(_SETTINGS)})"
@@ -406,6 +532,7 @@ def sweep(
         and the table so far; the next call continues.
     """
     started = time.perf_counter()
+    check_data(config.runs())
     out = Path(out_dir)
     (out / "runs").mkdir(parents=True, exist_ok=True)
     (out / "failed").mkdir(exist_ok=True)

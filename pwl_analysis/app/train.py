@@ -76,7 +76,8 @@ def _config(args: argparse.Namespace):
 
 
 def _train_command(args: argparse.Namespace) -> None:
-    from training.loop import DivergenceError, resume, train
+    from training.checkpoint import resumable_config
+    from training.data import check_data
 
     progress = not args.no_progress
     if args.resume is None and args.out is None:
@@ -88,11 +89,18 @@ def _train_command(args: argparse.Namespace) -> None:
             "--resume continues with the run's stored options; do not combine it with "
             + ", ".join(["--out"] * bool(args.out) + [f"--{name}" for name in given])
         )
+    if args.resume:
+        resumable_config(args.resume)
+    else:
+        config = _config(args)
+        check_data(config)
+    from training.loop import DivergenceError, resume, train  # torch, once the input is good
+
     try:
         if args.resume:
             result = resume(args.resume, progress=progress)
         else:
-            result = train(_config(args), args.out, progress=progress)
+            result = train(config, args.out, progress=progress)
     except FileExistsError as error:
         raise UserInputError(str(error)) from error
     except DivergenceError as error:
