@@ -388,3 +388,31 @@ def test_training_options_are_held_as_python_numbers():
     assert type(config.epochs) is int and type(config.lr_start) is float
     assert config.data_path == "x.npy"
     assert TrainConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
+
+
+# ---- 6. analyze-many's options, before any model is read -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--max-period", "0"], "max_period must be a positive integer, got 0"),
+        (["--P", "-1"], "P must be a non-negative integer, got -1"),
+        (["--max-period", "5000"], "lower --max-period to 1000"),
+    ],
+)
+def test_analyze_many_refuses_options_before_reading_any_model(
+    tmp_path, capsys, monkeypatch, options, message
+):
+    import pwl_analysis.app.batch
+
+    def started(*args, **kwargs):
+        raise AssertionError("a model was analysed")
+
+    monkeypatch.setattr(pwl_analysis.app.batch, "dask_client", started)
+    np.savez(tmp_path / "tent.npz", A=[2.0], W=[[-4.0]], h=[0.5], P=1)
+    before = snapshot(tmp_path)
+    out = tmp_path / "reports"
+    assert main(["analyze-many", str(tmp_path), "--out", str(out), *options]) == 2
+    refused(capsys, "analyze-many", message)
+    assert snapshot(tmp_path) == before and not out.exists()

@@ -42,6 +42,7 @@ from pwl_analysis.errors import UserInputError
 from pwl_analysis.free_runs import free_run
 from pwl_analysis.graph import empirical_graph
 from pwl_analysis.loading import RUN_CHECKPOINT, load_model
+from pwl_analysis.methods import Exhaustive
 from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.topology import graph_entropy
 
@@ -421,6 +422,14 @@ class BatchAnalysis:
         return {"table": str(self.table), "rows": list(self.rows), "skipped": list(self.skipped)}
 
 
+def _check_options(P, max_period) -> None:
+    """Refuse, before any model is read, a ``P`` or ``max_period`` no model could take."""
+    if P is not None and (isinstance(P, bool) or not isinstance(P, int) or P < 0):
+        raise UserInputError(f"P must be a non-negative integer, got {P!r}")
+    if max_period is not None:
+        Exhaustive().check_budget(max_period)
+
+
 def analyze_many(
     folder: str | Path,
     out: str | Path | None = None,
@@ -464,7 +473,9 @@ def analyze_many(
     FileNotFoundError
         ``folder`` does not exist or holds no checkpoint.
     UserInputError
-        ``out`` is a name the file system cannot hold, or cannot be written (before any work).
+        ``P`` is negative, ``max_period`` is not a positive integer or over the exhaustive
+        search's longest period, or ``out`` is a name the file system cannot hold, or cannot
+        be written (before any work).
     FileSystemFault
         The file system refused to write the table (a full disk); the reports are kept.
 
@@ -494,6 +505,7 @@ def analyze_many(
     >>> report.name, written
     ('tent.npz', ['analysis.json', 'graph_empirical.json', 'graph_exact.json'])
     """
+    _check_options(P, max_period)
     folder = Path(folder)
     paths = find_checkpoints(folder)
     skipped = tuple(
