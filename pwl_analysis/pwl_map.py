@@ -41,7 +41,7 @@ from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
 from pwl_analysis import _exact
-from pwl_analysis.errors import BudgetError, UserInputError
+from pwl_analysis.errors import BudgetError, Remedy, UserInputError
 
 #: A free run holds at most this many floats (800 MB): beyond, ``trajectory`` raises
 #: :class:`~pwl_analysis.errors.BudgetError` instead of exhausting memory.
@@ -617,7 +617,8 @@ class PWLMap(abc.ABC):
         if steps * z.size > MAX_TRAJECTORY_VALUES:
             raise BudgetError(
                 f"a free run of {steps} steps × {z.size} values exceeds the budget of "
-                f"{MAX_TRAJECTORY_VALUES:.0e} floats in memory: lower the number of steps (--steps)"
+                f"{MAX_TRAJECTORY_VALUES:.0e} floats in memory",
+                (Remedy("steps", "lower", MAX_TRAJECTORY_VALUES // z.size),),
             )
         out = np.empty((steps, *z.shape))
         out[0] = z

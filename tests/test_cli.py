@@ -71,7 +71,7 @@ def test_cycle_searches_over_budget_stop_at_once_naming_the_option(tent, capsys,
 def test_a_free_run_too_long_for_memory_is_one_sentence(tent, tmp_path, capsys, command):
     extra = ["--out", str(tmp_path / "a")] if command == "analyze" else []
     assert main([command, tent, "--steps", str(10**12), *extra]) == 2
-    assert "lower the number of steps (--steps)" in one_sentence(capsys, command)
+    assert f"lower --steps to {10**8}" in one_sentence(capsys, command)
 
 
 def test_latex_into_a_folder_is_one_sentence(tent, tmp_path, capsys):
