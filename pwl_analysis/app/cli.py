@@ -21,10 +21,10 @@ from pwl_analysis.free_runs import free_run
 from pwl_analysis.graph import empirical_graph, graph_to_json, write_graph
 from pwl_analysis.latex import write_latex
 from pwl_analysis.loading import MODEL_TYPES, load_model
+from pwl_analysis.orbit_skeleton import skeleton, skeleton_table
 from pwl_analysis.orbit_table import orbit_rows, text_table
 from pwl_analysis.orbits import CycleSet
 from pwl_analysis.rational import rationalize
-from pwl_analysis.skeleton import skeleton, skeleton_table
 from pwl_analysis.topology import graph_topology
 from training.data import SYSTEMS
 
@@ -267,6 +267,7 @@ def _skeleton_command(args: argparse.Namespace) -> None:
         coding,
         max_word_length=args.max_word_length,
         max_loops=args.max_loops,
+        n_steps=args.steps,
         time_step=_time_step(Path(args.model)),
         progress=not args.json,
     )
@@ -302,6 +303,9 @@ def _add_skeleton(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--max-loops", type=int, default=3, help="turns r of the powers w^r searched (3)"
+    )
+    parser.add_argument(
+        "--steps", type=int, default=150_000, help="length of each of the 4 free runs (150000)"
     )
     parser.add_argument("--json", action="store_true", help="print the skeleton as JSON")
     parser.set_defaults(run=_skeleton_command)

@@ -12,31 +12,22 @@ divide the period of the flow's orbit).
 The coarse word fixes the order of the loops; the dwell times and the region word inside
 each loop are what the search finds:
 
-1. **Loops of a free run.**  A free run z_0, …, z_{N−1} is cut at its upward crossings of the
-   coding's section; loop i has one letter.  Every stretch of i ≤ j consecutive loops reads a
-   word, its least rotation.
-2. **Seeds.**  Near-returns ‖z_{t+n} − z_t‖ < r of the free run (a KD-tree,
+1. **Loops of free runs.**  Free runs z_0, …, z_{N−1} from random initial states are cut at
+   their upward crossings of the coding's section; loop i has one letter.  Every stretch of
+   consecutive loops reads a word, its least rotation.
+2. **Seeds.**  Near-returns ‖z_{t+n} − z_t‖ < r of each run (a KD-tree,
    :func:`~pwl_analysis.methods.seeded.near_returns`) whose stretch (t, t + n] crosses the
-   section before loops reading w^r are seeds of w^r; the ``candidates`` closest ones (apart
-   in time) are kept, their region words (d_t, …, d_{t+n−1}) and those one step shorter and
-   longer (the dwell in the last region is what closes the orbit).
+   section before loops reading w^r are seeds of w^r; the ``candidates`` closest ones over
+   all runs (apart in time) are kept, with their region words (d_t, …, d_{t+n−1}).
 3. **SCYFI refinement** (:func:`~pwl_analysis.methods.scyfi.refine`, Eisenmann et al.
    2023): the cycle equation of a seed word is solved in floats and the word replaced by the
    regions its solution visits, until it is self-consistent.
-4. **PL homotopy**, for the words SCYFI leaves without a cycle.  A seed stretch is an exact
-   orbit segment but for its closing jump e = f(z_{n−1}) − z_0.  The equations
-   f(z_j) − z_{j+1} = (1 − s) e_j (e_j the stretch's jumps, j cyclic) have the stretch as
-   solution at s = 0 and a cycle at s = 1.  With the region word fixed, their solution is
-   affine in s, Z(s) = A + s B, so the path is followed exactly piece by piece: to the first
-   s where a switching coordinate of some z_j reaches 0, then in the neighbouring region's
-   piece, in the direction that carries that coordinate into its new region (a piecewise-
-   linear path following, as for piecewise-linear equations, Eaves 1976).  Reaching s = 1
-   gives a self-consistent word.
-5. **Decision.**  Every self-consistent word is decided rigorously as in the seeded search
-   (:func:`~pwl_analysis.methods.seeded.certify_cycle` in ball arithmetic for long words,
-   exact Rationals for short ones and where the balls are inconclusive), and the cycle is
-   named by the coding around its exact (or certified) points.  A cycle is listed under the
-   word it *is* named by, whichever word's seeds found it.
+4. **Decision.**  A self-consistent word whose float cycle the coding names w^r is decided
+   rigorously as in the seeded search (:func:`~pwl_analysis.methods.seeded.certify_cycle`
+   in ball arithmetic for long words, exact Rationals for short ones and where the balls
+   are inconclusive), and the cycle is named again by the coding around its decided points.
+   A cycle is listed under the word it *is* named by, whichever word's seeds found it; after
+   ``_ENOUGH`` cycles of a word, further candidates for it are not decided.
 
 Nothing is accepted on floats; a word without a cycle is reported with its evidence, the
 closest stretch of loops of the free run that reads it (distance and length), and the
@@ -48,8 +39,6 @@ Viswanath, D. (2003). Symbolic dynamics and periodic orbits of the Lorenz attrac
 Nonlinearity 16, 1035–1056.
 Eisenmann, L., Monfared, Z., Göring, N., Durstewitz, D. (2023). Bifurcations and loss jumps in
 RNN training. NeurIPS 2023 (SCYFI).
-Eaves, B. C. (1976). A short course in solving equations with PL homotopies. SIAM-AMS
-Proceedings 9, 73–143.
 """
 
 from __future__ import annotations
@@ -60,6 +49,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from pwl_analysis.coarse import CODINGS, _least_rotation
+from pwl_analysis.cycle_equation import float_cycle_points
 from pwl_analysis.errors import UserInputError
 from pwl_analysis.free_runs import free_run
 from pwl_analysis.methods.scyfi import refine
@@ -78,6 +68,8 @@ class NearReturn:
 
     Attributes
     ----------
+    run : int
+        The seed of the free run's initial state (see :func:`skeleton`).
     start : int
         Index t of the free run where the stretch starts (a section crossing).
     steps : int
@@ -86,8 +78,24 @@ class NearReturn:
         Its number of loops (the word's length).
     distance : float
         ‖z_{t+n} − z_t‖, in the model's coordinates.
+
+    Examples
+    --------
+    The Lozi map read by loops ``a``/``b`` (see :func:`skeleton`): no cycle is found for
+    the word b, and the closest stretch of one loop reading it is the evidence:
+
+    >>> import numpy as np
+    >>> from pwl_analysis import PWLMap, SectionCoding, skeleton
+    >>> lozi = PWLMap.from_alrnn([[0, 0.5], [1, 1.7]], [[0, 0], [0, -3.4]], [0, 1], P=1)
+    >>> coding = SectionCoding(np.zeros(1), np.ones(1), np.array([[0.5], [1.0]]), "ab",
+    ...                        np.array([[0.0, 1.0]]))
+    >>> result = skeleton(lozi, coding, max_word_length=3, max_loops=1, n_runs=1, n_steps=3000)
+    >>> closest = result["b"].closest
+    >>> result["b"].found, closest.loops, closest.distance > 0
+    (False, 1, True)
     """
 
+    run: int
     start: int
     steps: int
     loops: int
@@ -95,13 +103,15 @@ class NearReturn:
 
     def __repr__(self) -> str:
         return (
-            f"NearReturn({self.loops} loops in {self.steps} steps from t = {self.start}, "
+            f"NearReturn({self.loops} loops in {self.steps} steps from t = {self.start} of run "
+            f"{self.run}, "
             f"distance {self.distance:.3g})"
         )
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
         return {
+            "run": self.run,
             "start": self.start,
             "steps": self.steps,
             "loops": self.loops,
@@ -120,6 +130,20 @@ class WordCycle:
     cycle : PeriodicOrbit
         The decided cycle (:class:`~pwl_analysis.orbits.Cycle` or
         :class:`~pwl_analysis.orbits.CertifiedCycle`).
+
+    Examples
+    --------
+    The Lozi map's 2-cycle is one loop ``a`` (see :func:`skeleton`):
+
+    >>> import numpy as np
+    >>> from pwl_analysis import PWLMap, SectionCoding, skeleton
+    >>> lozi = PWLMap.from_alrnn([[0, 0.5], [1, 1.7]], [[0, 0], [0, -3.4]], [0, 1], P=1)
+    >>> coding = SectionCoding(np.zeros(1), np.ones(1), np.array([[0.5], [1.0]]), "ab",
+    ...                        np.array([[0.0, 1.0]]))
+    >>> result = skeleton(lozi, coding, max_word_length=3, max_loops=1, n_runs=1, n_steps=3000)
+    >>> first = result["a"].cycles[0]
+    >>> first.period, first.loops, first.cycle.regions
+    (2, 1, ('0', '1'))
     """
 
     loops: int
@@ -165,6 +189,19 @@ class WordSkeleton:
         Cycles named w^r, r ≤ ``max_loops``, by loops and then period.
     closest : NearReturn or None
         The closest stretch of the free run reading w; None when no stretch reads it.
+
+    Examples
+    --------
+    The Lozi map read by loops ``a``/``b`` (see :func:`skeleton`):
+
+    >>> import numpy as np
+    >>> from pwl_analysis import PWLMap, SectionCoding, skeleton
+    >>> lozi = PWLMap.from_alrnn([[0, 0.5], [1, 1.7]], [[0, 0], [0, -3.4]], [0, 1], P=1)
+    >>> coding = SectionCoding(np.zeros(1), np.ones(1), np.array([[0.5], [1.0]]), "ab",
+    ...                        np.array([[0.0, 1.0]]))
+    >>> result = skeleton(lozi, coding, max_word_length=3, max_loops=1, n_runs=1, n_steps=3000)
+    >>> result["ab"].found, result["b"].to_dict()["statement"]
+    (True, 'no cycle found')
     """
 
     word: str
@@ -207,6 +244,20 @@ class Skeleton:
         Δt of one map step in the flow's time units, where known.
     free_run_steps : int
         Length of the free run the seeds came from.
+
+    Examples
+    --------
+    The Lozi map read by loops ``a``/``b`` (see :func:`skeleton`): cycles for three of the
+    five Lyndon words up to length 3 (one turn each):
+
+    >>> import numpy as np
+    >>> from pwl_analysis import PWLMap, SectionCoding, skeleton
+    >>> lozi = PWLMap.from_alrnn([[0, 0.5], [1, 1.7]], [[0, 0], [0, -3.4]], [0, 1], P=1)
+    >>> coding = SectionCoding(np.zeros(1), np.ones(1), np.array([[0.5], [1.0]]), "ab",
+    ...                        np.array([[0.0, 1.0]]))
+    >>> result = skeleton(lozi, coding, max_word_length=3, max_loops=1, n_runs=1, n_steps=3000)
+    >>> result.coverage(), [entry.word for entry in result.words if not entry.found]
+    ((3, 5), ['b', 'abb'])
     """
 
     words: tuple[WordSkeleton, ...]
@@ -255,14 +306,13 @@ def skeleton(
     max_word_length: int = 6,
     max_loops: int = 3,
     *,
-    n_steps: int = 60_000,
+    n_runs: int = 4,
+    n_steps: int = 150_000,
     transient: int = 1_000,
     radius: float = 0.03,
     neighbours: int = 48,
-    candidates: int = 8,
+    candidates: int = 16,
     max_iter: int = 16,
-    homotopy_candidates: int = 3,
-    max_pivots: int = 400,
     exact_max_period: int = 32,
     time_step: float | None = None,
     seed: int = 0,
@@ -271,46 +321,47 @@ def skeleton(
     """Exact cycles of every Lyndon word w (and its powers w^r) of a coarse coding.
 
     See the module docstring for the search.  The cycles listed are decided exactly or in
-    ball arithmetic and named by the coding; a word without one carries its evidence.
+    ball arithmetic and named by the coding; a word without one carries its evidence.  Not
+    a completeness guarantee: a cycle no free run comes near, or whose SCYFI iteration does
+    not settle, is missed.
 
     Parameters
     ----------
     m : PWLMap
         The map.
     coding : SectionCoding, LoopRegionCoding, or str
-        The coarse coding (an object with ``alphabet``, ``loops(points)`` and
-        ``name(cycle)``), or the name of one in :data:`~pwl_analysis.coarse.CODINGS`
+        The coarse coding (an object with ``alphabet``, ``loops(points)``, ``word(points)``
+        and ``name(cycle)``), or the name of one in :data:`~pwl_analysis.coarse.CODINGS`
         (``"lorenz"``, ``"rossler"``), built for ``m``.
     max_word_length : int
         Longest Lyndon word, in letters (loops).
     max_loops : int
         Largest r of the powers w^r searched.
+    n_runs : int
+        Free runs, from the random initial states of seeds ``seed``, ``seed + 1``, ….
     n_steps, transient : int
-        The free run's length and the steps dropped before it.
+        Each free run's length and the steps dropped before it.
     radius : float
-        Near-return radius, relative to the free run's bounding-box diagonal.
+        Near-return radius, relative to a free run's bounding-box diagonal.
     neighbours : int
-        Nearest neighbours queried per point of the free run.
+        Nearest neighbours queried per point of a free run.
     candidates : int
         Closest near-returns per w^r used as seeds.
     max_iter : int
         SCYFI steps per seed.
-    homotopy_candidates : int
-        Seeds per w^r followed by the PL homotopy when SCYFI found no cycle for w.
-    max_pivots : int
-        Pieces of one homotopy path before it is given up.
     exact_max_period : int
         Cycles up to this period are decided in exact Rationals, longer ones in balls.
     time_step : float, optional
         Δt of a map step, recorded in the result.
     seed : int
-        Seed of the free run's random initial state.
+        Seed of the first free run's random initial state.
     progress : bool
         Show a progress bar over the words.
 
     Returns
     -------
     Skeleton
+        One :class:`WordSkeleton` per Lyndon word: its cycles, or its closest near-return.
 
     Raises
     ------
@@ -324,45 +375,83 @@ def skeleton(
 
     Examples
     --------
-    The tent map u ↦ 1/2 − 2|u| read through the section u = 1/6 (its fixed point), a
-    loop marked 1 when it enters u ≤ 0: the 2-cycle −1/10 ↦ 3/10 is one loop through
-    u ≤ 0, so it is the word 1:
+    The Lozi map x' = 1 − 1.7|x| + y, y' = x/2 (on z = (y, x)) with a loop for each upward
+    crossing of x = 0, named ``a`` or ``b`` by where it lands; its 2-cycle, through x < 0
+    and x > 0, is one loop ``a``:
 
-    >>> from pwl_analysis import PWLMap, skeleton
-    >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
-    >>> result = skeleton(tent, "rossler", max_word_length=2, max_loops=1, n_steps=2000)
-    >>> [w.word for w in result.words], result["1"].found
-    (['0', '1', '01'], True)
+    >>> import numpy as np
+    >>> from pwl_analysis import PWLMap, SectionCoding, skeleton
+    >>> lozi = PWLMap.from_alrnn([[0, 0.5], [1, 1.7]], [[0, 0], [0, -3.4]], [0, 1], P=1)
+    >>> coding = SectionCoding(
+    ...     origin=np.zeros(1),
+    ...     normal=np.ones(1),
+    ...     anchors=np.array([[0.5], [1.0]]),
+    ...     letters="ab",
+    ...     observation=np.array([[0.0, 1.0]]),
+    ... )
+    >>> result = skeleton(lozi, coding, max_word_length=2, max_loops=1, n_runs=1, n_steps=3000)
+    >>> [entry.word for entry in result.words], result["a"].cycles[0]
+    (['a', 'b', 'ab'], WordCycle(period 2: flip saddle (index 1), leading multiplier -1.747))
     """
-    _check_bounds(max_word_length=max_word_length, max_loops=max_loops, n_steps=n_steps)
+    _check_bounds(
+        max_word_length=max_word_length, max_loops=max_loops, n_runs=n_runs, n_steps=n_steps
+    )
     coding = _coding(m, coding)
-    run = free_run(m, n_steps, transient, np.random.default_rng(seed).normal(0.0, 0.1, m.M))
-    starts, letters = coding.loops(run)
     targets = _targets(coding.alphabet, max_word_length, max_loops)
-    seeds = _seeds(run, starts, letters, targets, radius, neighbours, candidates)
-    regions = m.region_of(run)
+    runs = [
+        _Loops.of_free_run(m, coding, n_steps, transient, seed + i, targets, radius, neighbours)
+        for i in range(n_runs)
+    ]
     pool: dict[PeriodicOrbit, str] = {}
     order = list(dict.fromkeys(w for w, _ in targets.values()))
     for word in tqdm(order, desc="words", disable=not progress):
-        stretches = [seeds.get((word, r), []) for r in range(1, max_loops + 1)]
         words = [
-            regions[t : t + n + dn] for group in stretches for t, n in group for dn in (0, -1, 1)
+            runs[i].regions[t : t + n]
+            for r in range(1, max_loops + 1)
+            for _, i, t, n in _closest_seeds(runs, (word, r), candidates)
         ]
         consistent, _ = refine(m, words, max_iter + 1, False)
-        _decide_into(pool, m, coding, consistent, exact_max_period)
-        if not any(name == word * r for name in pool.values() for r in range(1, max_loops + 1)):
-            paths = [run[t : t + n] for group in stretches for t, n in group[:homotopy_candidates]]
-            found = [_follow_homotopy(m, segment, max_pivots) for segment in paths]
-            _decide_into(pool, m, coding, [w for w in found if w is not None], exact_max_period)
-    evidence = _closest_stretches(run, starts, letters, max_word_length)
+        _decide_into(pool, m, coding, consistent, targets, exact_max_period)
     return Skeleton(
-        words=tuple(_word_entry(w, pool, targets, evidence.get(w)) for w in order),
+        words=tuple(_word_entry(w, pool, targets, _evidence(runs, w)) for w in order),
         coding=repr(coding),
         max_word_length=int(max_word_length),
         max_loops=int(max_loops),
         time_step=None if time_step is None else float(time_step),
-        free_run_steps=int(n_steps),
+        free_run_steps=int(n_runs * n_steps),
     )
+
+
+@dataclass(frozen=True)
+class _Loops:
+    """A free run's region word, its near-return seeds by (w, r), its closest stretches."""
+
+    regions: np.ndarray
+    seeds: dict
+    closest: dict
+
+    @classmethod
+    def of_free_run(cls, m, coding, n_steps, transient, seed, targets, radius, neighbours):
+        z0 = np.random.default_rng(seed).normal(0.0, 0.1, m.M)
+        run = free_run(m, n_steps, transient, z0)
+        starts, letters = coding.loops(run)
+        longest = max(len(target) for target in targets)
+        return cls(
+            regions=m.region_of(run),
+            seeds=_seeds(run, starts, letters, targets, radius, neighbours),
+            closest=_closest_stretches(run, starts, letters, longest, seed),
+        )
+
+
+def _closest_seeds(runs: list[_Loops], target: tuple[str, int], candidates: int) -> list:
+    """The ``candidates`` closest seeds (distance, run, t, n) of w^r over all runs."""
+    seeds = [(d, i, t, n) for i, run in enumerate(runs) for d, t, n in run.seeds.get(target, [])]
+    return sorted(seeds)[:candidates]
+
+
+def _evidence(runs: list[_Loops], word: str) -> NearReturn | None:
+    found = [run.closest[word] for run in runs if word in run.closest]
+    return min(found, key=lambda stretch: stretch.distance, default=None)
 
 
 def _check_bounds(**bounds) -> None:
@@ -398,8 +487,12 @@ def _targets(alphabet: str, max_word_length: int, max_loops: int) -> dict[str, t
     return targets
 
 
-def _seeds(run, starts, letters, targets, radius, neighbours, candidates) -> dict:
-    """(w, r) → the closest near-return stretches (t, n) reading w^r, apart in time."""
+def _seeds(run, starts, letters, targets, radius, neighbours) -> dict:
+    """(w, r) → the closest near-returns (distance, t, n) reading w^r, apart in time.
+
+    At most ``_SEEDS_PER_RUN`` per (w, r); two seeds are apart when their starts differ by
+    more than a quarter of the return time.
+    """
     loops = max(len(target) for target in targets)
     longest = int(np.diff(starts).max()) if len(starts) > 1 else len(run)
     t, n, distance = near_returns(run, 2, min(loops * longest, len(run) - 1), radius, neighbours)
@@ -407,24 +500,51 @@ def _seeds(run, starts, letters, targets, radius, neighbours, candidates) -> dic
     first, count = before[t], before[t + n] - before[t]
     usable = (count >= 1) & (count <= loops) & (first + count <= len(letters))
     seeds: dict[tuple[str, int], list] = {}
+    names: dict[tuple[int, int], str] = {}
     order = np.argsort(distance, kind="stable")
     for i in order[usable[order]]:
-        target = targets.get(_least_rotation(letters[first[i] : first[i] + count[i]]))
+        key = (int(first[i]), int(count[i]))
+        if key not in names:
+            names[key] = _least_rotation(letters[key[0] : key[0] + key[1]])
+        target = targets.get(names[key])
         if target is None:
             continue
         group = seeds.setdefault(target, [])
-        if len(group) < candidates and all(abs(t[i] - s) > n[i] // 4 for s, _ in group):
-            group.append((int(t[i]), int(n[i])))
+        if len(group) < _SEEDS_PER_RUN and all(abs(t[i] - s) > n[i] // 4 for _, s, _ in group):
+            group.append((float(distance[i]), int(t[i]), int(n[i])))
     return seeds
 
 
-def _decide_into(pool: dict, m: PWLMap, coding, words, exact_max_period: int) -> None:
-    """Decide self-consistent words and add their cycles to ``pool`` with their names."""
+#: Seeds kept per (w, r) and free run.
+_SEEDS_PER_RUN = 32
+
+
+def _decide_into(pool: dict, m: PWLMap, coding, words, targets, exact_max_period) -> None:
+    """Decide self-consistent words and add their cycles to ``pool`` with their names.
+
+    A word is decided only when the coding names its float cycle by a target word w^r
+    whose Lyndon word has fewer than ``_ENOUGH`` cycles in the pool (the name is then
+    taken again from the decided cycle).
+    """
     for word in words:
         word = np.asarray(word)
-        record = _decide(m, word[: primitive_period(word.tolist())], exact_max_period)
+        word = word[: primitive_period(word.tolist())]
+        points, ok = float_cycle_points(m, word[None])
+        target = targets.get(coding.word(points[0])) if ok[0] else None
+        if target is None or _count(pool, targets, target[0]) >= _ENOUGH:
+            continue
+        record = _decide(m, word, exact_max_period)
         if isinstance(record, PeriodicOrbit) and record not in pool:
             pool[record] = coding.name(record)
+
+
+#: Cycles per word after which further candidates for it are not decided.
+_ENOUGH = 4
+
+
+def _count(pool: dict, targets: dict, word: str) -> int:
+    """Cycles in the pool named by a power of ``word``."""
+    return sum(targets.get(name, ("", 0))[0] == word for name in pool.values())
 
 
 def _word_entry(word: str, pool: dict, targets: dict, closest) -> WordSkeleton:
@@ -437,7 +557,7 @@ def _word_entry(word: str, pool: dict, targets: dict, closest) -> WordSkeleton:
     return WordSkeleton(word, tuple(cycles), closest)
 
 
-def _closest_stretches(run, starts, letters, max_word_length) -> dict[str, NearReturn]:
+def _closest_stretches(run, starts, letters, max_word_length, seed) -> dict[str, NearReturn]:
     """Lyndon word → the stretch of its length of loops reading it with the closest return."""
     closest: dict[str, NearReturn] = {}
     points = run[starts]
@@ -449,87 +569,8 @@ def _closest_stretches(run, starts, letters, max_word_length) -> dict[str, NearR
             word = _least_rotation(letters[i : i + length])
             if word not in closest:
                 steps = int(starts[i + length] - starts[i])
-                closest[word] = NearReturn(int(starts[i]), steps, length, float(distance[i]))
+                closest[word] = NearReturn(seed, int(starts[i]), steps, length, float(distance[i]))
     return closest
-
-
-# ---- the PL homotopy -----------------------------------------------------------------------
-
-
-def _follow_homotopy(m: PWLMap, segment: np.ndarray, max_pivots: int) -> np.ndarray | None:
-    """The self-consistent region word at s = 1 of the homotopy from ``segment`` (n, M).
-
-    See the module docstring (step 4); None when the path leaves s ∈ [−``_S_MIN``, 1],
-    meets a singular piece or an empty cell, or takes more than ``max_pivots`` pieces.
-    """
-    _, W2, h2 = m.relu_layer
-    cells = {tuple(bits): i for i, bits in enumerate(m.region_bits.tolist())}
-    jumps = m(segment) - np.roll(segment, -1, axis=0)
-    word = m.region_of(segment).copy()
-    signs = m.region_bits[word].astype(bool)
-    s, flipped = 0.0, None
-    for _ in range(max_pivots):
-        path = _affine_path(m, word, jumps)
-        if path is None:
-            return None
-        y0, y1 = path[0] @ W2.T + h2, path[1] @ W2.T + h2  # switching values y(s) = y0 + s y1
-        direction = 1.0
-        if flipped is not None:
-            direction = np.sign(y1[flipped]) * (1.0 if signs[flipped] else -1.0)
-            if direction == 0:
-                return None
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ahead = (-y0 / y1 - s) * direction
-        ahead[~np.isfinite(ahead) | (ahead <= _S_TOLERANCE)] = np.inf
-        if flipped is not None:
-            ahead[flipped] = np.inf
-        j, i = np.unravel_index(np.argmin(ahead), ahead.shape)
-        end = 1.0 if direction > 0 else -_S_MIN
-        if ahead[j, i] >= (end - s) * direction:
-            return word if direction > 0 else None
-        s += direction * ahead[j, i]
-        signs[j, i] = not signs[j, i]
-        cell = cells.get(tuple(int(b) for b in signs[j]))
-        if cell is None:
-            return None
-        word[j], flipped = cell, (j, i)
-    return None
-
-
-#: The homotopy parameter may go down to −_S_MIN before a path is given up.
-_S_MIN = 5.0
-#: Crossings closer than this in s to the current point are the one just made.
-_S_TOLERANCE = 1e-12
-
-
-def _affine_path(m: PWLMap, word: np.ndarray, jumps: np.ndarray):
-    """(A, B), each (k, M): the solution Z(s) = A + s B of z_{j+1} = J z_j + c − (1 − s) e_j.
-
-    The loop's product Π and its offsets (for s = 0 and the s-slope) give z_0 from
-    (I − Π) z_0 = c(s); the other points are its images.  None when I − Π is singular.
-    """
-    J, c = m.jacobians, np.asarray(m.offsets)
-    k, M = len(word), m.M
-    product, offset = np.eye(M), np.zeros((M, 2))
-    for j, region in enumerate(word):
-        product = J[region] @ product
-        offset = J[region] @ offset
-        offset[:, 0] += c[region] - jumps[j]
-        offset[:, 1] += jumps[j]
-    try:
-        z = np.linalg.solve(np.eye(M) - product, offset)
-    except np.linalg.LinAlgError:
-        return None
-    points = np.empty((k, M, 2))
-    points[0] = z
-    for j in range(1, k):
-        region = word[j - 1]
-        points[j] = J[region] @ points[j - 1]
-        points[j, :, 0] += c[region] - jumps[j - 1]
-        points[j, :, 1] += jumps[j - 1]
-    if not np.isfinite(points).all():
-        return None
-    return points[..., 0], points[..., 1]
 
 
 # ---- printing ------------------------------------------------------------------------------
