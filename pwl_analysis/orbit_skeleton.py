@@ -44,6 +44,7 @@ RNN training. NeurIPS 2023 (SCYFI).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -398,8 +399,12 @@ def skeleton(
     )
     coding = _coding(m, coding)
     targets = _targets(coding.alphabet, max_word_length, max_loops)
+    starts = np.stack(
+        [np.random.default_rng(seed + i).normal(0.0, 0.1, m.M) for i in range(n_runs)]
+    )
+    orbits = free_run(m, n_steps, transient, starts)  # (n_steps, n_runs, M), iterated together
     runs = [
-        _Loops.of_free_run(m, coding, n_steps, transient, seed + i, targets, radius, neighbours)
+        _Loops.of_free_run(m, coding, orbits[:, i], seed + i, targets, radius, neighbours)
         for i in range(n_runs)
     ]
     pool: dict[PeriodicOrbit, str] = {}
@@ -431,9 +436,8 @@ class _Loops:
     closest: dict
 
     @classmethod
-    def of_free_run(cls, m, coding, n_steps, transient, seed, targets, radius, neighbours):
-        z0 = np.random.default_rng(seed).normal(0.0, 0.1, m.M)
-        run = free_run(m, n_steps, transient, z0)
+    def of_free_run(cls, m, coding, run, seed, targets, radius, neighbours):
+        run = np.ascontiguousarray(run)
         starts, letters = coding.loops(run)
         longest = max(len(target) for target in targets)
         return cls(
@@ -495,7 +499,9 @@ def _seeds(run, starts, letters, targets, radius, neighbours) -> dict:
     """
     loops = max(len(target) for target in targets)
     longest = int(np.diff(starts).max()) if len(starts) > 1 else len(run)
-    t, n, distance = near_returns(run, 2, min(loops * longest, len(run) - 1), radius, neighbours)
+    t, n, distance = near_returns(
+        run, 2, min(loops * longest, len(run) - 1), radius, neighbours, _STRIDE
+    )
     before = np.searchsorted(starts, np.arange(len(run)), side="right")  # crossings ≤ t
     first, count = before[t], before[t + n] - before[t]
     usable = (count >= 1) & (count <= loops) & (first + count <= len(letters))
@@ -505,7 +511,7 @@ def _seeds(run, starts, letters, targets, radius, neighbours) -> dict:
     for i in order[usable[order]]:
         key = (int(first[i]), int(count[i]))
         if key not in names:
-            names[key] = _least_rotation(letters[key[0] : key[0] + key[1]])
+            names[key] = _name(letters[key[0] : key[0] + key[1]])
         target = targets.get(names[key])
         if target is None:
             continue
@@ -517,6 +523,15 @@ def _seeds(run, starts, letters, targets, radius, neighbours) -> dict:
 
 #: Seeds kept per (w, r) and free run.
 _SEEDS_PER_RUN = 32
+#: Near-returns are looked for from every _STRIDE-th point of a free run (neighbouring
+#: starts return almost alike; a quarter of the KD-tree queries).
+_STRIDE = 4
+
+
+@lru_cache(maxsize=65_536)
+def _name(loops: str) -> str:
+    """The least rotation of a string of loop letters (cached: few distinct strings)."""
+    return _least_rotation(loops)
 
 
 def _decide_into(pool: dict, m: PWLMap, coding, words, targets, exact_max_period) -> None:
@@ -539,7 +554,7 @@ def _decide_into(pool: dict, m: PWLMap, coding, words, targets, exact_max_period
 
 
 #: Cycles per word after which further candidates for it are not decided.
-_ENOUGH = 4
+_ENOUGH = 3
 
 
 def _count(pool: dict, targets: dict, word: str) -> int:
@@ -566,7 +581,7 @@ def _closest_stretches(run, starts, letters, max_word_length, seed) -> dict[str,
             break
         distance = np.linalg.norm(points[length:] - points[:-length], axis=1)
         for i in np.argsort(distance, kind="stable"):
-            word = _least_rotation(letters[i : i + length])
+            word = _name(letters[i : i + length])
             if word not in closest:
                 steps = int(starts[i + length] - starts[i])
                 closest[word] = NearReturn(seed, int(starts[i]), steps, length, float(distance[i]))

@@ -6,13 +6,20 @@ import numpy as np
 import pytest
 import sympy
 
-from pwl_analysis import Cycle, SectionCoding, load_model, lorenz_coding, skeleton
+from pwl_analysis import (
+    Cycle,
+    SectionCoding,
+    load_model,
+    lorenz_coding,
+    rossler_coding,
+    skeleton,
+)
 from pwl_analysis.app.cli import main
 from pwl_analysis.errors import UserInputError
 from pwl_analysis.orbit_skeleton import NO_CYCLE, skeleton_table
 from pwl_analysis.orbits import CertifiedCycle
 
-from systems import lozi_map, reference_file
+from systems import lozi_map, reference_file, tent_map
 
 #: A user's own coding of the Lozi map x' = 1 − 1.7|x| + y, y' = x/2 (z = (y, x)): a loop
 #: starts where x crosses 0 upward, named a when it lands nearer x = 1/2 than x = 1, else b.
@@ -129,3 +136,20 @@ def test_official_lorenz_model_covers_the_target(official):
     _, result = official
     assert result["LR"].found
     assert result.coverage(min_length=2)[0] >= 18
+
+
+def test_loops_of_an_open_run_start_at_upward_crossings():
+    # x crosses 0 upward at steps 1, 3 and 5; the first two loops land at 0.6 (nearer the
+    # anchor 1/2: a) and 1.2 (nearer 1: b); the last crossing starts no whole loop.
+    x = np.array([-1.0, 0.6, -1.0, 1.2, -1.0, 0.6])
+    points = np.stack([np.zeros_like(x), x], axis=1)
+    starts, letters = LOZI_CODING.loops(points)
+    assert starts.tolist() == [1, 3, 5] and letters == "ab"
+
+
+def test_region_loops_of_an_open_run_are_marked_by_their_visits():
+    # The tent map's Rössler coding: section u = 1/6, a loop is 1 when it visits u ≤ 0.
+    coding = rossler_coding(tent_map())
+    u = np.array([0.0, 0.3, -0.2, 0.1, 0.4, 0.2, 0.05, 0.3])[:, None]
+    starts, letters = coding.loops(u)
+    assert starts.tolist() == [1, 4, 7] and letters == "10"
