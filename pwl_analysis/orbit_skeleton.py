@@ -307,7 +307,7 @@ def skeleton(
     max_word_length: int = 6,
     max_loops: int = 3,
     *,
-    n_runs: int = 4,
+    n_runs: int = 16,
     n_steps: int = 150_000,
     transient: int = 1_000,
     radius: float = 0.03,
@@ -399,14 +399,15 @@ def skeleton(
     )
     coding = _coding(m, coding)
     targets = _targets(coding.alphabet, max_word_length, max_loops)
-    starts = np.stack(
-        [np.random.default_rng(seed + i).normal(0.0, 0.1, m.M) for i in range(n_runs)]
-    )
-    orbits = free_run(m, n_steps, transient, starts)  # (n_steps, n_runs, M), iterated together
-    runs = [
-        _Loops.of_free_run(m, coding, orbits[:, i], seed + i, targets, radius, neighbours)
-        for i in range(n_runs)
-    ]
+    runs = []
+    for first in range(0, n_runs, _RUNS_TOGETHER):
+        seeds = range(seed + first, seed + min(first + _RUNS_TOGETHER, n_runs))
+        starts = np.stack([np.random.default_rng(s).normal(0.0, 0.1, m.M) for s in seeds])
+        orbits = free_run(m, n_steps, transient, starts)  # (n_steps, runs, M), iterated together
+        runs += [
+            _Loops.of_free_run(m, coding, orbits[:, i], s, targets, radius, neighbours)
+            for i, s in enumerate(seeds)
+        ]
     pool: dict[PeriodicOrbit, str] = {}
     order = list(dict.fromkeys(w for w, _ in targets.values()))
     for word in tqdm(order, desc="words", disable=not progress):
@@ -521,6 +522,8 @@ def _seeds(run, starts, letters, targets, radius, neighbours) -> dict:
     return seeds
 
 
+#: Free runs iterated together (their points are dropped once their loops are read).
+_RUNS_TOGETHER = 4
 #: Seeds kept per (w, r) and free run.
 _SEEDS_PER_RUN = 32
 #: Near-returns are looked for from every _STRIDE-th point of a free run (neighbouring

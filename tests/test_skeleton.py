@@ -131,7 +131,7 @@ def test_official_lorenz_model_cycles_are_decided_and_named(official):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="issue 22's target: not reached yet (see the skeleton module)")
+@pytest.mark.xfail(reason="issue 22 target not reached: 15 of 21 words, LR not found (2026-12-07)")
 def test_official_lorenz_model_covers_the_target(official):
     _, result = official
     assert result["LR"].found

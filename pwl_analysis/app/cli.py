@@ -305,7 +305,7 @@ def _add_skeleton(commands: argparse._SubParsersAction) -> None:
         "--max-loops", type=int, default=3, help="turns r of the powers w^r searched (3)"
     )
     parser.add_argument(
-        "--steps", type=int, default=150_000, help="length of each of the 4 free runs (150000)"
+        "--steps", type=int, default=150_000, help="length of each of the 16 free runs (150000)"
     )
     parser.add_argument("--json", action="store_true", help="print the skeleton as JSON")
     parser.set_defaults(run=_skeleton_command)
