@@ -244,7 +244,7 @@ class Skeleton:
     time_step : float or None
         Δt of one map step in the flow's time units, where known.
     free_run_steps : int
-        Length of the free run the seeds came from.
+        Total length of the free runs the seeds came from.
 
     Examples
     --------
@@ -440,7 +440,7 @@ class _Loops:
     def of_free_run(cls, m, coding, run, seed, targets, radius, neighbours):
         run = np.ascontiguousarray(run)
         starts, letters = coding.loops(run)
-        longest = max(len(target) for target in targets)
+        longest = max(len(word) for word, _ in targets.values())
         return cls(
             regions=m.region_of(run),
             seeds=_seeds(run, starts, letters, targets, radius, neighbours),
