@@ -14,10 +14,11 @@ from pwl_analysis import (
     rossler_coding,
     skeleton,
 )
-from pwl_analysis.app.cli import main
+from pwl_analysis.app.cli import _time_step, main
 from pwl_analysis.errors import UserInputError
 from pwl_analysis.orbit_skeleton import NO_CYCLE, skeleton_table
 from pwl_analysis.orbits import CertifiedCycle
+from training.data import SYSTEMS
 
 from systems import lozi_map, reference_file, tent_map
 
@@ -153,3 +154,11 @@ def test_region_loops_of_an_open_run_are_marked_by_their_visits():
     u = np.array([0.0, 0.3, -0.2, 0.1, 0.4, 0.2, 0.05, 0.3])[:, None]
     starts, letters = coding.loops(u)
     assert starts.tolist() == [1, 4, 7] and letters == "10"
+
+
+def test_time_step_of_a_training_run_folder(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps({"system": "rossler", "dt": None}))
+    assert _time_step(tmp_path) == SYSTEMS["rossler"][1]  # the system's own sampling
+    (tmp_path / "config.json").write_text(json.dumps({"system": "lorenz63", "dt": 0.005}))
+    assert _time_step(tmp_path) == 0.005
+    assert _time_step(tmp_path / "model.pt") is None  # not a run folder: unknown
