@@ -64,6 +64,13 @@ _MODULES = {
     "pwl_analysis.roles": ("RegionRole", "region_roles"),
     "pwl_analysis.search": ("find_cycles",),
     "pwl_analysis.shallow_map": ("ShallowPWLMap",),
+    "pwl_analysis.orbit_skeleton": (
+        "NearReturn",
+        "Skeleton",
+        "WordCycle",
+        "WordSkeleton",
+        "skeleton",
+    ),
     "pwl_analysis.stability": ("Stability", "StabilityKind"),
     "pwl_analysis.symbolic": ("SymbolicSequence", "symbolic_sequence"),
     "pwl_analysis.topology": ("Topology", "graph_topology"),

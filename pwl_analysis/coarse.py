@@ -116,6 +116,22 @@ class SectionCoding:
         """Coarse word of a :class:`~pwl_analysis.orbits.Cycle`."""
         return self.word(cycle.points)
 
+    @property
+    def alphabet(self) -> str:
+        """The letters a coarse word is written in."""
+        return self.letters
+
+    def loops(self, points: np.ndarray) -> tuple[np.ndarray, str]:
+        """The loops of an open run (T, M): its upward crossings t_0 < t_1 < … and letters.
+
+        Loop i runs from t_i to t_{i+1} − 1 and is named by the anchor nearest to B z_{t_i},
+        so there is one letter fewer than crossings.
+        """
+        starts = _open_returns(points, self.observation, self.origin, self.normal)
+        crossings = np.asarray(points)[starts[:-1]] @ self.observation.T
+        distance = np.linalg.norm(crossings[:, None, :] - self.anchors[None, :, :], axis=2)
+        return starts, "".join(self.letters[a] for a in distance.argmin(axis=1))
+
     def __repr__(self) -> str:
         return (
             f"SectionCoding({len(self.letters)} letters {self.letters!r}, "
@@ -140,6 +156,12 @@ def _returns(points, observation, origin, normal) -> np.ndarray:
     s = (np.asarray(points) @ np.asarray(observation).T - origin) @ normal
     following = np.roll(s, -1)
     return np.sort((np.nonzero((s <= 0) & (following > 0))[0] + 1) % len(s))
+
+
+def _open_returns(points, observation, origin, normal) -> np.ndarray:
+    """Indices j+1 of the upward crossings s_j ≤ 0 < s_{j+1} of an open run, in time order."""
+    s = (np.asarray(points) @ np.asarray(observation).T - origin) @ normal
+    return np.nonzero((s[:-1] <= 0) & (s[1:] > 0))[0] + 1
 
 
 def _least_rotation(word: str) -> str:
@@ -217,6 +239,20 @@ class LoopRegionCoding:
     def name(self, cycle: Cycle) -> str:
         """Coarse word of a :class:`~pwl_analysis.orbits.Cycle`."""
         return self.word(cycle.points)
+
+    #: The letters a coarse word is written in.
+    alphabet = "01"
+
+    def loops(self, points: np.ndarray) -> tuple[np.ndarray, str]:
+        """The loops of an open run (T, M): its upward crossings t_0 < t_1 < … and letters.
+
+        Loop i runs from t_i to t_{i+1} − 1 and is ``1`` when one of its points lies in a
+        marked region, so there is one letter fewer than crossings.
+        """
+        starts = _open_returns(points, self.observation, self.origin, self.normal)
+        marked = np.isin(self.pwl_map.region_of(points), list(self.marked)).astype(np.int64)
+        entered = np.add.reduceat(marked, starts)[:-1] if len(starts) else marked[:0]
+        return starts, "".join("1" if n else "0" for n in entered)
 
     def __repr__(self) -> str:
         return (

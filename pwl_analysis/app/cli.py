@@ -28,10 +28,12 @@ from pwl_analysis.graph import empirical_graph, graph_to_json, write_graph
 from pwl_analysis.latex import write_latex
 from pwl_analysis.loading import MODEL_TYPES, load_model
 from pwl_analysis.methods import SEARCH_METHODS
+from pwl_analysis.orbit_skeleton import skeleton, skeleton_table
 from pwl_analysis.orbit_table import orbit_rows, text_table
 from pwl_analysis.orbits import CycleSet
 from pwl_analysis.rational import rationalize
 from pwl_analysis.topology import graph_topology
+from training.data import SYSTEMS
 
 #: Anticipated failures, reported as one sentence and exit status 2 instead of a traceback:
 #: bad input raised where it enters (UserInputError, among them the budgets of the searches
@@ -310,6 +312,58 @@ def _add_analyze(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=_analyze_command)
 
 
+def _skeleton_command(args: argparse.Namespace) -> None:
+    m = load_model(args.model, P=args.P, model_type=args.model_type)
+    coding = CODINGS[args.coding](m)
+    found = skeleton(
+        m,
+        coding,
+        max_word_length=args.max_word_length,
+        max_loops=args.max_loops,
+        n_steps=args.steps,
+        time_step=_time_step(Path(args.model)),
+        progress=not args.json,
+    )
+    # --against SYSTEM (the flow's own orbits, side by side) is added here, with its table.
+    if args.json:
+        print(json.dumps(found.to_dict(), indent=1))
+    else:
+        print(f"{m}\n{skeleton_table(found)}\n{found!r}")
+
+
+def _time_step(model: Path) -> float | None:
+    """Δt of a training run folder's series (its config, else its system's default)."""
+    config = model / "config.json"
+    if not config.is_file():
+        return None
+    settings = json.loads(config.read_text())
+    if settings.get("dt") is not None:
+        return float(settings["dt"])
+    system = SYSTEMS.get(settings.get("system"))
+    return None if system is None else float(system[1])
+
+
+def _add_skeleton(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "skeleton", help="exact cycles of every coarse Lyndon word (L/R, 0/1) up to a length"
+    )
+    parser.add_argument("model", help=".pt state_dict, .npz archive or training run folder")
+    parser.add_argument("--P", type=int, default=None, help="piecewise-linear units (for .pt)")
+    _add_model_type(parser)
+    parser.add_argument("--coding", choices=sorted(CODINGS), required=True, help="coarse coding")
+    parser.add_argument(
+        "--max-word-length", type=int, default=6, help="longest Lyndon word, in loops (6)"
+    )
+    parser.add_argument(
+        "--max-loops", type=int, default=3, help="turns r of the powers w^r searched (3)"
+    )
+    parser.add_argument(
+        "--steps", type=int, default=150_000, help="length of each of the 16 free runs (150000)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the skeleton as JSON")
+    parser.set_defaults(run=_skeleton_command)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``pwl-analysis`` argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -326,6 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_command(commands)
     _add_sweep(commands)
     _add_analyze_many(commands)
+    _add_skeleton(commands)
     return parser
 
 

@@ -217,14 +217,9 @@ def near_return_words(
     [``min_period``, ``max_period``].  Seeds are ranked by (rank of the pair among the
     pairs of the same n, distance) and deduplicated by necklace until ``max_seeds``.
     """
-    diagonal = float(np.linalg.norm(run.max(axis=0) - run.min(axis=0)))
-    r = method.radius * max(diagonal, np.finfo(float).tiny)
-    k = min(method.neighbours + 1, len(run))
-    distance, index = cKDTree(run).query(run, k=k, distance_upper_bound=r, workers=-1)
-    t = np.broadcast_to(np.arange(len(run))[:, None], index.shape)
-    n = index - t
-    valid = np.isfinite(distance) & (n >= method.min_period) & (n <= max_period)
-    t, n, distance = t[valid], n[valid], distance[valid]
+    t, n, distance = near_returns(
+        run, method.min_period, max_period, method.radius, method.neighbours
+    )
     by_n = np.lexsort((distance, n))
     starts = np.searchsorted(n[by_n], n[by_n], side="left")
     rank = np.arange(len(by_n)) - starts
@@ -240,6 +235,31 @@ def near_return_words(
             if len(seeds) == method.max_seeds:
                 break
     return seeds
+
+
+def near_returns(
+    run: np.ndarray,
+    min_period: int,
+    max_period: int,
+    radius: float,
+    neighbours: int,
+    stride: int = 1,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (t, t + n) of a run (N, M) with ‖z_{t+n} − z_t‖ < r, n in [min, max period].
+
+    r is ``radius`` times the run's bounding-box diagonal; the ``neighbours`` nearest
+    points of every ``stride``-th point z_t are queried (a KD-tree).  Returns the arrays
+    t, n and the distances.
+    """
+    diagonal = float(np.linalg.norm(run.max(axis=0) - run.min(axis=0)))
+    r = radius * max(diagonal, np.finfo(float).tiny)
+    k = min(neighbours + 1, len(run))
+    queried = np.arange(0, len(run), stride)
+    distance, index = cKDTree(run).query(run[queried], k=k, distance_upper_bound=r, workers=-1)
+    t = np.broadcast_to(queried[:, None], index.shape)
+    n = index - t
+    valid = np.isfinite(distance) & (n >= min_period) & (n <= max_period)
+    return t[valid], n[valid], distance[valid]
 
 
 # ---- rigorous decision ---------------------------------------------------------------------
