@@ -51,7 +51,7 @@ from tqdm.auto import tqdm
 
 from pwl_analysis.coarse import CODINGS, _least_rotation
 from pwl_analysis.cycle_equation import float_cycle_points
-from pwl_analysis.errors import UserInputError
+from pwl_analysis.errors import BudgetError, Remedy, UserInputError
 from pwl_analysis.free_runs import free_run
 from pwl_analysis.methods.scyfi import refine
 from pwl_analysis.methods.seeded import _decide, near_returns
@@ -59,6 +59,10 @@ from pwl_analysis.orbits import PeriodicOrbit
 from pwl_analysis.pwl_map import PWLMap
 from pwl_analysis.words import lyndon_words, primitive_period
 
+#: Most Lyndon words one search takes (a bound Σ q^n / n on their count is checked first).
+MAX_WORDS = 4096
+#: Most turns r of the powers w^r searched, and most free-run steps in all.
+MAX_LOOPS, MAX_STEPS = 64, 10**8
 #: The statement of a word without a cycle.
 NO_CYCLE = "no cycle found"
 
@@ -397,7 +401,15 @@ def skeleton(
     _check_bounds(
         max_word_length=max_word_length, max_loops=max_loops, n_runs=n_runs, n_steps=n_steps
     )
+    if time_step is not None and not (np.isfinite(time_step) and time_step > 0):
+        raise UserInputError(f"time_step must be a positive number, got {time_step!r}")
     coding = _coding(m, coding)
+    _check_word_budget(len(coding.alphabet), max_word_length, max_loops)
+    if n_runs * n_steps > MAX_STEPS:
+        raise BudgetError(
+            f"{n_runs} free runs of {n_steps} steps exceed the budget of {MAX_STEPS:.0e} steps",
+            (Remedy("n_steps", "lower", MAX_STEPS // n_runs), Remedy("n_runs", "lower")),
+        )
     targets = _targets(coding.alphabet, max_word_length, max_loops)
     runs = []
     for first in range(0, n_runs, _RUNS_TOGETHER):
@@ -474,6 +486,29 @@ def _coding(m: PWLMap, coding):
             )
         return CODINGS[coding](m)
     return coding
+
+
+def _lyndon_bound(letters: int, length: int) -> float:
+    """Σ_{n ≤ length} q^n / n: at least the number of Lyndon words of length ≤ ``length``."""
+    return sum(float(letters) ** n / n for n in range(1, length + 1))
+
+
+def _check_word_budget(letters: int, max_word_length: int, max_loops: int) -> None:
+    """Refuse, before any free run, more Lyndon words than :data:`MAX_WORDS`, or powers."""
+    if max_loops > MAX_LOOPS:
+        raise BudgetError(
+            f"{max_loops} turns per word is over the budget of {MAX_LOOPS}",
+            (Remedy("max_loops", "lower", MAX_LOOPS),),
+        )
+    if _lyndon_bound(letters, max_word_length) <= MAX_WORDS:
+        return
+    fits = max(n for n in range(1, max_word_length) if _lyndon_bound(letters, n) <= MAX_WORDS)
+    raise BudgetError(
+        f"Lyndon words of up to {max_word_length} letters over {letters} would be up to "
+        f"{_lyndon_bound(letters, max_word_length):.3g} words to search, over the budget of "
+        f"{MAX_WORDS}",
+        (Remedy("max_word_length", "lower", fits),),
+    )
 
 
 def _targets(alphabet: str, max_word_length: int, max_loops: int) -> dict[str, tuple[str, int]]:

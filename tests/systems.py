@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pwl_analysis import PWLMap
+from pwl_analysis import PWLMap, SectionCoding
 
 REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "alrnn-dsr"
 
@@ -42,6 +42,17 @@ def random_map(seed: int, M: int, P: int, scale: float = 0.9) -> PWLMap:
         rng.normal(0, 1, M),
         P,
     )
+
+
+#: A user's own coding of the Lozi map x' = 1 − 1.7|x| + y, y' = x/2 (z = (y, x)): a loop
+#: starts where x crosses 0 upward, named a when it lands nearer x = 1/2 than x = 1, else b.
+LOZI_CODING = SectionCoding(
+    origin=np.zeros(1),
+    normal=np.ones(1),
+    anchors=np.array([[0.5], [1.0]]),
+    letters="ab",
+    observation=np.array([[0.0, 1.0]]),
+)
 
 
 def lozi_plrnn(a: str = "17/10", b: str = "1/2") -> PWLMap:

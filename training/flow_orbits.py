@@ -68,6 +68,7 @@ from scipy.integrate import solve_ivp
 
 from pwl_analysis.coarse import SectionCoding
 from pwl_analysis.errors import UserInputError
+from pwl_analysis.skeleton_comparison import Reference, ReferenceOrbit
 from pwl_analysis.words import least_rotation_shift, lyndon_words
 from training.data import SYSTEMS, DataError, simulate
 
@@ -668,3 +669,34 @@ def flow_orbit_curve(orbit: FlowOrbit, samples: int = 1000) -> np.ndarray:
     if not isinstance(samples, int) or samples < 3:
         raise UserInputError(f"samples must be an integer ≥ 3, got {samples!r}")
     return _sample(orbit.system, orbit.points[0], orbit.period, samples)
+
+
+def flow_reference(
+    system: str, max_word_length: int = 6, mean=None, std=None, samples: int = 400
+) -> Reference:
+    """The flow's periodic orbits as the reference of a skeleton comparison.
+
+    Each orbit of :func:`flow_periodic_orbits` with its period, its leading Floquet multiplier
+    and its closed curve (``samples`` points, :func:`flow_orbit_curve`), in the data's
+    z-scored coordinates (u − mean) / std where ``mean`` and ``std`` are given (the read-out
+    coordinates of a model trained on them), else in the system's own.  The words the search
+    found no orbit for are the reference's absent words.
+
+    Returns
+    -------
+    pwl_analysis.skeleton_comparison.Reference
+    """
+    found = flow_periodic_orbits(system, max_word_length)
+    mean = 0.0 if mean is None else np.asarray(mean, dtype=np.float64)
+    std = 1.0 if std is None else np.asarray(std, dtype=np.float64)
+    orbits = tuple(
+        ReferenceOrbit(
+            orbit.word,
+            orbit.period,
+            orbit.leading_multiplier,
+            (flow_orbit_curve(orbit, samples) - mean) / std,
+        )
+        for orbit in found
+    )
+    names = {"lorenz63": "the Lorenz-63 flow", "rossler": "the Rössler flow"}
+    return Reference(names[system], orbits, frozenset(a.word for a in found.absent))

@@ -43,6 +43,7 @@ from training.flow_orbits import FlowOrbit as FlowOrbit
 from training.flow_orbits import FlowSkeleton as FlowSkeleton
 from training.flow_orbits import flow_orbit_curve as flow_orbit_curve
 from training.flow_orbits import flow_periodic_orbits as flow_periodic_orbits
+from training.flow_orbits import flow_reference as flow_reference
 from training.flow_orbits import flow_section_coding as flow_section_coding
 
 #: Lorenz-63 and Rössler parameters, as in :mod:`training.data`.

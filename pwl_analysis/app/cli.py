@@ -18,6 +18,7 @@ from pwl_analysis.app._search_options import (
 from pwl_analysis.app.analysis import analyze, attractor_exact_graph
 from pwl_analysis.app.batch import analyze_many
 from pwl_analysis.app.run import add_run_command
+from pwl_analysis.app.skeleton_reference import FLOW_SYSTEMS, reference_for
 from pwl_analysis.app.sweep import SweepConfig, sweep
 from pwl_analysis.app.train import add_train_command
 from pwl_analysis.coarse import CODINGS
@@ -32,6 +33,7 @@ from pwl_analysis.orbit_skeleton import skeleton, skeleton_table
 from pwl_analysis.orbit_table import orbit_rows, text_table
 from pwl_analysis.orbits import CycleSet
 from pwl_analysis.rational import rationalize
+from pwl_analysis.skeleton_comparison import compare_skeletons
 from pwl_analysis.topology import graph_topology
 from training.data import SYSTEMS
 
@@ -315,31 +317,43 @@ def _add_analyze(commands: argparse._SubParsersAction) -> None:
 def _skeleton_command(args: argparse.Namespace) -> None:
     m = load_model(args.model, P=args.P, model_type=args.model_type)
     coding = CODINGS[args.coding](m)
+    time_step = _time_step(Path(args.model)) if args.time_step is None else args.time_step
+    reference = None
+    if args.against is not None and args.against not in FLOW_SYSTEMS:  # read before the search
+        reference = reference_for(args.against, coding, args.max_word_length, time_step)
     found = skeleton(
         m,
         coding,
         max_word_length=args.max_word_length,
         max_loops=args.max_loops,
-        n_steps=args.steps,
-        time_step=_time_step(Path(args.model)),
+        n_steps=args.n_steps,
+        time_step=time_step,
         progress=not args.json,
     )
-    # --against SYSTEM (the flow's own orbits, side by side) is added here, with its table.
+    if args.against in FLOW_SYSTEMS:  # after the search, whose budgets are checked first
+        reference = reference_for(args.against, coding, args.max_word_length, time_step)
+    against = None
+    if reference is not None:
+        against = compare_skeletons(found, reference, observation=coding.observation)
     if args.json:
-        print(json.dumps(found.to_dict(), indent=1))
+        record = found.to_dict() | {"against": None if against is None else against.to_dict()}
+        print(json.dumps(record, indent=1))
     else:
         print(f"{m}\n{skeleton_table(found)}\n{found!r}")
+        if against is not None:
+            print(f"\n{against}")
 
 
 def _time_step(model: Path) -> float | None:
     """Δt of a training run folder's series (its config, else its system's default)."""
-    config = model / "config.json"
-    if not config.is_file():
+    from training.checkpoint import load_config
+
+    if not (model / "config.json").is_file():
         return None
-    settings = json.loads(config.read_text())
-    if settings.get("dt") is not None:
-        return float(settings["dt"])
-    system = SYSTEMS.get(settings.get("system"))
+    config = load_config(model)
+    if config.dt is not None:
+        return float(config.dt)
+    system = SYSTEMS.get(config.system)
     return None if system is None else float(system[1])
 
 
@@ -358,7 +372,23 @@ def _add_skeleton(commands: argparse._SubParsersAction) -> None:
         "--max-loops", type=int, default=3, help="turns r of the powers w^r searched (3)"
     )
     parser.add_argument(
-        "--steps", type=int, default=150_000, help="length of each of the 16 free runs (150000)"
+        "--steps",
+        dest="n_steps",
+        type=int,
+        default=150_000,
+        help="length of each of the 16 free runs (150000)",
+    )
+    parser.add_argument(
+        "--against",
+        metavar="SYSTEM_OR_DATA",
+        help=f"compare with a flow's periodic orbits ({', '.join(FLOW_SYSTEMS)}) or with the "
+        "close returns of a recorded (T, N) .npy/.csv series",
+    )
+    parser.add_argument(
+        "--time-step",
+        type=float,
+        help="Δt of a map step in the flow's time units (default: the run folder's; else "
+        "estimated from the flow's periods)",
     )
     parser.add_argument("--json", action="store_true", help="print the skeleton as JSON")
     parser.set_defaults(run=_skeleton_command)

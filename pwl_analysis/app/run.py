@@ -236,8 +236,32 @@ def _against_truth(trained, steps: int) -> tuple[list[str], dict]:
     comparison = compare_with_truth(
         m, trained.config.system, evaluation, series.mean, series.std, series.dt
     )
-    record = comparison.to_dict() | {"evaluation": evaluation.to_dict()}
-    return [*lines, "", *comparison.to_markdown()], record
+    skeleton_lines, skeleton = _skeleton_against_flow(m, trained.config.system, series.dt)
+    record = comparison.to_dict() | {"evaluation": evaluation.to_dict(), "skeleton": skeleton}
+    return [*lines, "", *comparison.to_markdown(), "", *skeleton_lines], record
+
+
+#: The coarse coding of each built-in flow's models, and the longest word the report compares.
+_FLOW_CODINGS = {"lorenz63": "lorenz", "rossler": "rossler"}
+SKELETON_WORD_LENGTH = 4
+
+
+def _skeleton_against_flow(m, system: str, dt: float) -> tuple[list[str], dict | None]:
+    """Report lines and record: the model's cycles by word beside the flow's periodic orbits."""
+    from pwl_analysis.coarse import CODINGS
+    from pwl_analysis.orbit_skeleton import skeleton
+    from pwl_analysis.skeleton_comparison import compare_skeletons
+    from training.truth import flow_reference
+
+    title = f"### Periodic orbits by word (length ≤ {SKELETON_WORD_LENGTH}), beside the flow's"
+    try:
+        coding = CODINGS[_FLOW_CODINGS[system]](m)
+    except ValueError as error:
+        return [title, "", f"Not compared: the model has no {system} coding ({error})."], None
+    found = skeleton(m, coding, SKELETON_WORD_LENGTH, time_step=dt)
+    reference = flow_reference(system, SKELETON_WORD_LENGTH)
+    against = compare_skeletons(found, reference, observation=coding.observation)
+    return [title, "", "```", str(against), "```"], against.to_dict()
 
 
 def _data_lyapunov_line(data_side: dict, evaluation) -> str:
