@@ -202,7 +202,7 @@ def entropy_bounds(
     levels, cycles = [], []
     for level in word_levels(ctx, int(max_length), max_words, progress, budget):
         levels.append([node.word for node in level])
-        words = np.array(levels[-1], dtype=np.int64).reshape(len(level), -1)
+        words = np.array(levels[-1], dtype=np.int64).reshape(len(level), len(levels))
         lyndon = is_lyndon(words, m.n_regions) if len(level) else np.zeros(0, dtype=bool)
         found = (_leaf_cycle(ctx, node) for node, ok in zip(level, lyndon) if ok)
         cycles += [c for c in found if isinstance(c, Cycle)]

@@ -54,6 +54,7 @@ def stubs(monkeypatch):
     monkeypatch.setattr(training.loop, "train", started)
     monkeypatch.setattr(cli, "sweep", started)
     monkeypatch.setattr(cli, "analyze_many", started)
+    monkeypatch.setattr(cli, "skeleton", started)
 
 
 # ---- the files a careless or hostile user may hand over ------------------------------------
@@ -125,7 +126,7 @@ def commands(draw) -> list[str]:
     """One random command line (paths relative to the example's folder)."""
     command = draw(
         st.sampled_from(["cycles", "entropy", "graph", "latex", "analyze", "train", "run"])
-        | st.sampled_from(["sweep", "analyze-many"])
+        | st.sampled_from(["sweep", "analyze-many", "skeleton"])
     )
     model = draw(st.sampled_from(MODELS))
     if command == "cycles":
@@ -155,6 +156,17 @@ def commands(draw) -> list[str]:
         source = ["lorenz63"] if draw(st.booleans()) else ["--data", draw(st.sampled_from(DATA))]
         table = {**TRAIN_OPTIONS, "--max-period": INTEGERS}
         return [command, *source, "--out", "out", *_options(draw, table), "--no-progress"]
+    if command == "skeleton":
+        table = {
+            **MODEL_OPTIONS,
+            "--coding": st.sampled_from(["lorenz", "rossler", "x"]),
+            "--max-word-length": INTEGERS,
+            "--max-loops": INTEGERS,
+            "--steps": INTEGERS,
+            "--time-step": FLOATS,
+            "--against": st.sampled_from(["lorenz63", "series.npy", "words.csv", "missing.npy"]),
+        }
+        return [command, model, *_options(draw, table), "--json"]
     if command == "sweep":
         return [command, draw(st.sampled_from(SWEEPS)), "--out", "out", "--no-progress"]
     folder = draw(st.sampled_from([".", "folder", "missing", "tent.npz"]))

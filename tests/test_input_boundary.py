@@ -209,6 +209,16 @@ def test_a_box_that_does_not_fit_the_map_is_refused_before_the_search(
     assert snapshot(tmp_path) == before
 
 
+def test_entropy_in_a_box_no_orbit_stays_in_is_zero_not_a_traceback(tmp_path, capsys):
+    # The tent map u ↦ 1/2 − 2|u| sends the point box {0} (on the closure of both regions:
+    # two 1-blocks) to 1/2, outside it: no admissible 2-block, so the entropy of what stays in
+    # the box is 0 (an empty level was a traceback; found by the CLI fuzz).
+    np.savez(tmp_path / "tent.npz", A=[2.0], W=[[-4.0]], h=[0.5], P=1)
+    assert main(["entropy", str(tmp_path / "tent.npz"), "--box", "0", "0", "--json"]) == 0
+    bounds = json.loads(capsys.readouterr().out)
+    assert bounds["upper"] == 0.0 and bounds["word_counts"][:2] == [2, 0]
+
+
 def test_a_zero_width_box_pins_the_coordinate():
     from pwl_analysis import PWLMap
     from pwl_analysis.transitions import check_box
