@@ -55,7 +55,7 @@ def one_sentence(capsys, command: str) -> str:
         (["--scyfi", "--max-period", "1000000"], "--max-period"),
         (["--scyfi", "--max-period", "100"], "--n-starts"),  # 5.05e7 letters > 5e7
         (["--max-period", str(10**23)], "--max-period"),
-        (["--seeded", "--steps", str(10**12)], "--steps"),
+        (["--seeded", "--steps", str(10**12)], "lower --n-steps to"),  # --steps: its alias
         (["--method", "seeded", "--max-period", "60000"], "--n-steps"),  # no return that long
         (["--method", "admissible-tree", "--max-period", "1001"], "--max-period"),
     ],

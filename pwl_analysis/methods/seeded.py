@@ -66,7 +66,7 @@ from pwl_analysis.free_runs import free_run
 from pwl_analysis.methods.base import SearchMethod
 from pwl_analysis.methods.scyfi import refine
 from pwl_analysis.orbits import CertifiedCycle, CycleSet
-from pwl_analysis.pwl_map import PWLMap
+from pwl_analysis.pwl_map import MAX_TRAJECTORY_VALUES, PWLMap
 from pwl_analysis.stability import classify
 from pwl_analysis.words import SearchTooLargeError, least_rotation_shift, necklace_key
 
@@ -175,10 +175,18 @@ class TrajectorySeeded(SearchMethod):
         UserInputError
             ``max_period`` is not a positive integer.
         SearchTooLargeError
+            The free run exceeds the memory budget of ``MAX_TRAJECTORY_VALUES`` floats, or
             ``max_period`` ≥ ``n_steps``: a free run of N points returns near itself only
             after fewer than N steps.
         """
         super().check_budget(max_period, m)
+        values = None if m is None else (self.n_steps + self.transient) * m.M
+        if values is not None and values > MAX_TRAJECTORY_VALUES:
+            raise SearchTooLargeError(
+                f"a free run of {self.n_steps} steps × {m.M} values exceeds the budget of "
+                f"{MAX_TRAJECTORY_VALUES:.0e} floats in memory",
+                (Remedy("n_steps", "lower", MAX_TRAJECTORY_VALUES // m.M - self.transient),),
+            )
         if max_period >= self.n_steps:
             raise SearchTooLargeError(
                 f"period {max_period} is not shorter than the free run of "
