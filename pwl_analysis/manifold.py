@@ -1,0 +1,336 @@
+"""One-dimensional unstable manifolds of saddle orbits, grown as exact polyline images.
+
+Let p be a point of a k-periodic orbit of a continuous piecewise-affine map f, off every
+switching hyperplane, with exactly one multiplier of modulus > 1, λ (real: a non-real one
+would come with its conjugate).  Near p the map g = f^k (g = f^{2k} when λ < 0, so that each
+branch is invariant) is affine, with the eigenvector v of λ; the segment
+
+    D_0 = [p + ε v, g(p + ε v)] = [p + ε v, p + λ_g ε v],   λ_g = λ or λ²,
+
+lies on the local unstable manifold when ε is small enough that p + t v, 0 ≤ t ≤ |λ_g| ε,
+and its images under f, f², …, f^{K−1} (K = k or 2k) stay inside the regions of the orbit.
+It is a *fundamental domain*: every point of the branch p + t v, t > 0, of W^u(p) lies in
+exactly one g^n(D_0), and the branch is the polyline p, D_0, g(D_0), g²(D_0), … .
+
+The image of a segment under a piecewise-affine map is a polyline that bends exactly where the
+segment crosses a switching hyperplane s_i(z) = (W₂ z + h₂)_i = 0: the segment [a, b] crosses
+it at a + t (b − a), t = s_i(a) / (s_i(a) − s_i(b)), where s_i(a) and s_i(b) have strictly
+opposite signs.  Each step splits every segment at those points and maps the vertices by f,
+which is affine on each piece; no point of the result is interpolated.  Krauskopf & Osinga
+(1998) grow a 1-D manifold of a smooth map by interpolating between computed points and
+controlling the error of doing so; a piecewise-affine map needs no interpolation, so the
+polyline is the manifold itself, up to floating-point rounding.
+
+What is exact and what is not: the vertices are float64 images of float64 points (the
+eigenvector v of a rational matrix is in general irrational, so the manifold's vertices are
+not rational).  The only error is rounding, of order 1e-16 relative per step, which the
+hyperbolic map contracts across the manifold and moves along it; it is not bounded
+rigorously here, so nothing in a :class:`Manifold` is called exact.
+
+References
+----------
+Krauskopf, B., Osinga, H. M. (1998). Growing 1D and quasi-2D unstable manifolds of maps.
+J. Comput. Phys. 146, 404–419.
+Misiurewicz, M. (1980). Strange attractors for the Lozi mappings. Ann. N. Y. Acad. Sci.
+357, 348–358.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pwl_analysis.errors import BudgetError, Remedy, UserInputError
+from pwl_analysis.orbits import PeriodicOrbit
+from pwl_analysis.pwl_map import PWLMap
+
+#: A fundamental domain shorter than this (relative to 1 + |p|) has converged to a point in
+#: float64: its further images differ from it by rounding only, so its branch ends there.
+_CONVERGED = 1e-13
+
+#: The orbit handed in must map to itself under the map to this relative accuracy; its float
+#: points are the nearest floats of an exact solution, so they satisfy it to ~1e-15.
+_ORBIT_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True, eq=False)
+class Manifold:
+    """The unstable manifold W^u of an index-1 orbit, as two polylines (its two branches).
+
+    Attributes
+    ----------
+    orbit : PeriodicOrbit
+        The orbit; the branches start at its first point p = ``orbit.points[0]``.
+    multiplier : float
+        The unstable multiplier λ of the orbit (of f^k, k its period), |λ| > 1.
+    direction : ndarray, shape (M,)
+        Unit eigenvector v of λ; branch 0 leaves p along +v, branch 1 along −v.
+    branches : tuple of ndarray, shape (n_b, M)
+        The vertices of each branch in order, starting at p.  Each segment lies in the
+        closure of one region, so f maps it to a segment.
+    regions : tuple of ndarray of int, shape (n_b − 1,)
+        The region index of every segment of each branch.
+    ends : tuple of str
+        Why each branch stops: ``"length"`` (it reached the requested arclength) or
+        ``"converged"`` (its images shrank to a point, e.g. it ends on an attractor).
+    length : float
+        The arclength requested per branch.
+
+    Notes
+    -----
+    The manifold of the orbit's other points z_j is f^j of this one.  The vertices are
+    float64 images (see the module docstring): no interpolation error, rounding only.
+
+    Examples
+    --------
+    >>> from pwl_analysis import PWLMap, unstable_manifold
+    >>> lozi = PWLMap.from_alrnn([[0, 0.5], [1, 1.7]], [[0, 0], [0, -3.4]], [0, 1], P=1)
+    >>> w = unstable_manifold(lozi, lozi.fixed_points()[1], length=5.0)
+    >>> w  # doctest: +ELLIPSIS
+    Manifold(W^u of fixed point in 1: λ = -1.956, 2 branches, ... segments, length 5 each)
+    >>> [round(float(b[0, 1]), 6) for b in w.branches]
+    [0.454545, 0.454545]
+    """
+
+    orbit: PeriodicOrbit
+    multiplier: float
+    direction: np.ndarray
+    branches: tuple[np.ndarray, ...]
+    regions: tuple[np.ndarray, ...]
+    ends: tuple[str, ...]
+    length: float
+
+    @property
+    def n_segments(self) -> int:
+        """Number of segments over both branches."""
+        return sum(len(r) for r in self.regions)
+
+    def __repr__(self) -> str:
+        kind = "fixed point" if self.orbit.period == 1 else f"{self.orbit.period}-cycle"
+        word = " → ".join(self.orbit.regions)
+        return (
+            f"Manifold(W^u of {kind} in {word}: λ = {self.multiplier:.4g}, "
+            f"{len(self.branches)} branches, {self.n_segments} segments, "
+            f"length {self.length:g} each)"
+        )
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict: the orbit, λ, v and every branch's vertices and regions."""
+        return {
+            "orbit": self.orbit.to_dict(),
+            "multiplier": self.multiplier,
+            "direction": self.direction.tolist(),
+            "length": self.length,
+            "branches": [
+                {"vertices": b.tolist(), "regions": r.tolist(), "end": e}
+                for b, r, e in zip(self.branches, self.regions, self.ends)
+            ],
+        }
+
+
+def unstable_manifold(
+    m: PWLMap, orbit: PeriodicOrbit, length: float = 10.0, max_segments: int = 10**6
+) -> Manifold:
+    """Both branches of W^u of an index-1 orbit, to arclength ``length`` each.
+
+    W^u(p) = ∪_n g^n(D_0) ∪ {p}, with g = f^k (f^{2k} for a negative multiplier) and D_0 the
+    fundamental domain [p + ε v, g(p + ε v)] on the unstable eigenline (module docstring);
+    each g^n(D_0) is computed from g^{n−1}(D_0) by splitting its segments where they cross a
+    switching hyperplane and mapping the vertices, so the polyline has no interpolation
+    error.
+
+    Parameters
+    ----------
+    m : PWLMap
+        The map, of any model class (its switching hyperplanes W₂ z + h₂ = 0 split segments).
+    orbit : PeriodicOrbit
+        A fixed point or cycle of ``m`` with exactly one multiplier of modulus > 1, none of
+        modulus 1, and no point on a switching hyperplane (e.g. from ``m.cycles(K)``).
+    length : float, default 10.0
+        Arclength of each branch: growth stops there (the last segment is cut to it).
+    max_segments : int, default 1_000_000
+        Most segments held in both branches together.
+
+    Returns
+    -------
+    Manifold
+        The two branches as polylines, with the region of every segment.
+
+    Raises
+    ------
+    UserInputError
+        ``orbit`` is not an orbit of ``m``, not of index 1, marginal, or on a switching
+        hyperplane; ``length`` is not positive and finite.
+    BudgetError
+        The branches need more than ``max_segments`` segments to reach ``length``.
+
+    References
+    ----------
+    Krauskopf, B., Osinga, H. M. (1998). Growing 1D and quasi-2D unstable manifolds of maps.
+    J. Comput. Phys. 146, 404–419.
+
+    Examples
+    --------
+    The tent map u ↦ 1/2 − 2|u| has the fixed point 1/6 with multiplier −2; its unstable
+    manifold folds over the invariant interval [−1/2, 1/2]:
+
+    >>> from pwl_analysis import PWLMap, unstable_manifold
+    >>> tent = PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
+    >>> w = unstable_manifold(tent, tent.fixed_points()[1], length=4.0)
+    >>> w.multiplier, w.ends
+    (-2.0, ('length', 'length'))
+    >>> [(float(b.min()), float(b.max())) for b in w.branches]
+    [(-0.5, 0.5), (-0.5, 0.5)]
+    """
+    if not isinstance(orbit, PeriodicOrbit):
+        raise UserInputError(f"orbit must be a PeriodicOrbit of the map, got {orbit!r}")
+    if not (isinstance(length, (int, float)) and np.isfinite(length) and length > 0):
+        raise UserInputError(f"length must be a positive finite number, got {length!r}")
+    if isinstance(max_segments, bool) or not isinstance(max_segments, (int, np.integer)):
+        raise UserInputError(f"max_segments must be an integer, got {max_segments!r}")
+    _check_orbit(m, orbit)
+    multiplier, direction = _unstable_direction(orbit)
+    period = orbit.period * (2 if multiplier < 0 else 1)
+    gain = multiplier ** (period // orbit.period)
+    p = orbit.points[0]
+    epsilon = _local_radius(m, orbit, direction, period) / gain
+    grown = [
+        _grow(m, p, sign * direction, epsilon, period, length, max_segments) for sign in (1, -1)
+    ]
+    total = sum(len(b) - 1 for b, _ in grown)
+    if total > max_segments:
+        raise BudgetError(
+            f"the two branches of W^u to length {length:g} need {total} segments, over "
+            f"max_segments={max_segments}",
+            (Remedy("max_segments", "raise", total), Remedy("length", "lower")),
+        )
+    return Manifold(
+        orbit=orbit,
+        multiplier=float(multiplier),
+        direction=direction,
+        branches=tuple(b for b, _ in grown),
+        regions=tuple(m.region_of(0.5 * (b[1:] + b[:-1])) for b, _ in grown),
+        ends=tuple(end for _, end in grown),
+        length=float(length),
+    )
+
+
+def _check_orbit(m: PWLMap, orbit: PeriodicOrbit) -> None:
+    """Refuse, in one sentence, an orbit that is not an index-1 orbit of ``m`` off boundaries."""
+    points = np.asarray(orbit.points, dtype=np.float64)
+    if points.ndim != 2 or points.shape[1] != m.M:
+        raise UserInputError(f"orbit has points of shape {points.shape}, the map has M = {m.M}")
+    images = m(points)
+    scale = 1.0 + np.abs(points).max()
+    if np.abs(images - np.roll(points, -1, axis=0)).max() > _ORBIT_TOLERANCE * scale:
+        raise UserInputError(f"{orbit!r} is not an orbit of this map")
+    stability = orbit.stability
+    if stability.index != 1 or stability.kind.value == "marginal":
+        raise UserInputError(
+            f"{orbit!r} is not an index-1 orbit: it has {stability.index} multipliers of "
+            "modulus > 1, and an unstable manifold is grown for exactly one"
+        )
+    if orbit.on_boundary:
+        raise UserInputError(f"{orbit!r} lies on a switching hyperplane, where f is not affine")
+
+
+def _unstable_direction(orbit: PeriodicOrbit) -> tuple[float, np.ndarray]:
+    """The unstable multiplier λ (real) and its unit eigenvector, from the float monodromy."""
+    values, vectors = np.linalg.eig(orbit.monodromy)
+    i = int(np.argmax(np.abs(values)))
+    vector = np.real(vectors[:, i])
+    return float(np.real(values[i])), vector / np.linalg.norm(vector)
+
+
+def _local_radius(m: PWLMap, orbit: PeriodicOrbit, v: np.ndarray, period: int) -> float:
+    """Largest t (halved) with p + s v in the orbit's linear pieces for 0 ≤ s ≤ t, K steps on.
+
+    Along the orbit p_j + s u_j, u_j = J_{d_{j−1}} ⋯ J_{d_0} v: the switching function s_i
+    changes by s · (W₂ u_j)_i, so it keeps its sign while s < |s_i(p_j)| / |(W₂ u_j)_i|.
+    """
+    _, W2, h2 = m.relu_layer
+    radius = np.inf
+    u = v
+    for j in range(period):
+        point = orbit.points[j % orbit.period]
+        rate = np.abs(W2 @ u)
+        margin = np.abs(W2 @ point + h2)
+        with np.errstate(divide="ignore"):
+            radius = min(radius, float(np.min(margin / rate, initial=np.inf)))
+        u = m.jacobian(point) @ u
+    return 0.5 * min(radius, 1.0 + float(np.abs(orbit.points[0]).max()))
+
+
+def _split(m: PWLMap, vertices: np.ndarray) -> np.ndarray:
+    """The polyline with a vertex added wherever a segment crosses a switching hyperplane.
+
+    Segment [a, b] crosses s_i = 0 where s_i(a) s_i(b) < 0, at t = s_i(a) / (s_i(a) − s_i(b));
+    the new vertices are sorted along each segment, so every segment of the result lies in
+    the closure of one region.
+    """
+    _, W2, h2 = m.relu_layer
+    s = vertices @ W2.T + h2
+    segment, unit = np.nonzero(s[:-1] * s[1:] < 0)
+    if segment.size == 0:
+        return vertices
+    a, b = s[segment, unit], s[segment + 1, unit]
+    t = a / (a - b)
+    crossings = vertices[segment] + t[:, None] * (vertices[segment + 1] - vertices[segment])
+    keys = np.concatenate([np.arange(len(vertices), dtype=np.float64), segment + t])
+    order = np.argsort(keys, kind="stable")
+    return np.concatenate([vertices, crossings])[order]
+
+
+def _image(m: PWLMap, vertices: np.ndarray, steps: int) -> np.ndarray:
+    """f^steps of a polyline, exactly as a polyline: split at crossings, map the vertices."""
+    for _ in range(steps):
+        vertices = m(_split(m, vertices))
+    return vertices
+
+
+def _grow(
+    m: PWLMap,
+    p: np.ndarray,
+    v: np.ndarray,
+    epsilon: float,
+    period: int,
+    length: float,
+    max_segments: int,
+) -> tuple[np.ndarray, str]:
+    """One branch p, D_0, g(D_0), … to arclength ``length``, split at every crossing."""
+    start = p + epsilon * v
+    piece = np.stack([start, _image(m, start[None, :], period)[0]])
+    pieces, reached, count = [p[None, :]], float(np.linalg.norm(start - p)), 1
+    scale = 1.0 + float(np.abs(p).max())
+    while True:
+        steps = np.linalg.norm(np.diff(piece, axis=0), axis=1)
+        total = float(steps.sum())
+        if reached + total >= length:
+            pieces.append(_cut(piece, steps, length - reached))
+            end = "length"
+            break
+        if total < _CONVERGED * scale:
+            end = "converged"
+            break
+        pieces.append(piece)
+        reached, count = reached + total, count + len(steps)
+        if count > max_segments:
+            raise BudgetError(
+                f"a branch of W^u needs over max_segments={max_segments} segments before "
+                f"reaching length {length:g} (it has length {reached:.4g})",
+                (Remedy("max_segments", "raise"), Remedy("length", "lower", int(reached))),
+            )
+        piece = _image(m, piece, period)
+    vertices = np.concatenate([pieces[0]] + [q[1:] if i else q for i, q in enumerate(pieces[1:])])
+    return _split(m, vertices), end
+
+
+def _cut(piece: np.ndarray, steps: np.ndarray, remaining: float) -> np.ndarray:
+    """The initial part of a polyline with arclength ``remaining``."""
+    cumulative = np.cumsum(steps)
+    j = int(np.searchsorted(cumulative, remaining))
+    before = cumulative[j] - steps[j]
+    t = (remaining - before) / steps[j] if steps[j] > 0 else 0.0
+    end = piece[j] + t * (piece[j + 1] - piece[j])
+    return np.concatenate([piece[: j + 1], end[None, :]])

@@ -1,0 +1,189 @@
+"""Unstable manifolds against mathematics nobody here wrote: Lozi, tent, linear saddles."""
+
+import numpy as np
+import pytest
+from scipy.spatial import cKDTree
+
+from pwl_analysis import Manifold, PWLMap, free_run, unstable_manifold
+from pwl_analysis.errors import BudgetError, UserInputError
+
+from systems import lozi_map, tent_map
+
+
+def _lozi_saddle():
+    """The Lozi map (a, b) = (1.7, 0.5) and its fixed point in x > 0 (region "1")."""
+    m = lozi_map()
+    (orbit,) = [c for c in m.fixed_points() if c.regions == ("1",)]
+    return m, orbit
+
+
+def _resample(vertices: np.ndarray, spacing: float) -> np.ndarray:
+    """Points on the polyline, consecutive ones at most ``spacing`` apart, vertices included."""
+    steps = np.linalg.norm(np.diff(vertices, axis=0), axis=1)
+    counts = np.maximum(1, np.ceil(steps / spacing)).astype(int)
+    segment = np.repeat(np.arange(len(steps)), counts)
+    offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    t = offset / np.repeat(counts, counts)
+    inner = vertices[segment] + t[:, None] * (vertices[segment + 1] - vertices[segment])
+    return np.concatenate([inner, vertices[-1:]])
+
+
+def _distance_to_polylines(points: np.ndarray, branches) -> np.ndarray:
+    """Exact Euclidean distance of each point to the nearest segment of the branches."""
+    a = np.concatenate([b[:-1] for b in branches])
+    d = np.concatenate([np.diff(b, axis=0) for b in branches])
+    rel = points[:, None, :] - a[None, :, :]
+    t = np.clip((rel * d).sum(-1) / np.maximum((d * d).sum(-1), 1e-300), 0.0, 1.0)
+    return np.linalg.norm(rel - t[..., None] * d, axis=-1).min(axis=1)
+
+
+def test_lozi_attractor_lies_within_1e_3_of_the_unstable_manifold():
+    # Misiurewicz (1980), "Strange attractors for the Lozi mappings", Ann. N. Y. Acad. Sci.
+    # 357: for a = 1.7, b = 0.5 the attractor is the closure of W^u of the fixed point in
+    # x > 0.  So a long free run comes arbitrarily close to a long enough piece of W^u.
+    m, orbit = _lozi_saddle()
+    w = unstable_manifold(m, orbit, length=100.0)
+    assert w.ends == ("length", "length")
+    run = free_run(m, 100_000, transient=1000, z0=[0.0, 0.1])
+    # Points every 2e-4 along the polyline: the nearest of them is at most 1e-4 farther than
+    # the polyline itself, so a KD-tree distance < 1e-3 bounds the true distance from above.
+    tree = cKDTree(np.concatenate([_resample(b, 2e-4) for b in w.branches]))
+    distance, _ = tree.query(run)
+    assert distance.max() < 1e-3
+    # A short piece is not yet dense in the attractor: the bound above is not vacuous.
+    short = unstable_manifold(m, orbit, length=10.0)
+    far, _ = cKDTree(np.concatenate([_resample(b, 2e-4) for b in short.branches])).query(run)
+    assert far.max() > 1e-3
+
+
+@pytest.mark.parametrize("word", [("1",), ("0",), ("0", "1"), ("0", "1", "1", "1")])
+def test_lozi_manifolds_are_invariant(word):
+    # f^k maps W^u(z_0) into itself (k the period), so the image of every vertex lies on the
+    # computed branches, as long as it stays within their arclength L: the image of the
+    # branch's first s of arclength has arclength ≤ Lip(f)^k s, so the vertices within
+    # 0.95 L / Lip^k of p qualify.  Rounding errors across the manifold stay O(1e-16 × |z|)
+    # per step (f contracts them across it, |det J| = 1/2), so 1e-12 leaves a wide margin
+    # and still sees any wrong bend or missed split (those are O(1e-2) here).
+    m = lozi_map()
+    orbit = m.cycle_of_word(word)
+    k = orbit.period
+    lipschitz = np.linalg.norm(m.jacobians, ord=2, axis=(1, 2)).max() ** k
+    w = unstable_manifold(m, orbit, length=20.0 * lipschitz)
+    inside = []
+    for branch in w.branches:
+        steps = np.linalg.norm(np.diff(branch, axis=0), axis=1)
+        arclength = np.concatenate([[0.0], np.cumsum(steps)])
+        inside.append(branch[arclength < 0.95 * w.length / lipschitz])
+    image = m.trajectory(np.concatenate(inside), k + 1)[k]
+    assert len(image) > 20
+    assert _distance_to_polylines(image, w.branches).max() < 1e-12
+
+
+def test_segments_lie_in_one_region_each():
+    m, orbit = _lozi_saddle()
+    w = unstable_manifold(m, orbit, length=50.0)
+    for branch, regions in zip(w.branches, w.regions):
+        # x = z_2 is the switching unit: both ends of a segment on the side of its region
+        x = branch[:, 1]
+        positive = regions == 1
+        assert np.all(np.minimum(x[:-1], x[1:])[positive] >= 0)
+        assert np.all(np.maximum(x[:-1], x[1:])[~positive] <= 0)
+        # consecutive segments are joined and the branch has the requested arclength
+        assert np.linalg.norm(np.diff(branch, axis=0), axis=1).sum() == pytest.approx(50.0)
+        np.testing.assert_array_equal(branch[0], orbit.points[0])
+
+
+def test_linear_saddle_manifold_is_the_eigenline():
+    # z ↦ diag(2, 1/2) z + (1, −2) with the switching unit z_2 never reaching 0: the
+    # fixed point (−1, −4), λ = 2 with v = e_1, so W^u is the line z_2 = −4 exactly (every
+    # vertex's z_2 is 0.5 · (−4) − 2 = −4 in floats too) and each branch is straight.
+    m = PWLMap.from_alrnn([2.0, 0.5], [[0.0, 3.0], [0.0, 0.0]], [1.0, -2.0], P=1)
+    (orbit,) = m.fixed_points()
+    w = unstable_manifold(m, orbit, length=7.0)
+    assert w.multiplier == 2.0
+    for branch, regions, sign in zip(w.branches, w.regions, (1, -1)):
+        assert np.all(branch[:, 1] == -4.0)
+        assert np.all(regions == 0)
+        assert np.all(sign * np.diff(branch[:, 0] * np.sign(w.direction[0])) > 0)
+        assert abs(branch[-1, 0] - branch[0, 0]) == pytest.approx(7.0, rel=1e-12)
+
+
+def test_rotated_linear_saddle_is_straight():
+    # P = 0: z ↦ A z + h with A = R diag(3, 1/3) R⁻¹, R = [[1, 1], [1, 2]]: W^u is the line
+    # through the fixed point along (1, 1); collinearity to rounding (1e-12 relative to a
+    # branch of length 5 whose vertices carry errors of a few ulp).
+    R = np.array([[1.0, 1.0], [1.0, 2.0]])
+    A = R @ np.diag([3.0, 1.0 / 3.0]) @ np.linalg.inv(R)
+    m = PWLMap.from_alrnn(A, np.zeros((2, 2)), [0.5, -1.0], P=0)
+    (orbit,) = m.fixed_points()
+    w = unstable_manifold(m, orbit, length=5.0)
+    assert w.multiplier == pytest.approx(3.0, rel=1e-12)
+    for branch in w.branches:
+        offset = branch - orbit.points[0]
+        assert np.abs(offset[:, 0] - offset[:, 1]).max() < 1e-12
+        assert np.linalg.norm(offset[-1]) == pytest.approx(5.0, rel=1e-12)
+
+
+def test_tent_map_manifold_fills_the_invariant_interval():
+    # u ↦ 1/2 − 2|u|: the fixed point 1/6 has multiplier −2 (index 1) and [−1/2, 1/2] is
+    # invariant; W^u(1/6) is dense in it and reaches both ends: 1/6 → 1/2 at the first fold
+    # (f(0) = 1/2) and f(1/2) = −1/2.  Dyadic and thirds arithmetic: the ends are exact up
+    # to a few ulp.
+    m = tent_map()
+    (orbit,) = [c for c in m.fixed_points() if c.regions == ("1",)]
+    w = unstable_manifold(m, orbit, length=30.0)
+    assert w.multiplier == -2.0
+    for branch in w.branches:
+        assert branch.min() == pytest.approx(-0.5, abs=1e-12)
+        assert branch.max() == pytest.approx(0.5, abs=1e-12)
+        # a connected polyline from 1/6 with these extremes covers [−1/2, 1/2]; it folds at
+        # ±1/2 and crosses 0 again and again (W^u is dense there, the map being transitive)
+        assert np.sum(branch[:-1, 0] * branch[1:, 0] < 0) + np.sum(branch[:, 0] == 0) > 10
+
+
+def test_tent_map_outer_fixed_point_has_a_straight_escaping_branch():
+    # −1/2 has multiplier 2: one branch runs into (−1/2, 1/2] and folds there, the other
+    # leaves to −∞ along the line (f(u) = 2u + 1/2 for u < 0).
+    m = tent_map()
+    (orbit,) = [c for c in m.fixed_points() if c.regions == ("0",)]
+    w = unstable_manifold(m, orbit, length=3.0)
+    inward, outward = sorted(w.branches, key=lambda b: -b[1, 0])
+    assert inward.min() >= -0.5 and inward.max() == pytest.approx(0.5, abs=1e-12)
+    np.testing.assert_allclose(outward[-1], [-3.5], rtol=1e-12)
+    assert np.all(np.diff(outward[:, 0]) < 0)
+
+
+def test_refuses_orbits_that_are_not_index_1():
+    attracting = PWLMap.from_alrnn([0.5, 0.25], np.zeros((2, 2)), [1.0, 1.0], P=0)
+    with pytest.raises(UserInputError, match="not an index-1 orbit: it has 0"):
+        unstable_manifold(attracting, attracting.fixed_points()[0])
+    repelling = PWLMap.from_alrnn([2.0, 3.0], np.zeros((2, 2)), [1.0, 1.0], P=0)
+    with pytest.raises(UserInputError, match="it has 2 multipliers"):
+        unstable_manifold(repelling, repelling.fixed_points()[0])
+
+
+def test_refuses_an_orbit_of_another_map():
+    m, orbit = _lozi_saddle()
+    with pytest.raises(UserInputError, match="is not an orbit of this map"):
+        unstable_manifold(lozi_map(1.4, 0.3), orbit)
+    with pytest.raises(UserInputError, match="length must be a positive"):
+        unstable_manifold(m, orbit, length=-1.0)
+
+
+def test_budget_names_max_segments():
+    m, orbit = _lozi_saddle()
+    with pytest.raises(BudgetError, match="max_segments=") as error:
+        unstable_manifold(m, orbit, length=1000.0, max_segments=500)
+    assert error.value.remedies[0].parameter == "max_segments"
+
+
+def test_to_dict_round_trips_the_vertices():
+    m, orbit = _lozi_saddle()
+    w = unstable_manifold(m, orbit, length=5.0)
+    assert isinstance(w, Manifold)
+    record = w.to_dict()
+    assert len(record["branches"]) == 2
+    for branch, data in zip(w.branches, record["branches"]):
+        np.testing.assert_array_equal(np.array(data["vertices"]), branch)
+        assert len(data["regions"]) == len(branch) - 1
+    assert "2 branches" in repr(w) and "λ = -1.956" in repr(w)
