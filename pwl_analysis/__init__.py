@@ -39,7 +39,7 @@ _MODULES = {
         "lyapunov_spectrum",
         "maximal_lyapunov_exponents",
     ),
-    "pwl_analysis.manifold": ("Manifold", "unstable_manifold"),
+    "pwl_analysis.manifold": ("Manifold", "stable_manifold", "unstable_manifold"),
     "pwl_analysis.methods": (
         "AdmissibleTree",
         "Exhaustive",

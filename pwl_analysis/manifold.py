@@ -38,6 +38,7 @@ Misiurewicz, M. (1980). Strange attractors for the Lozi mappings. Ann. N. Y. Aca
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -53,22 +54,29 @@ _CONVERGED = 1e-13
 #: points are the nearest floats of an exact solution, so they satisfy it to ~1e-15.
 _ORBIT_TOLERANCE = 1e-9
 
+#: The preimage pieces of a segment must cover its parameter interval [0, 1] once, up to this:
+#: each piece's ends are float solutions of one linear inequality, good to ~1e-15 unless the
+#: segment runs almost along a boundary; a second preimage covers a whole extra piece.
+_TILING = 1e-9
+
 
 @dataclass(frozen=True, eq=False)
 class Manifold:
-    """The unstable manifold W^u of an index-1 orbit, as two polylines (its two branches).
+    """A 1-D invariant manifold (W^u or W^s) of an orbit, as two polylines (its branches).
 
     Attributes
     ----------
     orbit : PeriodicOrbit
         The orbit; the branches start at its first point p = ``orbit.points[0]``.
     multiplier : float
-        The unstable multiplier λ of the orbit (of f^k, k its period), |λ| > 1.
+        The multiplier of the manifold's direction (of f^k, k the period): the unstable λ,
+        |λ| > 1, or the stable μ, |μ| < 1.
     direction : ndarray, shape (M,)
-        Unit eigenvector v of λ; branch 0 leaves p along +v, branch 1 along −v.
+        Unit eigenvector v of that multiplier; branch 0 leaves p along +v, branch 1 along −v.
     branches : tuple of ndarray, shape (n_b, M)
         The vertices of each branch in order, starting at p.  Each segment lies in the
-        closure of one region, so f maps it to a segment.
+        closure of one region (up to the rounding of its end where it was split at a
+        hyperplane, a few ulp), so f maps it to a segment.
     regions : tuple of ndarray of int, shape (n_b − 1,)
         The region index of every segment of each branch.
     ends : tuple of str
@@ -76,6 +84,9 @@ class Manifold:
         ``"converged"`` (its images shrank to a point, e.g. it ends on an attractor).
     length : float
         The arclength requested per branch.
+    stable : bool
+        False for W^u (grown by images; ``multiplier`` |λ| > 1), True for W^s (grown by
+        preimages; ``multiplier`` |μ| < 1).
 
     Notes
     -----
@@ -100,6 +111,7 @@ class Manifold:
     regions: tuple[np.ndarray, ...]
     ends: tuple[str, ...]
     length: float
+    stable: bool = False
 
     @property
     def n_segments(self) -> int:
@@ -110,7 +122,8 @@ class Manifold:
         kind = "fixed point" if self.orbit.period == 1 else f"{self.orbit.period}-cycle"
         word = " → ".join(self.orbit.regions)
         return (
-            f"Manifold(W^u of {kind} in {word}: λ = {self.multiplier:.4g}, "
+            f"Manifold(W^{'s' if self.stable else 'u'} of {kind} in {word}: "
+            f"{'μ' if self.stable else 'λ'} = {self.multiplier:.4g}, "
             f"{len(self.branches)} branches, {self.n_segments} segments, "
             f"length {self.length:g} each)"
         )
@@ -122,6 +135,7 @@ class Manifold:
             "multiplier": self.multiplier,
             "direction": self.direction.tolist(),
             "length": self.length,
+            "stable": self.stable,
             "branches": [
                 {"vertices": b.tolist(), "regions": r.tolist(), "end": e}
                 for b, r, e in zip(self.branches, self.regions, self.ends)
@@ -165,6 +179,10 @@ def unstable_manifold(
     BudgetError
         The branches need more than ``max_segments`` segments to reach ``length``.
 
+    See Also
+    --------
+    stable_manifold : the same by preimages, for one stable multiplier.
+
     References
     ----------
     Krauskopf, B., Osinga, H. M. (1998). Growing 1D and quasi-2D unstable manifolds of maps.
@@ -183,25 +201,92 @@ def unstable_manifold(
     >>> [(float(b.min()), float(b.max())) for b in w.branches]
     [(-0.5, 0.5), (-0.5, 0.5)]
     """
+    return _manifold(m, orbit, False, length, max_segments)
+
+
+def stable_manifold(
+    m: PWLMap, orbit: PeriodicOrbit, length: float = 10.0, max_segments: int = 10**6
+) -> Manifold:
+    """Both branches of the 1-D stable manifold W^s of an orbit of an invertible map.
+
+    W^s(p) = ∪_n g^{−n}(D_0) ∪ {p}, D_0 = [p + ε w, g^{−1}(p + ε w)] on the eigenline of the
+    one multiplier μ with |μ| < 1 (g = f^k, or f^{2k} when μ < 0).  The preimage of a
+    segment [a, b] is found piece by piece: for each region d, the part of
+    J_d^{-1}([a, b] − c_d) that lies in cl Ω_d, a parameter interval of [a, b] cut out by
+    Ω_d's inequalities.  f is required to be invertible: every J_d non-singular with
+    determinants of one sign (coherently oriented), and the pieces must tile each segment
+    once; the preimage is then unique and, like the images of :func:`unstable_manifold`,
+    has no interpolation error.  For a 2-D map this is the manifold of an index-1 saddle.
+
+    Parameters
+    ----------
+    m : PWLMap
+        An invertible map, of any model class.
+    orbit : PeriodicOrbit
+        A fixed point or cycle of ``m`` with exactly one multiplier of modulus < 1, none of
+        modulus 1, and no point on a switching hyperplane.
+    length : float, default 10.0
+        Arclength of each branch.
+    max_segments : int, default 1_000_000
+        Most segments held in both branches together.
+
+    Returns
+    -------
+    Manifold
+        With ``stable`` True and ``multiplier`` μ.
+
+    Raises
+    ------
+    UserInputError
+        As :func:`unstable_manifold`, with one stable multiplier in place of one unstable;
+        or the map is not invertible (a singular or orientation-reversing piece, or a
+        segment with no or two preimages).
+    BudgetError
+        The branches need more than ``max_segments`` segments to reach ``length``.
+
+    Examples
+    --------
+    The Lozi map is invertible (det J = −b = −1/2 on both pieces); W^s of its fixed point in
+    x > 0 leaves it along the eigenvector of μ = (−1.7 + √4.89)/2 = 0.2557:
+
+    >>> from pwl_analysis import PWLMap, stable_manifold
+    >>> lozi = PWLMap.from_alrnn([[0, 0.5], [1, 1.7]], [[0, 0], [0, -3.4]], [0, 1], P=1)
+    >>> ws = stable_manifold(lozi, lozi.fixed_points()[1], length=3.0)
+    >>> round(ws.multiplier, 4), ws.stable, ws.ends
+    (0.2557, True, ('length', 'length'))
+    """
+    return _manifold(m, orbit, True, length, max_segments)
+
+
+def _manifold(
+    m: PWLMap, orbit: PeriodicOrbit, stable: bool, length: float, max_segments: int
+) -> Manifold:
+    """W^u (``stable`` False, by images) or W^s (True, by preimages) of a checked orbit."""
     if not isinstance(orbit, PeriodicOrbit):
         raise UserInputError(f"orbit must be a PeriodicOrbit of the map, got {orbit!r}")
     if not (isinstance(length, (int, float)) and np.isfinite(length) and length > 0):
         raise UserInputError(f"length must be a positive finite number, got {length!r}")
     if isinstance(max_segments, bool) or not isinstance(max_segments, (int, np.integer)):
         raise UserInputError(f"max_segments must be an integer, got {max_segments!r}")
-    _check_orbit(m, orbit)
-    multiplier, direction = _unstable_direction(orbit)
+    _check_orbit(m, orbit, stable)
+    multiplier, direction = _eigendirection(orbit, stable)
     period = orbit.period * (2 if multiplier < 0 else 1)
     gain = multiplier ** (period // orbit.period)
+    if stable:
+        inverses = _inverses(m)
+        gain, step = 1.0 / gain, partial(_preimage, m, inverses, steps=period)
+    else:
+        step = partial(_image, m, steps=period)
     p = orbit.points[0]
     epsilon = _local_radius(m, orbit, direction, period) / gain
     grown = [
-        _grow(m, p, sign * direction, epsilon, period, length, max_segments) for sign in (1, -1)
+        _grow(m, p, sign * epsilon * direction, gain, step, length, max_segments)
+        for sign in (1, -1)
     ]
     total = sum(len(b) - 1 for b, _ in grown)
     if total > max_segments:
         raise BudgetError(
-            f"the two branches of W^u to length {length:g} need {total} segments, over "
+            f"the two branches to length {length:g} need {total} segments, over "
             f"max_segments={max_segments}",
             (Remedy("max_segments", "raise", total), Remedy("length", "lower")),
         )
@@ -213,11 +298,12 @@ def unstable_manifold(
         regions=tuple(m.region_of(0.5 * (b[1:] + b[:-1])) for b, _ in grown),
         ends=tuple(end for _, end in grown),
         length=float(length),
+        stable=stable,
     )
 
 
-def _check_orbit(m: PWLMap, orbit: PeriodicOrbit) -> None:
-    """Refuse, in one sentence, an orbit that is not an index-1 orbit of ``m`` off boundaries."""
+def _check_orbit(m: PWLMap, orbit: PeriodicOrbit, stable: bool) -> None:
+    """Refuse, in one sentence, an orbit without exactly one multiplier on the grown side."""
     points = np.asarray(orbit.points, dtype=np.float64)
     if points.ndim != 2 or points.shape[1] != m.M:
         raise UserInputError(f"orbit has points of shape {points.shape}, the map has M = {m.M}")
@@ -226,7 +312,15 @@ def _check_orbit(m: PWLMap, orbit: PeriodicOrbit) -> None:
     if np.abs(images - np.roll(points, -1, axis=0)).max() > _ORBIT_TOLERANCE * scale:
         raise UserInputError(f"{orbit!r} is not an orbit of this map")
     stability = orbit.stability
-    if stability.index != 1 or stability.kind.value == "marginal":
+    if stability.kind.value == "marginal":
+        raise UserInputError(f"{orbit!r} has a multiplier of modulus 1: it has no 1-D manifold")
+    if stable and int(np.sum(np.asarray(stability.moduli) < 1)) != 1:
+        count = int(np.sum(np.asarray(stability.moduli) < 1))
+        raise UserInputError(
+            f"{orbit!r} has {count} multipliers of modulus < 1, and a stable manifold is "
+            "grown for exactly one"
+        )
+    if not stable and stability.index != 1:
         raise UserInputError(
             f"{orbit!r} is not an index-1 orbit: it has {stability.index} multipliers of "
             "modulus > 1, and an unstable manifold is grown for exactly one"
@@ -235,10 +329,11 @@ def _check_orbit(m: PWLMap, orbit: PeriodicOrbit) -> None:
         raise UserInputError(f"{orbit!r} lies on a switching hyperplane, where f is not affine")
 
 
-def _unstable_direction(orbit: PeriodicOrbit) -> tuple[float, np.ndarray]:
-    """The unstable multiplier λ (real) and its unit eigenvector, from the float monodromy."""
+def _eigendirection(orbit: PeriodicOrbit, stable: bool) -> tuple[float, np.ndarray]:
+    """The one unstable (or stable) multiplier, real, and its unit eigenvector."""
     values, vectors = np.linalg.eig(orbit.monodromy)
-    i = int(np.argmax(np.abs(values)))
+    moduli = np.abs(values)
+    i = int(np.argmin(moduli) if stable else np.argmax(moduli))
     vector = np.real(vectors[:, i])
     return float(np.real(values[i])), vector / np.linalg.norm(vector)
 
@@ -289,19 +384,78 @@ def _image(m: PWLMap, vertices: np.ndarray, steps: int) -> np.ndarray:
     return vertices
 
 
+def _inverses(m: PWLMap) -> np.ndarray:
+    """J_d^{-1} of every region, after checking that f is coherently oriented."""
+    determinants = np.linalg.det(m.jacobians)
+    if np.any(determinants == 0) or np.ptp(np.sign(determinants)) != 0:
+        raise UserInputError(
+            f"the map is not invertible (region determinants {np.round(determinants, 6)} are "
+            "not all non-zero of one sign), so a stable manifold has no unique preimages"
+        )
+    return np.linalg.inv(m.jacobians)
+
+
+def _preimage(m: PWLMap, inverses: np.ndarray, vertices: np.ndarray, steps: int) -> np.ndarray:
+    """f^{−steps} of a polyline of an invertible map, piece by piece (see stable_manifold)."""
+    for _ in range(steps):
+        vertices = _preimage_once(m, inverses, vertices)
+    return vertices
+
+
+def _preimage_once(m: PWLMap, inverses: np.ndarray, vertices: np.ndarray) -> np.ndarray:
+    """f^{−1} of a polyline: each segment's parameter interval cut into regions' pieces.
+
+    On segment [a, b] the preimage under region d is a' + t (b' − a'), a' = J_d^{-1}(a − c_d);
+    it is valid where G_d (a' + t (b' − a')) ≤ g_d, an interval [lo, hi] of t.  The pieces of
+    all regions must tile [0, 1] once; the polyline runs through each piece's start.
+    """
+    a, b = vertices[:-1], vertices[1:]
+    segments, starts, ends, lows, highs = [], [], [], [], []
+    for r in range(m.n_regions):
+        pa = (a - m.offsets[r]) @ inverses[r].T
+        pb = (b - m.offsets[r]) @ inverses[r].T
+        G, g = m.region_constraints(r)
+        at0, at1 = pa @ G.T - g, pb @ G.T - g
+        slope = at1 - at0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bound = -at0 / slope
+        hi = np.min(np.where(slope > 0, bound, 1.0), axis=1, initial=1.0)
+        lo = np.max(np.where(slope < 0, bound, 0.0), axis=1, initial=0.0)
+        never = np.any((slope == 0) & (at0 > 0), axis=1)
+        keep = np.nonzero((hi > lo) & ~never)[0]
+        segments.append(keep)
+        lows.append(lo[keep])
+        highs.append(hi[keep])
+        starts.append(pa[keep] + lo[keep, None] * (pb[keep] - pa[keep]))
+        ends.append(pa[keep] + hi[keep, None] * (pb[keep] - pa[keep]))
+    segment, lo, hi = (np.concatenate(x) for x in (segments, lows, highs))
+    covered = np.bincount(segment, weights=hi - lo, minlength=len(a))
+    if np.abs(covered - 1.0).max(initial=0.0) > _TILING:
+        worst = int(np.argmax(np.abs(covered - 1.0)))
+        raise UserInputError(
+            f"a segment has preimage pieces covering {covered[worst]:.6g} of it instead of "
+            "once: the map is not invertible there"
+        )
+    order = np.lexsort((lo, segment))
+    points = np.concatenate(starts)[order]
+    return np.concatenate([points, np.concatenate(ends)[order][-1:]])
+
+
 def _grow(
     m: PWLMap,
     p: np.ndarray,
-    v: np.ndarray,
-    epsilon: float,
-    period: int,
+    offset: np.ndarray,
+    gain: float,
+    step,
     length: float,
     max_segments: int,
 ) -> tuple[np.ndarray, str]:
-    """One branch p, D_0, g(D_0), … to arclength ``length``, split at every crossing."""
-    start = p + epsilon * v
-    piece = np.stack([start, _image(m, start[None, :], period)[0]])
-    pieces, reached, count = [p[None, :]], float(np.linalg.norm(start - p)), 1
+    """One branch p, D_0, step(D_0), … to arclength ``length``, split at every crossing.
+
+    D_0 = [p + offset, p + gain · offset], the fundamental domain on the eigenline.
+    """
+    piece = np.stack([p + offset, p + gain * offset])
+    pieces, reached, count = [p[None, :]], float(np.linalg.norm(offset)), 1
     scale = 1.0 + float(np.abs(p).max())
     while True:
         steps = np.linalg.norm(np.diff(piece, axis=0), axis=1)
@@ -317,11 +471,11 @@ def _grow(
         reached, count = reached + total, count + len(steps)
         if count > max_segments:
             raise BudgetError(
-                f"a branch of W^u needs over max_segments={max_segments} segments before "
-                f"reaching length {length:g} (it has length {reached:.4g})",
+                f"a branch needs over max_segments={max_segments} segments before reaching "
+                f"length {length:g} (it has length {reached:.4g})",
                 (Remedy("max_segments", "raise"), Remedy("length", "lower", int(reached))),
             )
-        piece = _image(m, piece, period)
+        piece = step(piece)
     vertices = np.concatenate([pieces[0]] + [q[1:] if i else q for i, q in enumerate(pieces[1:])])
     return _split(m, vertices), end
 

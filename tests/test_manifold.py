@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.spatial import cKDTree
 
-from pwl_analysis import Manifold, PWLMap, free_run, unstable_manifold
+from pwl_analysis import Manifold, PWLMap, free_run, stable_manifold, unstable_manifold
 from pwl_analysis.errors import BudgetError, UserInputError
 
 from systems import lozi_map, tent_map
@@ -83,11 +83,12 @@ def test_segments_lie_in_one_region_each():
     m, orbit = _lozi_saddle()
     w = unstable_manifold(m, orbit, length=50.0)
     for branch, regions in zip(w.branches, w.regions):
-        # x = z_2 is the switching unit: both ends of a segment on the side of its region
+        # x = z_2 is the switching unit: both ends of a segment on the side of its region,
+        # up to the rounding of a crossing vertex a + t (b − a), a few ulp of |z| ≤ 3
         x = branch[:, 1]
         positive = regions == 1
-        assert np.all(np.minimum(x[:-1], x[1:])[positive] >= 0)
-        assert np.all(np.maximum(x[:-1], x[1:])[~positive] <= 0)
+        assert np.all(np.minimum(x[:-1], x[1:])[positive] >= -1e-14)
+        assert np.all(np.maximum(x[:-1], x[1:])[~positive] <= 1e-14)
         # consecutive segments are joined and the branch has the requested arclength
         assert np.linalg.norm(np.diff(branch, axis=0), axis=1).sum() == pytest.approx(50.0)
         np.testing.assert_array_equal(branch[0], orbit.points[0])
@@ -187,3 +188,38 @@ def test_to_dict_round_trips_the_vertices():
         np.testing.assert_array_equal(np.array(data["vertices"]), branch)
         assert len(data["regions"]) == len(branch) - 1
     assert "2 branches" in repr(w) and "λ = -1.956" in repr(w)
+
+
+def test_lozi_stable_manifold_is_invariant_and_converges():
+    # The Lozi map is invertible (det J = −b ≠ 0 on both pieces).  Every point of W^s(p)
+    # tends to p under f: the first vertices (within arclength 2) reach p to 1e-6 in 30
+    # steps (|μ|^30 = 0.2557^30 ≈ 2e-18 times their distance, while rounding grows only as
+    # 1.956^30 ≈ 5e8 times 1e-16 along W^u), and f maps them back onto W^s to rounding.
+    m, orbit = _lozi_saddle()
+    ws = stable_manifold(m, orbit, length=20.0)
+    assert ws.stable and 0 < ws.multiplier < 1
+    near = np.concatenate(
+        [
+            b[np.cumsum(np.r_[0, np.linalg.norm(np.diff(b, axis=0), axis=1)]) < 2]
+            for b in ws.branches
+        ]
+    )
+    assert len(near) > 5
+    np.testing.assert_allclose(
+        m.trajectory(near, 31)[30], np.broadcast_to(orbit.points[0], near.shape), atol=1e-6
+    )
+    # contraction by f: f of the first 2 units of arclength stays within 20 (Lip f < 3)
+    assert _distance_to_polylines(m(near), ws.branches).max() < 1e-12
+
+
+def test_stable_manifold_refuses_a_non_invertible_map():
+    # x' = 1 − 1.7|x| + y, y' = |x|/2 on z = (y, x): folds along x = 0 (det J = 1/2 for
+    # x < 0, −1/2 for x > 0), yet its fixed point in x > 0 is Lozi's flip saddle.
+    m = PWLMap.from_alrnn([[0.0, -0.5], [1.0, 1.7]], [[0.0, 1.0], [0.0, -3.4]], [0.0, 1.0], P=1)
+    (orbit,) = [c for c in m.fixed_points() if c.regions == ("1",)]
+    assert unstable_manifold(m, orbit, length=5.0).n_segments > 2
+    with pytest.raises(UserInputError, match="not invertible"):
+        stable_manifold(m, orbit)
+    tent = tent_map()
+    with pytest.raises(UserInputError, match="0 multipliers of modulus < 1"):
+        stable_manifold(tent, tent.fixed_points()[1])
