@@ -1,0 +1,322 @@
+"""Homoclinic points of a saddle of a planar piecewise-affine map: W^u ∩ W^s, exactly.
+
+A point q ≠ p on both the unstable and the stable manifold of a saddle p (or of a cycle
+through p) is *homoclinic*: f^n(q) → p as n → ±∞.  It is *transversal* when the two
+manifolds cross there at a non-zero angle.  For a diffeomorphism a transversal homoclinic
+point implies a horseshoe in some power of f and so positive topological entropy (Smale
+1965); for a homeomorphism of the plane, such as an invertible piecewise-affine map, a
+topologically transverse crossing suffices (Burns & Weiss 1995).  This module finds and
+decides the crossings; it does not yet build the horseshoe.
+
+In a planar piecewise-affine map both 1-D manifolds are polylines
+(:func:`~pwl_analysis.manifold.unstable_manifold`,
+:func:`~pwl_analysis.manifold.stable_manifold`), straight between their vertices.  Two
+segments [a, b] ⊂ W^u and [c, d] ⊂ W^s cross *properly* (in the relative interior of both)
+exactly when the orientations
+
+    o(a, b, c) = det(b − a, c − a),  o(a, b, d),  o(c, d, a),  o(c, d, b)
+
+satisfy o(a, b, c) o(a, b, d) < 0 and o(c, d, a) o(c, d, b) < 0; then the directions are not
+parallel, det(b − a, d − c) ≠ 0, and the crossing is transversal.  Floats screen the pairs;
+the decision is taken in exact rational arithmetic on the float vertices (every float is
+the dyadic rational it is), so it cannot be fooled by rounding *of the test*.  The vertices
+themselves carry the rounding of their computation (see :mod:`pwl_analysis.manifold`): the
+decision is exact for the computed polylines, and each point records |sin| of its angle so
+the reader sees how far from a tangency it is.  A tangency of two polylines can only occur
+at a vertex; contacts at a vertex are counted in ``touching`` and not classified.
+
+References
+----------
+Smale, S. (1965). Diffeomorphisms with many periodic points. In Differential and
+Combinatorial Topology, Princeton University Press, 63–80.
+Misiurewicz, M. (1980). Strange attractors for the Lozi mappings. Ann. N. Y. Acad. Sci.
+357, 348–358.
+Burns, K., Weiss, H. (1995). A geometric criterion for positive topological entropy.
+Comm. Math. Phys. 172, 95–118.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+import sympy
+
+from pwl_analysis.errors import UserInputError
+from pwl_analysis.manifold import Manifold, stable_manifold, unstable_manifold
+from pwl_analysis.orbits import PeriodicOrbit
+from pwl_analysis.pwl_map import PWLMap
+
+#: Pairs of segments screened at once: 4096 × (W^s segments) orientation values in memory.
+_CHUNK = 4096
+
+
+@dataclass(frozen=True)
+class HomoclinicPoint:
+    """One proper crossing of W^u and W^s.
+
+    Attributes
+    ----------
+    point : ndarray, shape (2,)
+        The crossing, nearest floats of ``exact_point``.
+    exact_point : tuple of sympy.Rational
+        The crossing of the two computed segments, exactly.
+    transversal : bool
+        det(b − a, d − c) ≠ 0 for the W^u segment [a, b] and the W^s segment [c, d],
+        decided in exact rationals (always True for a proper crossing, see the module).
+    orientation : int
+        The sign of that determinant: +1 when W^s crosses W^u from right to left.
+    sine : float
+        |sin| of the angle between the two segments.
+    unstable : tuple of int
+        (branch, segment) of W^u the point lies on.
+    stable : tuple of int
+        (branch, segment) of W^s.
+    """
+
+    point: np.ndarray
+    exact_point: tuple
+    transversal: bool
+    orientation: int
+    sine: float
+    unstable: tuple[int, int]
+    stable: tuple[int, int]
+
+    def __repr__(self) -> str:
+        kind = "transversal" if self.transversal else "tangential"
+        x, y = self.point
+        return f"HomoclinicPoint(({x:.6g}, {y:.6g}), {kind}, |sin| = {self.sine:.3g})"
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict: the point as floats and as exact ``"p/q"`` strings."""
+        return {
+            "point": self.point.tolist(),
+            "exact_point": [str(x) for x in self.exact_point],
+            "transversal": self.transversal,
+            "orientation": self.orientation,
+            "sine": self.sine,
+            "unstable": list(self.unstable),
+            "stable": list(self.stable),
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class Homoclinic:
+    """The homoclinic points found on given pieces of W^u and W^s of a saddle.
+
+    Attributes
+    ----------
+    unstable, stable : Manifold
+        The pieces searched (their ``length`` bounds the search: points farther along either
+        manifold are not found).
+    points : tuple of HomoclinicPoint
+        Every proper crossing, by W^u branch, then segment, then position along it.
+    touching : int
+        Contacts of the two polylines at a vertex of one of them (p itself excluded), which
+        are not classified.
+    """
+
+    unstable: Manifold
+    stable: Manifold
+    points: tuple[HomoclinicPoint, ...]
+    touching: int
+
+    @property
+    def orbit(self) -> PeriodicOrbit:
+        """The saddle orbit."""
+        return self.unstable.orbit
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+    def __iter__(self):
+        return iter(self.points)
+
+    def __getitem__(self, i: int) -> HomoclinicPoint:
+        return self.points[i]
+
+    def __repr__(self) -> str:
+        transversal = sum(q.transversal for q in self.points)
+        return (
+            f"Homoclinic({len(self.points)} points, {transversal} transversal, on W^u and W^s "
+            f"of length {self.unstable.length:g} and {self.stable.length:g})"
+        )
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict: the points and the lengths searched."""
+        return {
+            "orbit": self.orbit.to_dict(),
+            "unstable_length": self.unstable.length,
+            "stable_length": self.stable.length,
+            "points": [q.to_dict() for q in self.points],
+            "touching": self.touching,
+        }
+
+
+def homoclinic_points(
+    m: PWLMap,
+    orbit: PeriodicOrbit,
+    length: float = 5.0,
+    stable_length: float | None = None,
+    max_segments: int = 10**5,
+) -> Homoclinic:
+    """Crossings of W^u(p) and W^s(p) for a saddle p of an invertible planar map.
+
+    Grows both branches of W^u to arclength ``length`` and of W^s to ``stable_length``, and
+    decides every crossing of the two polylines exactly (see the module docstring).
+
+    Parameters
+    ----------
+    m : PWLMap
+        A map with M = 2, invertible (W^s is grown by preimages).
+    orbit : PeriodicOrbit
+        An index-1 saddle fixed point or cycle off the switching lines.
+    length : float, default 5.0
+        Arclength of each branch of W^u searched.
+    stable_length : float, optional
+        Arclength of each branch of W^s searched; ``length`` when not given.
+    max_segments : int, default 100_000
+        Most segments of each manifold.
+
+    Returns
+    -------
+    Homoclinic
+        The proper crossings, each decided transversal or not in exact rationals.
+
+    Raises
+    ------
+    UserInputError
+        M ≠ 2, or what :func:`~pwl_analysis.manifold.stable_manifold` refuses.
+    BudgetError
+        A manifold needs more than ``max_segments`` segments.
+
+    Examples
+    --------
+    The Lozi map (a, b) = (1.7, 0.5): W^u and W^s of its fixed point in x > 0 cross
+    transversally near it:
+
+    >>> from pwl_analysis import PWLMap, homoclinic_points
+    >>> lozi = PWLMap.from_alrnn([[0, 0.5], [1, 1.7]], [[0, 0], [0, -3.4]], [0, 1], P=1)
+    >>> found = homoclinic_points(lozi, lozi.fixed_points()[1], length=3.0)
+    >>> len(found) > 0, all(q.transversal for q in found)
+    (True, True)
+    """
+    if m.M != 2:
+        raise UserInputError(
+            f"homoclinic points are computed for planar maps, M = 2; got M = {m.M}"
+        )
+    w_u = unstable_manifold(m, orbit, length=length, max_segments=max_segments)
+    w_s = stable_manifold(
+        m,
+        orbit,
+        length=length if stable_length is None else stable_length,
+        max_segments=max_segments,
+    )
+    points, touching = _crossings(w_u, w_s)
+    return Homoclinic(unstable=w_u, stable=w_s, points=tuple(points), touching=touching)
+
+
+def _orientation(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """det(b − a, c − a), broadcast over leading axes (float screen)."""
+    u, w = b - a, c - a
+    return u[..., 0] * w[..., 1] - u[..., 1] * w[..., 0]
+
+
+def _crossings(w_u: Manifold, w_s: Manifold) -> tuple[list[HomoclinicPoint], int]:
+    """Every proper crossing of the two manifolds' polylines, and the vertex contacts."""
+    u_ab, u_id = _segments(w_u)
+    s_cd, s_id = _segments(w_s)
+    c, d = s_cd[None, :, 0], s_cd[None, :, 1]
+    found, touching = [], 0
+    for start in range(0, len(u_ab), _CHUNK):
+        a, b = u_ab[start : start + _CHUNK, None, 0], u_ab[start : start + _CHUNK, None, 1]
+        # float screen: a pair is dropped only when both ends of one segment lie on one side
+        # of the other's line by more than 1e-12 S², far above the rounding of a 2×2
+        # determinant of coordinates bounded by S (a few ulp of S²)
+        tolerance = 1e-12 * (1.0 + max(np.abs(a).max(), np.abs(c).max())) ** 2
+        near = _straddles(_orientation(a, b, c), _orientation(a, b, d), tolerance)
+        near &= _straddles(_orientation(c, d, a), _orientation(c, d, b), tolerance)
+        for i, j in zip(*np.nonzero(near)):
+            decided = _decide(u_ab[start + i], s_cd[j])
+            if decided is None:
+                continue
+            if decided == "touching":
+                at_p = u_id[start + i][1] == 0 and s_id[j][1] == 0
+                touching += 0 if at_p else 1
+                continue
+            found.append(
+                (
+                    u_id[start + i],
+                    decided[0],
+                    _point(decided, u_ab[start + i], s_cd[j], u_id[start + i], s_id[j]),
+                )
+            )
+    found.sort(key=lambda item: (item[0], item[1]))
+    return [item[2] for item in found], touching
+
+
+def _straddles(first: np.ndarray, second: np.ndarray, tolerance: float) -> np.ndarray:
+    """Not both beyond ``tolerance`` on one side: the pairs the exact test must look at."""
+    apart = ((first > tolerance) & (second > tolerance)) | (
+        (first < -tolerance) & (second < -tolerance)
+    )
+    return ~apart
+
+
+def _segments(w: Manifold) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """All segments (n, 2, 2) of both branches and their (branch, segment) labels."""
+    ends = [np.stack([b[:-1], b[1:]], axis=1) for b in w.branches]
+    labels = [(k, i) for k, e in enumerate(ends) for i in range(len(e))]
+    return np.concatenate(ends), labels
+
+
+def _exact(point: np.ndarray) -> tuple[Fraction, Fraction]:
+    return Fraction(float(point[0])), Fraction(float(point[1]))
+
+
+def _det(u, w) -> Fraction:
+    return u[0] * w[1] - u[1] * w[0]
+
+
+def _sub(x, y) -> tuple[Fraction, Fraction]:
+    return x[0] - y[0], x[1] - y[1]
+
+
+def _decide(ab: np.ndarray, cd: np.ndarray):
+    """Exactly: None (apart), ``"touching"`` (a contact at an end), or (t, det) of a crossing.
+
+    t ∈ (0, 1) is the position along [a, b]; det = det(b − a, d − c) ≠ 0.
+    """
+    a, b = _exact(ab[0]), _exact(ab[1])
+    c, d = _exact(cd[0]), _exact(cd[1])
+    o1, o2 = _det(_sub(b, a), _sub(c, a)), _det(_sub(b, a), _sub(d, a))
+    o3, o4 = _det(_sub(d, c), _sub(a, c)), _det(_sub(d, c), _sub(b, c))
+    if o1 * o2 > 0 or o3 * o4 > 0:
+        return None
+    if o1 * o2 < 0 and o3 * o4 < 0:
+        cross = _det(_sub(b, a), _sub(d, c))
+        return _det(_sub(c, a), _sub(d, c)) / cross, cross
+    if o1 == o2 == 0:  # collinear: a contact only where the segments overlap
+        along = [(x[0] - a[0]) * (b[0] - a[0]) + (x[1] - a[1]) * (b[1] - a[1]) for x in (c, d)]
+        norm = (b[0] - a[0]) ** 2 + (b[1] - a[1]) ** 2
+        return "touching" if max(along) >= 0 and min(along) <= norm else None
+    return "touching"
+
+
+def _point(decided, ab, cd, u_label, s_label) -> HomoclinicPoint:
+    """The record of a proper crossing at parameter t along [a, b]."""
+    t, cross = decided
+    a, b = _exact(ab[0]), _exact(ab[1])
+    exact = tuple(sympy.Rational(a[k] + t * (b[k] - a[k])) for k in range(2))
+    u, w = ab[1] - ab[0], cd[1] - cd[0]
+    sine = abs(float(cross)) / float(np.linalg.norm(u) * np.linalg.norm(w))
+    return HomoclinicPoint(
+        point=np.array([float(x) for x in exact]),
+        exact_point=exact,
+        transversal=cross != 0,
+        orientation=1 if cross > 0 else -1,
+        sine=sine,
+        unstable=u_label,
+        stable=s_label,
+    )
