@@ -51,11 +51,11 @@ def test_a_point_of_w_u_alone_does_not_come_back():
     # The control for the test above: vertices of W^u that are not on W^s leave p forward.
     m, orbit = _lozi_saddle()
     found = homoclinic_points(m, orbit, length=3.0)
-    branch = found.unstable.branches[0]
-    far = branch[np.linalg.norm(branch - orbit.points[0], axis=1) > 0.5]
+    vertices = np.concatenate(found.unstable.branches)
+    far = vertices[np.linalg.norm(vertices - orbit.points[0], axis=1) > 0.5]
     forward = m.trajectory(far, 21)[20]
     assert len(far) > 5
-    assert np.mean(np.linalg.norm(forward - orbit.points[0], axis=1) > 1e-2) > 0.8
+    assert np.linalg.norm(forward - orbit.points[0], axis=1).min() > 1e-2
 
 
 def test_exact_point_lies_on_both_segments():
