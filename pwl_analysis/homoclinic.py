@@ -73,6 +73,19 @@ class HomoclinicPoint:
         (branch, segment) of W^u the point lies on.
     stable : tuple of int
         (branch, segment) of W^s.
+
+    Examples
+    --------
+    The first homoclinic point on W^u of the Lozi map's fixed point in x > 0, as a rational
+    and as floats:
+
+    >>> from pwl_analysis import PWLMap, homoclinic_points
+    >>> lozi = PWLMap.from_alrnn([[0, 0.5], [1, 1.7]], [[0, 0], [0, -3.4]], [0, 1], P=1)
+    >>> q = homoclinic_points(lozi, lozi.fixed_points()[1], length=3.0)[0]
+    >>> q
+    HomoclinicPoint((-0.422807, 0.122137), transversal, |sin| = 0.692)
+    >>> q.unstable, q.stable, type(q.exact_point[0]).__name__
+    ((0, 5), (1, 2), 'Rational')
     """
 
     point: np.ndarray
@@ -115,6 +128,13 @@ class Homoclinic:
     touching : int
         Contacts of the two polylines at a vertex of one of them (p itself excluded), which
         are not classified.
+
+    Examples
+    --------
+    >>> from pwl_analysis import PWLMap, homoclinic_points
+    >>> lozi = PWLMap.from_alrnn([[0, 0.5], [1, 1.7]], [[0, 0], [0, -3.4]], [0, 1], P=1)
+    >>> homoclinic_points(lozi, lozi.fixed_points()[1], length=3.0)
+    Homoclinic(4 points, 4 transversal, on W^u and W^s of length 3 and 3)
     """
 
     unstable: Manifold
