@@ -7,7 +7,7 @@ from scipy.spatial import cKDTree
 from pwl_analysis import Manifold, PWLMap, free_run, stable_manifold, unstable_manifold
 from pwl_analysis.errors import BudgetError, UserInputError
 
-from systems import lozi_map, tent_map
+from systems import lozi_map, lozi_plrnn, tent_map
 
 
 def _lozi_saddle():
@@ -223,3 +223,26 @@ def test_stable_manifold_refuses_a_non_invertible_map():
     tent = tent_map()
     with pytest.raises(UserInputError, match="0 multipliers of modulus < 1"):
         stable_manifold(tent, tent.fixed_points()[1])
+
+
+def test_a_plrnn_of_the_same_map_has_the_same_manifolds():
+    # lozi_plrnn is the Lozi map as a shallow PLRNN on z = (x, y), split also at y = 0
+    # (where no affine map changes): another model class, another region structure, the
+    # same W^u and W^s as sets.  Vertices of one lie on the other's polyline to rounding
+    # (1e-12: both are float images of the same exact lines, a few ulp apart per step).
+    alrnn, orbit = _lozi_saddle()
+    plrnn = lozi_plrnn()
+    (twin,) = [c for c in plrnn.fixed_points() if c.points[0, 0] > 0]
+    for grow in (unstable_manifold, stable_manifold):
+        ours = grow(alrnn, orbit, length=8.0)
+        theirs = grow(plrnn, twin, length=8.0)
+        swapped = tuple(b[:, ::-1] for b in theirs.branches)
+        assert ours.multiplier == pytest.approx(theirs.multiplier, rel=1e-12)
+        # more switching lines, never fewer vertices (W^u gains none: y' = x/2 vanishes
+        # where the preimage crossed x = 0, already a vertex; W^s gains some)
+        assert theirs.n_segments >= ours.n_segments
+        inner = [
+            b[np.cumsum(np.r_[0, np.linalg.norm(np.diff(b, axis=0), axis=1)]) < 7.9]
+            for b in ours.branches
+        ]
+        assert _distance_to_polylines(np.concatenate(inner), swapped).max() < 1e-12
