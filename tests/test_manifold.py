@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from scipy.spatial import cKDTree
 
-from pwl_analysis import Manifold, PWLMap, free_run, stable_manifold, unstable_manifold
+from pwl_analysis import Manifold, PWLMap, free_run, load_model, stable_manifold, unstable_manifold
 from pwl_analysis.errors import BudgetError, UserInputError
 
-from systems import lozi_map, lozi_plrnn, tent_map
+from systems import lozi_map, lozi_plrnn, reference_file, tent_map
 
 
 def _lozi_saddle():
@@ -32,9 +32,13 @@ def _distance_to_polylines(points: np.ndarray, branches) -> np.ndarray:
     """Exact Euclidean distance of each point to the nearest segment of the branches."""
     a = np.concatenate([b[:-1] for b in branches])
     d = np.concatenate([np.diff(b, axis=0) for b in branches])
-    rel = points[:, None, :] - a[None, :, :]
-    t = np.clip((rel * d).sum(-1) / np.maximum((d * d).sum(-1), 1e-300), 0.0, 1.0)
-    return np.linalg.norm(rel - t[..., None] * d, axis=-1).min(axis=1)
+    norm = np.maximum((d * d).sum(-1), 1e-300)
+    out = []
+    for chunk in np.array_split(points, max(1, len(points) * len(a) * a.shape[1] // 10**6)):
+        rel = chunk[:, None, :] - a[None, :, :]
+        t = np.clip((rel * d).sum(-1) / norm, 0.0, 1.0)
+        out.append(np.linalg.norm(rel - t[..., None] * d, axis=-1).min(axis=1))
+    return np.concatenate(out)
 
 
 def test_lozi_attractor_lies_within_1e_3_of_the_unstable_manifold():
@@ -246,3 +250,24 @@ def test_a_plrnn_of_the_same_map_has_the_same_manifolds():
             for b in ours.branches
         ]
         assert _distance_to_polylines(np.concatenate(inner), swapped).max() < 1e-12
+
+
+def test_official_lorenz_model_manifold_is_invariant():
+    # The official AL-RNN of Lorenz-63 (M = 20, P = 2) has one index-1 fixed point (in
+    # region 11); its W^u, grown in 20 dimensions, is mapped into itself by f.  The images
+    # of the vertices lie on it to rounding (measured 1e-15 with |z| < 2); 1e-10 leaves room
+    # for another BLAS's summation order, and a vertex map without the splits (the chord of
+    # a bent image) would be off by the bend's sagitta, O(segment length).
+    m = load_model(reference_file("lorenz_m20_p2.pt"), P=2)
+    (orbit,) = [c for c in m.fixed_points() if c.stability.index == 1]
+    w = unstable_manifold(m, orbit, length=20.0)
+    assert w.multiplier > 1 and w.n_segments > 100
+    lipschitz = np.linalg.norm(m.jacobians, ord=2, axis=(1, 2)).max()
+    inside = []
+    for branch in w.branches:
+        steps = np.linalg.norm(np.diff(branch, axis=0), axis=1)
+        arclength = np.concatenate([[0.0], np.cumsum(steps)])
+        inside.append(branch[arclength < 0.95 * w.length / lipschitz])
+    image = m(np.concatenate(inside))
+    assert len(image) > 20
+    assert _distance_to_polylines(image, w.branches).max() < 1e-10
