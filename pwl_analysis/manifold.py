@@ -1,4 +1,4 @@
-"""One-dimensional unstable manifolds of saddle orbits, grown as exact polyline images.
+"""One-dimensional invariant manifolds of saddle orbits, grown as polylines, interpolation-free.
 
 Let p be a point of a k-periodic orbit of a continuous piecewise-affine map f, off every
 switching hyperplane, with exactly one multiplier of modulus > 1, λ (real: a non-real one
@@ -19,13 +19,18 @@ opposite signs.  Each step splits every segment at those points and maps the ver
 which is affine on each piece; no point of the result is interpolated.  Krauskopf & Osinga
 (1998) grow a 1-D manifold of a smooth map by interpolating between computed points and
 controlling the error of doing so; a piecewise-affine map needs no interpolation, so the
-polyline is the manifold itself, up to floating-point rounding.
+polyline is the manifold itself, up to floating-point rounding.  For the Lozi map the
+attractor is the closure of W^u of its saddle (Misiurewicz 1980), which the tests check.
+
+A 1-D stable manifold (one multiplier of modulus < 1) of an invertible map is the same
+construction for f^{-1}: :func:`stable_manifold` finds each segment's preimage piece by
+piece, from the regions' inverse affine maps.
 
 What is exact and what is not: the vertices are float64 images of float64 points (the
 eigenvector v of a rational matrix is in general irrational, so the manifold's vertices are
 not rational).  The only error is rounding, of order 1e-16 relative per step, which the
-hyperbolic map contracts across the manifold and moves along it; it is not bounded
-rigorously here, so nothing in a :class:`Manifold` is called exact.
+hyperbolic map (its inverse, for W^s) contracts across the manifold and moves along it; it
+is not bounded rigorously here, so nothing in a :class:`Manifold` is called exact.
 
 References
 ----------
@@ -473,7 +478,7 @@ def _grow(
             raise BudgetError(
                 f"a branch needs over max_segments={max_segments} segments before reaching "
                 f"length {length:g} (it has length {reached:.4g})",
-                (Remedy("max_segments", "raise"), Remedy("length", "lower", int(reached))),
+                (Remedy("max_segments", "raise"), Remedy("length", "lower")),
             )
         piece = step(piece)
     vertices = np.concatenate([pieces[0]] + [q[1:] if i else q for i, q in enumerate(pieces[1:])])
