@@ -23,7 +23,12 @@ _MODULES = {
     "pwl_analysis.entropy": ("EntropyBounds", "entropy_bounds"),
     "pwl_analysis.free_runs": ("free_run",),
     "pwl_analysis.graph": ("empirical_graph", "exact_graph", "write_graph"),
-    "pwl_analysis.homoclinic": ("Homoclinic", "HomoclinicPoint", "homoclinic_points"),
+    "pwl_analysis.homoclinic": (
+        "ConnectingPoint",
+        "Connections",
+        "heteroclinic_points",
+        "homoclinic_points",
+    ),
     "pwl_analysis.latex": ("map_to_latex",),
     "pwl_analysis.linking": (
         "Linking",

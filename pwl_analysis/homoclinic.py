@@ -1,12 +1,14 @@
-"""Homoclinic points of a saddle of a planar piecewise-affine map: W^u ∩ W^s, exactly.
+"""Homoclinic and heteroclinic points of planar piecewise-affine maps: W^u ∩ W^s, exactly.
 
 A point q ≠ p on both the unstable and the stable manifold of a saddle p (or of a cycle
-through p) is *homoclinic*: f^n(q) → p as n → ±∞.  It is *transversal* when the two
-manifolds cross there at a non-zero angle.  For a diffeomorphism a transversal homoclinic
-point implies a horseshoe in some power of f and so positive topological entropy (Smale
-1965); for a homeomorphism of the plane, such as an invertible piecewise-affine map, a
-topologically transverse crossing suffices (Burns & Weiss 1995).  This module finds and
-decides the crossings; it does not yet build the horseshoe.
+through p) is *homoclinic*: f^n(q) → p as n → ±∞; a point of W^u(a) ∩ W^s(b) for two
+different saddles a and b is *heteroclinic*, f^{−n}(q) → a and f^n(q) → b.  It is
+*transversal* when the two manifolds cross there at a non-zero angle.  For a
+diffeomorphism a transversal homoclinic point implies a horseshoe in some power of f and so
+positive topological entropy (Smale 1965); for a homeomorphism of the plane, such as an
+invertible piecewise-affine map, a topologically transverse crossing suffices (Burns &
+Weiss 1995).  This module finds and decides the crossings; it does not yet build the
+horseshoe.
 
 In a planar piecewise-affine map both 1-D manifolds are polylines
 (:func:`~pwl_analysis.manifold.unstable_manifold`,
@@ -53,8 +55,8 @@ _CHUNK = 4096
 
 
 @dataclass(frozen=True)
-class HomoclinicPoint:
-    """One proper crossing of W^u and W^s.
+class ConnectingPoint:
+    """One proper crossing of W^u(source) and W^s(target): a homoclinic or heteroclinic point.
 
     Attributes
     ----------
@@ -83,7 +85,7 @@ class HomoclinicPoint:
     >>> lozi = PWLMap.from_alrnn([[0, 0.5], [1, 1.7]], [[0, 0], [0, -3.4]], [0, 1], P=1)
     >>> q = homoclinic_points(lozi, lozi.fixed_points()[1], length=3.0)[0]
     >>> q
-    HomoclinicPoint((-0.422807, 0.122137), transversal, |sin| = 0.692)
+    ConnectingPoint((-0.422807, 0.122137), transversal, |sin| = 0.692)
     >>> q.unstable, q.stable, type(q.exact_point[0]).__name__
     ((0, 5), (1, 2), 'Rational')
     """
@@ -99,7 +101,7 @@ class HomoclinicPoint:
     def __repr__(self) -> str:
         kind = "transversal" if self.transversal else "tangential"
         x, y = self.point
-        return f"HomoclinicPoint(({x:.6g}, {y:.6g}), {kind}, |sin| = {self.sine:.3g})"
+        return f"ConnectingPoint(({x:.6g}, {y:.6g}), {kind}, |sin| = {self.sine:.3g})"
 
     def to_dict(self) -> dict:
         """JSON-ready dict: the point as floats and as exact ``"p/q"`` strings."""
@@ -115,37 +117,47 @@ class HomoclinicPoint:
 
 
 @dataclass(frozen=True, eq=False)
-class Homoclinic:
-    """The homoclinic points found on given pieces of W^u and W^s of a saddle.
+class Connections:
+    """The crossings found on given pieces of W^u(source) and W^s(target).
 
     Attributes
     ----------
     unstable, stable : Manifold
         The pieces searched (their ``length`` bounds the search: points farther along either
         manifold are not found).
-    points : tuple of HomoclinicPoint
+    points : tuple of ConnectingPoint
         Every proper crossing, by W^u branch, then segment, then position along it.
     touching : int
-        Contacts of the two polylines at a vertex of one of them (p itself excluded), which
-        are not classified.
+        Contacts of the two polylines at a vertex of one of them (for a homoclinic search the
+        saddle p itself excluded), which are not classified.
 
     Examples
     --------
     >>> from pwl_analysis import PWLMap, homoclinic_points
     >>> lozi = PWLMap.from_alrnn([[0, 0.5], [1, 1.7]], [[0, 0], [0, -3.4]], [0, 1], P=1)
     >>> homoclinic_points(lozi, lozi.fixed_points()[1], length=3.0)
-    Homoclinic(4 points, 4 transversal, on W^u and W^s of length 3 and 3)
+    Connections(4 points, 4 transversal, on W^u and W^s of length 3 and 3)
     """
 
     unstable: Manifold
     stable: Manifold
-    points: tuple[HomoclinicPoint, ...]
+    points: tuple[ConnectingPoint, ...]
     touching: int
 
     @property
-    def orbit(self) -> PeriodicOrbit:
-        """The saddle orbit."""
+    def source(self) -> PeriodicOrbit:
+        """The orbit whose unstable manifold was searched."""
         return self.unstable.orbit
+
+    @property
+    def target(self) -> PeriodicOrbit:
+        """The orbit whose stable manifold was searched."""
+        return self.stable.orbit
+
+    @property
+    def homoclinic(self) -> bool:
+        """Whether source and target are the same orbit (the points are homoclinic)."""
+        return self.source == self.target
 
     def __len__(self) -> int:
         return len(self.points)
@@ -153,20 +165,21 @@ class Homoclinic:
     def __iter__(self):
         return iter(self.points)
 
-    def __getitem__(self, i: int) -> HomoclinicPoint:
+    def __getitem__(self, i: int) -> ConnectingPoint:
         return self.points[i]
 
     def __repr__(self) -> str:
         transversal = sum(q.transversal for q in self.points)
         return (
-            f"Homoclinic({len(self.points)} points, {transversal} transversal, on W^u and W^s "
+            f"Connections({len(self.points)} points, {transversal} transversal, on W^u and W^s "
             f"of length {self.unstable.length:g} and {self.stable.length:g})"
         )
 
     def to_dict(self) -> dict:
         """JSON-ready dict: the points and the lengths searched."""
         return {
-            "orbit": self.orbit.to_dict(),
+            "source": self.source.to_dict(),
+            "target": self.target.to_dict(),
             "unstable_length": self.unstable.length,
             "stable_length": self.stable.length,
             "points": [q.to_dict() for q in self.points],
@@ -180,7 +193,7 @@ def homoclinic_points(
     length: float = 5.0,
     stable_length: float | None = None,
     max_segments: int = 10**5,
-) -> Homoclinic:
+) -> Connections:
     """Crossings of W^u(p) and W^s(p) for a saddle p of an invertible planar map.
 
     Grows both branches of W^u to arclength ``length`` and of W^s to ``stable_length``, and
@@ -201,7 +214,7 @@ def homoclinic_points(
 
     Returns
     -------
-    Homoclinic
+    Connections
         The proper crossings, each decided transversal or not in exact rationals.
 
     Raises
@@ -211,6 +224,10 @@ def homoclinic_points(
     BudgetError
         A manifold needs more than ``max_segments`` segments.
 
+    See Also
+    --------
+    heteroclinic_points : W^u of one saddle against W^s of another.
+
     Examples
     --------
     The Lozi map (a, b) = (1.7, 0.5): W^u and W^s of its fixed point in x > 0 cross
@@ -219,22 +236,76 @@ def homoclinic_points(
     >>> from pwl_analysis import PWLMap, homoclinic_points
     >>> lozi = PWLMap.from_alrnn([[0, 0.5], [1, 1.7]], [[0, 0], [0, -3.4]], [0, 1], P=1)
     >>> found = homoclinic_points(lozi, lozi.fixed_points()[1], length=3.0)
-    >>> len(found) > 0, all(q.transversal for q in found)
-    (True, True)
+    >>> len(found) > 0, all(q.transversal for q in found), found.homoclinic
+    (True, True, True)
+    """
+    return heteroclinic_points(m, orbit, orbit, length, stable_length, max_segments)
+
+
+def heteroclinic_points(
+    m: PWLMap,
+    source: PeriodicOrbit,
+    target: PeriodicOrbit,
+    length: float = 5.0,
+    stable_length: float | None = None,
+    max_segments: int = 10**5,
+) -> Connections:
+    """Crossings of W^u(source) and W^s(target) of an invertible planar map.
+
+    As :func:`homoclinic_points`, for two saddles: a point found tends to ``source`` under
+    f^{−n} and to ``target`` under f^n.
+
+    Parameters
+    ----------
+    m : PWLMap
+        A map with M = 2, invertible (W^s is grown by preimages).
+    source : PeriodicOrbit
+        The saddle whose unstable manifold is searched.
+    target : PeriodicOrbit
+        The saddle whose stable manifold is searched (``source`` itself: homoclinic).
+    length : float, default 5.0
+        Arclength of each branch of W^u(source) searched.
+    stable_length : float, optional
+        Arclength of each branch of W^s(target) searched; ``length`` when not given.
+    max_segments : int, default 100_000
+        Most segments of each manifold.
+
+    Returns
+    -------
+    Connections
+        The proper crossings, each decided transversal or not in exact rationals.
+
+    Raises
+    ------
+    UserInputError
+        M ≠ 2, or what the manifolds refuse.
+    BudgetError
+        A manifold needs more than ``max_segments`` segments.
+
+    Examples
+    --------
+    W^u of the Lozi map's fixed point in x < 0 crosses W^s of the one in x > 0:
+
+    >>> from pwl_analysis import PWLMap, heteroclinic_points
+    >>> lozi = PWLMap.from_alrnn([[0, 0.5], [1, 1.7]], [[0, 0], [0, -3.4]], [0, 1], P=1)
+    >>> left, right = lozi.fixed_points()
+    >>> found = heteroclinic_points(lozi, left, right, length=5.0)
+    >>> len(found) > 0, found.homoclinic
+    (True, False)
     """
     if m.M != 2:
         raise UserInputError(
-            f"homoclinic points are computed for planar maps, M = 2; got M = {m.M}"
+            f"homoclinic and heteroclinic points are computed for planar maps, M = 2; got M = {m.M}"
         )
-    w_u = unstable_manifold(m, orbit, length=length, max_segments=max_segments)
+    w_u = unstable_manifold(m, source, length=length, max_segments=max_segments)
     w_s = stable_manifold(
         m,
-        orbit,
+        target,
         length=length if stable_length is None else stable_length,
         max_segments=max_segments,
     )
-    points, touching = _crossings(w_u, w_s)
-    return Homoclinic(unstable=w_u, stable=w_s, points=tuple(points), touching=touching)
+    points, touching = _crossings(w_u, w_s, same_orbit=source == target)
+    return Connections(unstable=w_u, stable=w_s, points=tuple(points), touching=touching)
 
 
 def _orientation(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -243,7 +314,7 @@ def _orientation(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     return u[..., 0] * w[..., 1] - u[..., 1] * w[..., 0]
 
 
-def _crossings(w_u: Manifold, w_s: Manifold) -> tuple[list[HomoclinicPoint], int]:
+def _crossings(w_u: Manifold, w_s: Manifold, same_orbit: bool) -> tuple[list[ConnectingPoint], int]:
     """Every proper crossing of the two manifolds' polylines, and the vertex contacts."""
     u_ab, u_id = _segments(w_u)
     s_cd, s_id = _segments(w_s)
@@ -262,7 +333,7 @@ def _crossings(w_u: Manifold, w_s: Manifold) -> tuple[list[HomoclinicPoint], int
             if decided is None:
                 continue
             if decided == "touching":
-                at_p = u_id[start + i][1] == 0 and s_id[j][1] == 0
+                at_p = same_orbit and u_id[start + i][1] == 0 and s_id[j][1] == 0
                 touching += 0 if at_p else 1
                 continue
             found.append(
@@ -324,14 +395,14 @@ def _decide(ab: np.ndarray, cd: np.ndarray):
     return "touching"
 
 
-def _point(decided, ab, cd, u_label, s_label) -> HomoclinicPoint:
+def _point(decided, ab, cd, u_label, s_label) -> ConnectingPoint:
     """The record of a proper crossing at parameter t along [a, b]."""
     t, cross = decided
     a, b = _exact(ab[0]), _exact(ab[1])
     exact = tuple(sympy.Rational(a[k] + t * (b[k] - a[k])) for k in range(2))
     u, w = ab[1] - ab[0], cd[1] - cd[0]
     sine = abs(float(cross)) / float(np.linalg.norm(u) * np.linalg.norm(w))
-    return HomoclinicPoint(
+    return ConnectingPoint(
         point=np.array([float(x) for x in exact]),
         exact_point=exact,
         transversal=cross != 0,

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import sympy
 
-from pwl_analysis import Homoclinic, PWLMap, homoclinic_points
+from pwl_analysis import Connections, PWLMap, heteroclinic_points, homoclinic_points
 from pwl_analysis.errors import UserInputError
 
 from systems import lozi_map, random_map
@@ -35,7 +35,7 @@ def test_lozi_has_transversal_homoclinic_points():
     m, orbit = _lozi_saddle()
     p = orbit.points[0]
     found = homoclinic_points(m, orbit, length=3.0)
-    assert isinstance(found, Homoclinic) and len(found) >= 1
+    assert isinstance(found, Connections) and len(found) >= 1
     assert all(q.transversal for q in found)
     points = np.array([q.point for q in found])
     assert np.linalg.norm(points - p, axis=1).min() > 0.5
@@ -84,6 +84,27 @@ def test_more_manifold_finds_more_points():
     kept = np.array([q.point for q in long])
     for q in short:
         assert np.abs(kept - q.point).max(axis=1).min() < 1e-12
+
+
+def test_lozi_heteroclinic_points_join_its_two_fixed_points():
+    # W^u of the fixed point a in x < 0 crosses W^s of the one in x > 0, b: each point tends
+    # to b under f and to a under the closed-form inverse.  Backward, the rate is
+    # 1.956^{-n} (a's unstable multiplier 1.956, its W^u is straight near a) against the
+    # growth 3.91^n · 1e-16 of rounding; 18 steps leave well under 1e-3 of a.  And no
+    # point joins b to a in the same pieces: a lies on the basin boundary of the attractor.
+    m = lozi_map(A, B)
+    a, b = sorted(m.fixed_points(), key=lambda c: c.regions)
+    found = heteroclinic_points(m, a, b, length=5.0)
+    assert len(found) >= 1 and not found.homoclinic
+    assert all(q.transversal for q in found)
+    points = np.array([q.point for q in found])
+    forward = m.trajectory(points, 21)[20]
+    assert np.linalg.norm(forward - b.points[0], axis=1).max() < 1e-8
+    backward = points
+    for _ in range(18):
+        backward = _lozi_inverse(backward)
+    assert np.linalg.norm(backward - a.points[0], axis=1).max() < 1e-3
+    assert len(heteroclinic_points(m, b, a, length=5.0)) == 0
 
 
 def test_a_linear_saddle_has_none():
