@@ -30,7 +30,11 @@ What is exact and what is not: the vertices are float64 images of float64 points
 eigenvector v of a rational matrix is in general irrational, so the manifold's vertices are
 not rational).  The only error is rounding, of order 1e-16 relative per step, which the
 hyperbolic map (its inverse, for W^s) contracts across the manifold and moves along it; it
-is not bounded rigorously here, so nothing in a :class:`Manifold` is called exact.
+is not bounded rigorously here, so nothing in ``branches`` is called exact.  For M ≤ 2 the
+first pieces can also be grown in exact arithmetic (``exact_pieces``): λ and v lie in the
+field Q(√D), D the discriminant of the exact monodromy, and so does every vertex, since the
+splits and affine maps have rational coefficients; signs there are decided exactly
+(:mod:`pwl_analysis._quadratic`).
 
 References
 ----------
@@ -43,10 +47,13 @@ Misiurewicz, M. (1980). Strange attractors for the Lozi mappings. Ann. N. Y. Aca
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import partial
 
 import numpy as np
+import sympy
 
+from pwl_analysis._quadratic import Quadratic, square_root
 from pwl_analysis.errors import BudgetError, Remedy, UserInputError
 from pwl_analysis.orbits import PeriodicOrbit
 from pwl_analysis.pwl_map import PWLMap
@@ -92,6 +99,11 @@ class Manifold:
     stable : bool
         False for W^u (grown by images; ``multiplier`` |λ| > 1), True for W^s (grown by
         preimages; ``multiplier`` |μ| < 1).
+    exact_branches : tuple of sympy.ImmutableMatrix, shape (n_b', M)
+        The first vertices of each branch (p and the first ``exact_pieces`` fundamental
+        domains, split at the hyperplanes) in exact arithmetic, entries a + b√D; empty unless
+        asked for.  As floats they lie on ``branches`` up to rounding (a vertex that rounding
+        puts on a hyperplane, or just off it, can add or drop one split vertex).
 
     Notes
     -----
@@ -117,6 +129,7 @@ class Manifold:
     ends: tuple[str, ...]
     length: float
     stable: bool = False
+    exact_branches: tuple = ()
 
     @property
     def n_segments(self) -> int:
@@ -141,6 +154,9 @@ class Manifold:
             "direction": self.direction.tolist(),
             "length": self.length,
             "stable": self.stable,
+            "exact_branches": [
+                [[str(x) for x in row] for row in b.tolist()] for b in self.exact_branches
+            ],
             "branches": [
                 {"vertices": b.tolist(), "regions": r.tolist(), "end": e}
                 for b, r, e in zip(self.branches, self.regions, self.ends)
@@ -149,7 +165,11 @@ class Manifold:
 
 
 def unstable_manifold(
-    m: PWLMap, orbit: PeriodicOrbit, length: float = 10.0, max_segments: int = 10**6
+    m: PWLMap,
+    orbit: PeriodicOrbit,
+    length: float = 10.0,
+    max_segments: int = 10**6,
+    exact_pieces: int = 0,
 ) -> Manifold:
     """Both branches of W^u of an index-1 orbit, to arclength ``length`` each.
 
@@ -170,11 +190,17 @@ def unstable_manifold(
         Arclength of each branch: growth stops there (the last segment is cut to it).
     max_segments : int, default 1_000_000
         Most segments held in both branches together.
+    exact_pieces : int, default 0
+        For M ≤ 2 and an exact orbit (a :class:`~pwl_analysis.orbits.Cycle`): the number of
+        fundamental domains D_0, g(D_0), … of each branch also computed exactly, in the
+        field Q(√D) of the unstable multiplier (D the discriminant of the exact monodromy;
+        Q itself when λ is rational).  Their numbers grow with every step, so keep it small.
 
     Returns
     -------
     Manifold
-        The two branches as polylines, with the region of every segment.
+        The two branches as polylines, with the region of every segment, and the first
+        ``exact_pieces`` pieces of each exactly (``exact_branches``).
 
     Raises
     ------
@@ -206,7 +232,7 @@ def unstable_manifold(
     >>> [(float(b.min()), float(b.max())) for b in w.branches]
     [(-0.5, 0.5), (-0.5, 0.5)]
     """
-    return _manifold(m, orbit, False, length, max_segments)
+    return _manifold(m, orbit, False, length, max_segments, exact_pieces)
 
 
 def stable_manifold(
@@ -260,11 +286,16 @@ def stable_manifold(
     >>> round(ws.multiplier, 4), ws.stable, ws.ends
     (0.2557, True, ('length', 'length'))
     """
-    return _manifold(m, orbit, True, length, max_segments)
+    return _manifold(m, orbit, True, length, max_segments, 0)
 
 
 def _manifold(
-    m: PWLMap, orbit: PeriodicOrbit, stable: bool, length: float, max_segments: int
+    m: PWLMap,
+    orbit: PeriodicOrbit,
+    stable: bool,
+    length: float,
+    max_segments: int,
+    exact_pieces: int,
 ) -> Manifold:
     """W^u (``stable`` False, by images) or W^s (True, by preimages) of a checked orbit."""
     if not isinstance(orbit, PeriodicOrbit):
@@ -274,6 +305,13 @@ def _manifold(
     if isinstance(max_segments, bool) or not isinstance(max_segments, (int, np.integer)):
         raise UserInputError(f"max_segments must be an integer, got {max_segments!r}")
     _check_orbit(m, orbit, stable)
+    if isinstance(exact_pieces, bool) or not isinstance(exact_pieces, (int, np.integer)):
+        raise UserInputError(f"exact_pieces must be an integer, got {exact_pieces!r}")
+    if exact_pieces and (m.M > 2 or not hasattr(orbit, "exact_points")):
+        raise UserInputError(
+            f"exact_pieces={exact_pieces} needs M ≤ 2 and an exact Cycle; got M = {m.M} and "
+            f"{type(orbit).__name__}"
+        )
     multiplier, direction = _eigendirection(orbit, stable)
     period = orbit.period * (2 if multiplier < 0 else 1)
     gain = multiplier ** (period // orbit.period)
@@ -304,6 +342,11 @@ def _manifold(
         ends=tuple(end for _, end in grown),
         length=float(length),
         stable=stable,
+        exact_branches=(
+            _exact_branches(m, orbit, direction, epsilon, period, exact_pieces)
+            if exact_pieces > 0
+            else ()
+        ),
     )
 
 
@@ -362,22 +405,23 @@ def _local_radius(m: PWLMap, orbit: PeriodicOrbit, v: np.ndarray, period: int) -
     return 0.5 * min(radius, 1.0 + float(np.abs(orbit.points[0]).max()))
 
 
-def _split(m: PWLMap, vertices: np.ndarray) -> np.ndarray:
+def _split(m: PWLMap, vertices: np.ndarray, layer=None) -> np.ndarray:
     """The polyline with a vertex added wherever a segment crosses a switching hyperplane.
 
     Segment [a, b] crosses s_i = 0 where s_i(a) s_i(b) < 0, at t = s_i(a) / (s_i(a) − s_i(b));
     the new vertices are sorted along each segment, so every segment of the result lies in
-    the closure of one region.
+    the closure of one region.  ``layer`` is (W₂, h₂): the map's floats by default, or exact
+    object arrays for exact vertices (the same code then runs in exact arithmetic).
     """
-    _, W2, h2 = m.relu_layer
-    s = vertices @ W2.T + h2
+    _, W2, h2 = m.relu_layer if layer is None else (None, *layer)
+    s = vertices.dot(W2.T) + h2
     segment, unit = np.nonzero(s[:-1] * s[1:] < 0)
     if segment.size == 0:
         return vertices
     a, b = s[segment, unit], s[segment + 1, unit]
     t = a / (a - b)
     crossings = vertices[segment] + t[:, None] * (vertices[segment + 1] - vertices[segment])
-    keys = np.concatenate([np.arange(len(vertices), dtype=np.float64), segment + t])
+    keys = np.concatenate([np.arange(len(vertices)), segment + t])
     order = np.argsort(keys, kind="stable")
     return np.concatenate([vertices, crossings])[order]
 
@@ -387,6 +431,91 @@ def _image(m: PWLMap, vertices: np.ndarray, steps: int) -> np.ndarray:
     for _ in range(steps):
         vertices = m(_split(m, vertices))
     return vertices
+
+
+def _fractions(matrix) -> np.ndarray:
+    """A ``DomainMatrix`` over QQ as an object array of ``Fraction``."""
+    rows = [
+        [Fraction(int(x.numerator), int(x.denominator)) for x in row] for row in matrix.to_list()
+    ]
+    return np.array(rows, dtype=object).reshape(matrix.shape)
+
+
+class _ExactMap:
+    """f in exact arithmetic on object arrays of vertices (``Fraction`` or ``Quadratic``)."""
+
+    def __init__(self, m: PWLMap):
+        _, W2, h2 = m.exact_relu_layer
+        self.layer = (_fractions(W2), _fractions(h2)[:, 0])
+        self.jacobians = [_fractions(m.exact_region_jacobian(r)) for r in range(m.n_regions)]
+        self.offsets = [_fractions(m.exact_region_offset(r))[:, 0] for r in range(m.n_regions)]
+        self.index = {tuple(int(b) for b in bits): r for r, bits in enumerate(m.region_bits)}
+        self.m = m
+
+    def __call__(self, vertices: np.ndarray) -> np.ndarray:
+        W2, h2 = self.layer
+        out = np.empty_like(vertices)
+        for i, z in enumerate(vertices):
+            r = self.index[tuple(int(x > 0) for x in W2.dot(z) + h2)]
+            out[i] = self.jacobians[r].dot(z) + self.offsets[r]
+        return out
+
+    def image(self, vertices: np.ndarray, steps: int) -> np.ndarray:
+        """f^steps of a polyline, as :func:`_image`, in exact arithmetic."""
+        for _ in range(steps):
+            vertices = self(_split(self.m, vertices, self.layer))
+        return vertices
+
+
+def _exact_eigenvector(f: _ExactMap, orbit: PeriodicOrbit, direction: np.ndarray):
+    """λ and an eigenvector v over Q(√D), D the discriminant of the exact monodromy (M ≤ 2).
+
+    v points the way of the float ``direction``.
+    """
+    monodromy = np.identity(orbit.monodromy.shape[0], dtype=object) * Fraction(1)
+    for label in orbit.regions:
+        monodromy = f.jacobians[f.m.region_index(label)].dot(monodromy)
+    if monodromy.shape == (1, 1):
+        return monodromy[0, 0], np.array([Fraction(1)], dtype=object) * int(np.sign(direction[0]))
+    (p, q), (r, t) = monodromy
+    root = square_root((p - t) ** 2 + 4 * q * r)
+    lam = max(((p + t) + root) / 2, ((p + t) - root) / 2, key=lambda x: abs(float(x)))
+    if q != 0:
+        v = np.array([q, lam - p], dtype=object)
+    elif r != 0:
+        v = np.array([lam - t, r], dtype=object)
+    else:
+        v = np.array([Fraction(int(lam == p)), Fraction(int(lam != p))], dtype=object)
+    sign = 1 if float(np.dot([float(x) for x in v], direction)) > 0 else -1
+    return lam, v * sign
+
+
+def _exact_branches(m, orbit, direction, epsilon, period, pieces) -> tuple:
+    """The first ``pieces`` fundamental domains of both branches, exactly (see Manifold)."""
+    f = _ExactMap(m)
+    lam, v = _exact_eigenvector(f, orbit, direction)
+    gain = lam * lam if period > orbit.period else lam
+    scale = Fraction(epsilon / float(np.linalg.norm([float(x) for x in v])))
+    p = np.array([Fraction(sympy_fraction) for sympy_fraction in _row(orbit)], dtype=object)
+    branches = []
+    for sign in (1, -1):
+        piece = np.stack([p + sign * scale * v, p + sign * gain * scale * v])
+        grown = [p[None, :], piece]
+        for _ in range(pieces - 1):
+            piece = f.image(piece, period)
+            grown.append(piece[1:])
+        vertices = _split(m, np.concatenate(grown), f.layer)
+        branches.append(sympy.ImmutableMatrix([[_to_sympy(x) for x in z] for z in vertices]))
+    return tuple(branches)
+
+
+def _row(orbit: PeriodicOrbit) -> list[Fraction]:
+    """z_0 of an exact cycle as Fractions."""
+    return [Fraction(int(x.p), int(x.q)) for x in orbit.exact_points.row(0)]
+
+
+def _to_sympy(x) -> sympy.Expr:
+    return x.sympy() if isinstance(x, Quadratic) else sympy.Rational(x.numerator, x.denominator)
 
 
 def _inverses(m: PWLMap) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import sympy
 from scipy.spatial import cKDTree
 
 from pwl_analysis import Manifold, PWLMap, free_run, load_model, stable_manifold, unstable_manifold
@@ -271,3 +272,51 @@ def test_official_lorenz_model_manifold_is_invariant():
     image = m(np.concatenate(inside))
     assert len(image) > 20
     assert _distance_to_polylines(image, w.branches).max() < 1e-10
+
+
+def _exact_step(m, z: sympy.Matrix) -> sympy.Matrix:
+    """f(z) for an exact column over Q(√D): the region from the sign of x, decided by sympy."""
+    region = m.region("1" if z[1].is_positive else "0")
+    return sympy.expand(region.exact_jacobian * z + region.exact_offset)
+
+
+@pytest.mark.parametrize("word", [("1",), ("0", "1")])
+def test_exact_pieces_are_mapped_onto_their_own_vertices(word):
+    # In exact arithmetic the construction is closed: g = f^{2k} (the multipliers are
+    # negative) maps each vertex of a fundamental domain onto a vertex of the next one,
+    # exactly.  The vertex is found by its float value, then equality is decided in Q(√D)
+    # (a + b√D expands to a canonical form, so the difference expands to 0 exactly).
+    m = lozi_map()
+    orbit = m.cycle_of_word(word)
+    w = unstable_manifold(m, orbit, length=30.0, exact_pieces=4)
+    matched = 0
+    for exact in w.exact_branches:
+        rows = [exact.row(i).T for i in range(exact.rows)]
+        floats = np.array([[float(x) for x in row] for row in rows])
+        for row in rows[:-1]:
+            image = row
+            for _ in range(2 * orbit.period):
+                image = _exact_step(m, image)
+            nearest = np.abs(floats - np.array([float(x) for x in image])).max(axis=1)
+            if nearest.min() < 1e-9:
+                assert sympy.expand(image - rows[int(nearest.argmin())]) == sympy.zeros(2, 1)
+                matched += 1
+    assert matched >= 10
+    # the float branches run through the exact vertices, to rounding (1e-12, as above)
+    for exact in w.exact_branches:
+        floats = np.array(exact.evalf(20).tolist(), dtype=float)
+        assert _distance_to_polylines(floats, w.branches).max() < 1e-12
+
+
+def test_exact_tent_manifold_is_rational():
+    # λ = −2 is rational: the exact vertices are Rationals, and the first fold reaches the
+    # ends ±1/2 of the invariant interval exactly.
+    m = tent_map()
+    (orbit,) = [c for c in m.fixed_points() if c.regions == ("1",)]
+    w = unstable_manifold(m, orbit, length=10.0, exact_pieces=4)
+    for exact in w.exact_branches:
+        assert all(isinstance(x, sympy.Rational) for x in exact)
+        assert {sympy.Rational(1, 2), sympy.Rational(-1, 2)} <= set(exact)
+    three = PWLMap.from_alrnn([2.0, 0.5, 0.25], np.zeros((3, 3)), [1.0, 1.0, 1.0], P=0)
+    with pytest.raises(UserInputError, match="needs M ≤ 2"):
+        unstable_manifold(three, three.fixed_points()[0], exact_pieces=2)
