@@ -25,6 +25,8 @@ class Quadratic:
     def _lift(self, other):
         """``other`` as a member of this field, or NotImplemented (an array, a float…)."""
         if isinstance(other, Quadratic):
+            if other.d != self.d:
+                raise ValueError(f"√{self.d} and √{other.d} are numbers of different fields")
             return other
         if isinstance(other, (int, Fraction)):
             return Quadratic(other, 0, self.d)
@@ -104,6 +106,11 @@ class Quadratic:
 
     def __repr__(self) -> str:
         return f"{self.a} + {self.b}√{self.d}"
+
+
+def to_sympy(x) -> sympy.Expr:
+    """A ``Quadratic`` or ``Fraction`` as a sympy number."""
+    return x.sympy() if isinstance(x, Quadratic) else sympy.Rational(x.numerator, x.denominator)
 
 
 def _sign(x: Fraction) -> int:

@@ -43,10 +43,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
-import sympy
 
+from pwl_analysis._quadratic import to_sympy
 from pwl_analysis.errors import UserInputError
-from pwl_analysis.manifold import Manifold, stable_manifold, unstable_manifold
+from pwl_analysis.manifold import Manifold, _exact_vertices, stable_manifold, unstable_manifold
 from pwl_analysis.orbits import PeriodicOrbit
 from pwl_analysis.pwl_map import PWLMap
 
@@ -75,6 +75,11 @@ class ConnectingPoint:
         (branch, segment) of W^u the point lies on.
     stable : tuple of int
         (branch, segment) of W^s.
+    certified : bool
+        True when the crossing was decided on exactly computed pieces of the manifolds
+        (``exact_pieces``): a proven transversal homoclinic (heteroclinic) point, its
+        ``exact_point`` in Q(√D) and the segment labels those of the exact pieces.  False when
+        decided on the float polylines (exact only for them, see the module docstring).
 
     Examples
     --------
@@ -97,9 +102,11 @@ class ConnectingPoint:
     sine: float
     unstable: tuple[int, int]
     stable: tuple[int, int]
+    certified: bool = False
 
     def __repr__(self) -> str:
         kind = "transversal" if self.transversal else "tangential"
+        kind += ", certified" if self.certified else ""
         x, y = self.point
         return f"ConnectingPoint(({x:.6g}, {y:.6g}), {kind}, |sin| = {self.sine:.3g})"
 
@@ -113,6 +120,7 @@ class ConnectingPoint:
             "sine": self.sine,
             "unstable": list(self.unstable),
             "stable": list(self.stable),
+            "certified": self.certified,
         }
 
 
@@ -193,6 +201,7 @@ def homoclinic_points(
     length: float = 5.0,
     stable_length: float | None = None,
     max_segments: int = 10**5,
+    exact_pieces: int = 0,
 ) -> Connections:
     """Crossings of W^u(p) and W^s(p) for a saddle p of an invertible planar map.
 
@@ -211,6 +220,12 @@ def homoclinic_points(
         Arclength of each branch of W^s searched; ``length`` when not given.
     max_segments : int, default 100_000
         Most segments of each manifold.
+    exact_pieces : int, default 0
+        When positive, decide the crossings on the first ``exact_pieces`` fundamental
+        domains of both manifolds computed exactly in Q(√D) (see
+        :func:`~pwl_analysis.manifold.unstable_manifold`) instead of on the float
+        polylines: every point found is then ``certified``, a proof.  The saddles'
+        multipliers must lie in one quadratic field.
 
     Returns
     -------
@@ -239,7 +254,7 @@ def homoclinic_points(
     >>> len(found) > 0, all(q.transversal for q in found), found.homoclinic
     (True, True, True)
     """
-    return heteroclinic_points(m, orbit, orbit, length, stable_length, max_segments)
+    return heteroclinic_points(m, orbit, orbit, length, stable_length, max_segments, exact_pieces)
 
 
 def heteroclinic_points(
@@ -249,6 +264,7 @@ def heteroclinic_points(
     length: float = 5.0,
     stable_length: float | None = None,
     max_segments: int = 10**5,
+    exact_pieces: int = 0,
 ) -> Connections:
     """Crossings of W^u(source) and W^s(target) of an invertible planar map.
 
@@ -269,6 +285,12 @@ def heteroclinic_points(
         Arclength of each branch of W^s(target) searched; ``length`` when not given.
     max_segments : int, default 100_000
         Most segments of each manifold.
+    exact_pieces : int, default 0
+        When positive, decide the crossings on the first ``exact_pieces`` fundamental
+        domains of both manifolds computed exactly in Q(√D) (see
+        :func:`~pwl_analysis.manifold.unstable_manifold`) instead of on the float
+        polylines: every point found is then ``certified``, a proof.  The saddles'
+        multipliers must lie in one quadratic field.
 
     Returns
     -------
@@ -304,7 +326,19 @@ def heteroclinic_points(
         length=length if stable_length is None else stable_length,
         max_segments=max_segments,
     )
-    points, touching = _crossings(w_u, w_s, same_orbit=source == target)
+    same = source == target
+    if exact_pieces:
+        try:
+            points, touching = _crossings(
+                _exact_vertices(m, source, False, exact_pieces),
+                _exact_vertices(m, target, True, exact_pieces),
+                same,
+                certified=True,
+            )
+        except ValueError as error:  # two quadratic fields
+            raise UserInputError(f"exact_pieces={exact_pieces}: {error}") from error
+    else:
+        points, touching = _crossings(w_u.branches, w_s.branches, same, certified=False)
     return Connections(unstable=w_u, stable=w_s, points=tuple(points), touching=touching)
 
 
@@ -314,35 +348,39 @@ def _orientation(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     return u[..., 0] * w[..., 1] - u[..., 1] * w[..., 0]
 
 
-def _crossings(w_u: Manifold, w_s: Manifold, same_orbit: bool) -> tuple[list[ConnectingPoint], int]:
-    """Every proper crossing of the two manifolds' polylines, and the vertex contacts."""
-    u_ab, u_id = _segments(w_u)
-    s_cd, s_id = _segments(w_s)
-    c, d = s_cd[None, :, 0], s_cd[None, :, 1]
+def _crossings(
+    u_branches, s_branches, same_orbit: bool, certified: bool
+) -> tuple[list[ConnectingPoint], int]:
+    """Every proper crossing of two families of polylines, and the vertex contacts.
+
+    Float vertices are screened in floats first; exact (object) vertices are all decided.
+    """
+    u_ab, u_id = _segments(u_branches)
+    s_cd, s_id = _segments(s_branches)
     found, touching = [], 0
     for start in range(0, len(u_ab), _CHUNK):
-        a, b = u_ab[start : start + _CHUNK, None, 0], u_ab[start : start + _CHUNK, None, 1]
-        # float screen: a pair is dropped only when both ends of one segment lie on one side
-        # of the other's line by more than 1e-12 S², far above the rounding of a 2×2
-        # determinant of coordinates bounded by S (a few ulp of S²)
-        tolerance = 1e-12 * (1.0 + max(np.abs(a).max(), np.abs(c).max())) ** 2
-        near = _straddles(_orientation(a, b, c), _orientation(a, b, d), tolerance)
-        near &= _straddles(_orientation(c, d, a), _orientation(c, d, b), tolerance)
+        block = u_ab[start : start + _CHUNK]
+        if u_ab.dtype == object:
+            near = np.ones((len(block), len(s_cd)), dtype=bool)
+        else:
+            a, b = block[:, None, 0], block[:, None, 1]
+            c, d = s_cd[None, :, 0], s_cd[None, :, 1]
+            # float screen: a pair is dropped only when both ends of one segment lie on one
+            # side of the other's line by more than 1e-12 S², far above the rounding of a
+            # 2×2 determinant of coordinates bounded by S (a few ulp of S²)
+            tolerance = 1e-12 * (1.0 + max(np.abs(a).max(), np.abs(c).max())) ** 2
+            near = _straddles(_orientation(a, b, c), _orientation(a, b, d), tolerance)
+            near &= _straddles(_orientation(c, d, a), _orientation(c, d, b), tolerance)
         for i, j in zip(*np.nonzero(near)):
-            decided = _decide(u_ab[start + i], s_cd[j])
+            decided = _decide(block[i], s_cd[j])
             if decided is None:
                 continue
+            label = u_id[start + i]
             if decided == "touching":
-                at_p = same_orbit and u_id[start + i][1] == 0 and s_id[j][1] == 0
-                touching += 0 if at_p else 1
+                touching += 0 if same_orbit and label[1] == 0 and s_id[j][1] == 0 else 1
                 continue
-            found.append(
-                (
-                    u_id[start + i],
-                    decided[0],
-                    _point(decided, u_ab[start + i], s_cd[j], u_id[start + i], s_id[j]),
-                )
-            )
+            point = _point(decided, block[i], s_cd[j], label, s_id[j], certified)
+            found.append((label, decided[0], point))
     found.sort(key=lambda item: (item[0], item[1]))
     return [item[2] for item in found], touching
 
@@ -355,14 +393,17 @@ def _straddles(first: np.ndarray, second: np.ndarray, tolerance: float) -> np.nd
     return ~apart
 
 
-def _segments(w: Manifold) -> tuple[np.ndarray, list[tuple[int, int]]]:
-    """All segments (n, 2, 2) of both branches and their (branch, segment) labels."""
-    ends = [np.stack([b[:-1], b[1:]], axis=1) for b in w.branches]
+def _segments(branches) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """All segments (n, 2, 2) of the branches and their (branch, segment) labels."""
+    ends = [np.stack([b[:-1], b[1:]], axis=1) for b in branches]
     labels = [(k, i) for k, e in enumerate(ends) for i in range(len(e))]
     return np.concatenate(ends), labels
 
 
-def _exact(point: np.ndarray) -> tuple[Fraction, Fraction]:
+def _exact(point: np.ndarray) -> tuple:
+    """An exact vertex as it is; a float one as the dyadic rationals it is."""
+    if point.dtype == object:
+        return point[0], point[1]
     return Fraction(float(point[0])), Fraction(float(point[1]))
 
 
@@ -395,11 +436,12 @@ def _decide(ab: np.ndarray, cd: np.ndarray):
     return "touching"
 
 
-def _point(decided, ab, cd, u_label, s_label) -> ConnectingPoint:
+def _point(decided, ab, cd, u_label, s_label, certified: bool) -> ConnectingPoint:
     """The record of a proper crossing at parameter t along [a, b]."""
     t, cross = decided
     a, b = _exact(ab[0]), _exact(ab[1])
-    exact = tuple(sympy.Rational(a[k] + t * (b[k] - a[k])) for k in range(2))
+    exact = tuple(to_sympy(a[k] + t * (b[k] - a[k])) for k in range(2))
+    ab, cd = ab.astype(float), cd.astype(float)
     u, w = ab[1] - ab[0], cd[1] - cd[0]
     sine = abs(float(cross)) / float(np.linalg.norm(u) * np.linalg.norm(w))
     return ConnectingPoint(
@@ -410,4 +452,5 @@ def _point(decided, ab, cd, u_label, s_label) -> ConnectingPoint:
         sine=sine,
         unstable=u_label,
         stable=s_label,
+        certified=certified,
     )

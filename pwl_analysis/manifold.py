@@ -53,7 +53,7 @@ from functools import partial
 import numpy as np
 import sympy
 
-from pwl_analysis._quadratic import Quadratic, square_root
+from pwl_analysis._quadratic import square_root, to_sympy
 from pwl_analysis.errors import BudgetError, Remedy, UserInputError
 from pwl_analysis.orbits import PeriodicOrbit
 from pwl_analysis.pwl_map import PWLMap
@@ -236,7 +236,11 @@ def unstable_manifold(
 
 
 def stable_manifold(
-    m: PWLMap, orbit: PeriodicOrbit, length: float = 10.0, max_segments: int = 10**6
+    m: PWLMap,
+    orbit: PeriodicOrbit,
+    length: float = 10.0,
+    max_segments: int = 10**6,
+    exact_pieces: int = 0,
 ) -> Manifold:
     """Both branches of the 1-D stable manifold W^s of an orbit of an invertible map.
 
@@ -260,6 +264,8 @@ def stable_manifold(
         Arclength of each branch.
     max_segments : int, default 1_000_000
         Most segments held in both branches together.
+    exact_pieces : int, default 0
+        As for :func:`unstable_manifold`: the first pieces also in exact arithmetic.
 
     Returns
     -------
@@ -286,7 +292,7 @@ def stable_manifold(
     >>> round(ws.multiplier, 4), ws.stable, ws.ends
     (0.2557, True, ('length', 'length'))
     """
-    return _manifold(m, orbit, True, length, max_segments, 0)
+    return _manifold(m, orbit, True, length, max_segments, exact_pieces)
 
 
 def _manifold(
@@ -342,10 +348,9 @@ def _manifold(
         ends=tuple(end for _, end in grown),
         length=float(length),
         stable=stable,
-        exact_branches=(
-            _exact_branches(m, orbit, direction, epsilon, period, exact_pieces)
-            if exact_pieces > 0
-            else ()
+        exact_branches=tuple(
+            sympy.ImmutableMatrix([[to_sympy(x) for x in z] for z in b])
+            for b in (_exact_vertices(m, orbit, stable, exact_pieces) if exact_pieces else ())
         ),
     )
 
@@ -460,17 +465,45 @@ class _ExactMap:
             out[i] = self.jacobians[r].dot(z) + self.offsets[r]
         return out
 
+    def region(self, z: np.ndarray) -> int | None:
+        """The region index of an exact point, None when it lies on a switching hyperplane."""
+        W2, h2 = self.layer
+        s = W2.dot(z) + h2
+        if any(x == 0 for x in s):
+            return None
+        return self.index[tuple(int(x > 0) for x in s)]
+
     def image(self, vertices: np.ndarray, steps: int) -> np.ndarray:
         """f^steps of a polyline, as :func:`_image`, in exact arithmetic."""
         for _ in range(steps):
             vertices = self(_split(self.m, vertices, self.layer))
         return vertices
 
+    def preimage(self, vertices: np.ndarray, steps: int) -> np.ndarray:
+        """f^{−steps} of a polyline, as :func:`_preimage`, in exact arithmetic (M ≤ 2)."""
+        pieces = []
+        for r, J in enumerate(self.jacobians):
+            G, g = self.m.exact_region_constraints(r)
+            pieces.append((_inverse(J), self.offsets[r], _fractions(G), _fractions(g)[:, 0]))
+        for _ in range(steps):
+            vertices = _preimage_once(pieces, vertices)
+        return vertices
 
-def _exact_eigenvector(f: _ExactMap, orbit: PeriodicOrbit, direction: np.ndarray):
+
+def _inverse(J: np.ndarray) -> np.ndarray:
+    """The inverse of a non-singular 1×1 or 2×2 object matrix of Fractions."""
+    if J.shape == (1, 1):
+        return np.array([[1 / J[0, 0]]], dtype=object)
+    (p, q), (r, t) = J
+    det = p * t - q * r
+    return np.array([[t / det, -q / det], [-r / det, p / det]], dtype=object)
+
+
+def _exact_eigenvector(f: _ExactMap, orbit: PeriodicOrbit, direction: np.ndarray, stable: bool):
     """λ and an eigenvector v over Q(√D), D the discriminant of the exact monodromy (M ≤ 2).
 
-    v points the way of the float ``direction``.
+    λ is the multiplier of largest modulus (smallest when ``stable``); v points the way of
+    the float ``direction``.
     """
     monodromy = np.identity(orbit.monodromy.shape[0], dtype=object) * Fraction(1)
     for label in orbit.regions:
@@ -479,7 +512,8 @@ def _exact_eigenvector(f: _ExactMap, orbit: PeriodicOrbit, direction: np.ndarray
         return monodromy[0, 0], np.array([Fraction(1)], dtype=object) * int(np.sign(direction[0]))
     (p, q), (r, t) = monodromy
     root = square_root((p - t) ** 2 + 4 * q * r)
-    lam = max(((p + t) + root) / 2, ((p + t) - root) / 2, key=lambda x: abs(float(x)))
+    pick = min if stable else max
+    lam = pick(((p + t) + root) / 2, ((p + t) - root) / 2, key=lambda x: abs(float(x)))
     if q != 0:
         v = np.array([q, lam - p], dtype=object)
     elif r != 0:
@@ -490,32 +524,50 @@ def _exact_eigenvector(f: _ExactMap, orbit: PeriodicOrbit, direction: np.ndarray
     return lam, v * sign
 
 
-def _exact_branches(m, orbit, direction, epsilon, period, pieces) -> tuple:
-    """The first ``pieces`` fundamental domains of both branches, exactly (see Manifold)."""
+def _exact_vertices(m: PWLMap, orbit: PeriodicOrbit, stable: bool, pieces: int) -> tuple:
+    """Both branches' first ``pieces`` fundamental domains as exact object arrays.
+
+    The same construction as the float growth: D_0 = [p + ε v, p + λ_g ε v] (λ_g replaced
+    by 1/μ_g for W^s) with ε a rational near the float one; that D_0 lies where f^j is
+    affine along the orbit is checked exactly (its far end stays in the orbit's regions,
+    off their boundaries, for K steps; the regions are convex and p is inside them).
+    """
+    multiplier, direction = _eigendirection(orbit, stable)
+    period = orbit.period * (2 if multiplier < 0 else 1)
     f = _ExactMap(m)
-    lam, v = _exact_eigenvector(f, orbit, direction)
+    lam, v = _exact_eigenvector(f, orbit, direction, stable)
     gain = lam * lam if period > orbit.period else lam
-    scale = Fraction(epsilon / float(np.linalg.norm([float(x) for x in v])))
-    p = np.array([Fraction(sympy_fraction) for sympy_fraction in _row(orbit)], dtype=object)
+    gain = 1 / gain if stable else gain
+    radius = _local_radius(m, orbit, direction, period)
+    scale = Fraction(radius / float(gain) / float(np.linalg.norm([float(x) for x in v])))
+    p = np.array(_row(orbit), dtype=object)
     branches = []
     for sign in (1, -1):
         piece = np.stack([p + sign * scale * v, p + sign * gain * scale * v])
+        _check_affine_along(f, orbit, piece[1], period)
         grown = [p[None, :], piece]
         for _ in range(pieces - 1):
-            piece = f.image(piece, period)
+            piece = f.preimage(piece, period) if stable else f.image(piece, period)
             grown.append(piece[1:])
-        vertices = _split(m, np.concatenate(grown), f.layer)
-        branches.append(sympy.ImmutableMatrix([[_to_sympy(x) for x in z] for z in vertices]))
+        branches.append(_split(m, np.concatenate(grown), f.layer))
     return tuple(branches)
+
+
+def _check_affine_along(f: _ExactMap, orbit: PeriodicOrbit, q: np.ndarray, period: int) -> None:
+    """That q and its images stay strictly in the orbit's regions for ``period`` steps."""
+    for j in range(period):
+        region = f.m.region_index(orbit.regions[j % orbit.period])
+        if f.region(q) != region:
+            raise ArithmeticError(
+                "the local eigen-segment left the orbit's regions in exact arithmetic; "
+                "the float radius around the orbit was not safe"
+            )
+        q = f.jacobians[region].dot(q) + f.offsets[region]
 
 
 def _row(orbit: PeriodicOrbit) -> list[Fraction]:
     """z_0 of an exact cycle as Fractions."""
     return [Fraction(int(x.p), int(x.q)) for x in orbit.exact_points.row(0)]
-
-
-def _to_sympy(x) -> sympy.Expr:
-    return x.sympy() if isinstance(x, Quadratic) else sympy.Rational(x.numerator, x.denominator)
 
 
 def _inverses(m: PWLMap) -> np.ndarray:
@@ -531,48 +583,50 @@ def _inverses(m: PWLMap) -> np.ndarray:
 
 def _preimage(m: PWLMap, inverses: np.ndarray, vertices: np.ndarray, steps: int) -> np.ndarray:
     """f^{−steps} of a polyline of an invertible map, piece by piece (see stable_manifold)."""
+    pieces = [(inverses[r], m.offsets[r], *m.region_constraints(r)) for r in range(m.n_regions)]
     for _ in range(steps):
-        vertices = _preimage_once(m, inverses, vertices)
+        vertices = _preimage_once(pieces, vertices)
     return vertices
 
 
-def _preimage_once(m: PWLMap, inverses: np.ndarray, vertices: np.ndarray) -> np.ndarray:
+def _preimage_once(pieces, vertices: np.ndarray) -> np.ndarray:
     """f^{−1} of a polyline: each segment's parameter interval cut into regions' pieces.
 
     On segment [a, b] the preimage under region d is a' + t (b' − a'), a' = J_d^{-1}(a − c_d);
     it is valid where G_d (a' + t (b' − a')) ≤ g_d, an interval [lo, hi] of t.  The pieces of
     all regions must tile [0, 1] once; the polyline runs through each piece's start.
+    ``pieces`` holds (J_d^{-1}, c_d, G_d, g_d) of every region, floats or exact object
+    arrays (the same code then runs in exact arithmetic).
     """
     a, b = vertices[:-1], vertices[1:]
-    segments, starts, ends, lows, highs = [], [], [], [], []
-    for r in range(m.n_regions):
-        pa = (a - m.offsets[r]) @ inverses[r].T
-        pb = (b - m.offsets[r]) @ inverses[r].T
-        G, g = m.region_constraints(r)
-        at0, at1 = pa @ G.T - g, pb @ G.T - g
-        slope = at1 - at0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            bound = -at0 / slope
-        hi = np.min(np.where(slope > 0, bound, 1.0), axis=1, initial=1.0)
-        lo = np.max(np.where(slope < 0, bound, 0.0), axis=1, initial=0.0)
-        never = np.any((slope == 0) & (at0 > 0), axis=1)
-        keep = np.nonzero((hi > lo) & ~never)[0]
-        segments.append(keep)
-        lows.append(lo[keep])
-        highs.append(hi[keep])
-        starts.append(pa[keep] + lo[keep, None] * (pb[keep] - pa[keep]))
-        ends.append(pa[keep] + hi[keep, None] * (pb[keep] - pa[keep]))
-    segment, lo, hi = (np.concatenate(x) for x in (segments, lows, highs))
-    covered = np.bincount(segment, weights=hi - lo, minlength=len(a))
+    found = []  # (segment, lo, hi, start, end)
+    for inverse, offset, G, g in pieces:
+        pa, pb = (a - offset).dot(inverse.T), (b - offset).dot(inverse.T)
+        at0 = pa.dot(G.T) - g
+        slope = (pb.dot(G.T) - g) - at0
+        rising, falling = (slope > 0).astype(bool), (slope < 0).astype(bool)
+        bound = np.zeros(slope.shape, dtype=slope.dtype)
+        moving = rising | falling
+        bound[moving] = -at0[moving] / slope[moving]
+        never = np.any(~moving & (at0 > 0).astype(bool), axis=1)
+        for i in np.nonzero(~never)[0]:
+            lo = max([bound[i, k] for k in np.nonzero(falling[i])[0]], default=0)
+            hi = min([bound[i, k] for k in np.nonzero(rising[i])[0]], default=1)
+            lo, hi = max(lo, 0), min(hi, 1)
+            if hi > lo:
+                step = pb[i] - pa[i]
+                found.append((i, lo, hi, pa[i] + lo * step, pa[i] + hi * step))
+    covered = np.zeros(len(a))
+    for i, lo, hi, _, _ in found:
+        covered[i] += float(hi - lo)
     if np.abs(covered - 1.0).max(initial=0.0) > _TILING:
         worst = int(np.argmax(np.abs(covered - 1.0)))
         raise UserInputError(
             f"a segment has preimage pieces covering {covered[worst]:.6g} of it instead of "
             "once: the map is not invertible there"
         )
-    order = np.lexsort((lo, segment))
-    points = np.concatenate(starts)[order]
-    return np.concatenate([points, np.concatenate(ends)[order][-1:]])
+    found.sort(key=lambda piece: (piece[0], piece[1]))
+    return np.array([piece[3] for piece in found] + [found[-1][4]], dtype=vertices.dtype)
 
 
 def _grow(

@@ -118,3 +118,35 @@ def test_refuses_maps_that_are_not_planar():
     m = random_map(0, M=3, P=1)
     with pytest.raises(UserInputError, match="M = 2; got M = 3"):
         homoclinic_points(m, None)
+
+
+def test_certified_transversal_homoclinic_points_of_lozi():
+    # Decided on exact pieces of W^u and W^s in Q(√4.89): a proof that the fixed point in
+    # x > 0 has transversal homoclinic points (for this invertible piecewise-affine map, a
+    # horseshoe: Burns & Weiss 1995).  Checked twice more: the float search finds each of
+    # them (to rounding, 1e-12), and each tends to p both ways (as in the test above).
+    m, orbit = _lozi_saddle()
+    p = orbit.points[0]
+    certified = homoclinic_points(m, orbit, length=3.0, exact_pieces=3)
+    assert len(certified) >= 1
+    assert all(q.certified and q.transversal for q in certified)
+    floats = np.array([q.point for q in homoclinic_points(m, orbit, length=10.0)])
+    points = np.array([q.point for q in certified])
+    assert np.abs(points[:, None, :] - floats[None, :, :]).max(axis=2).min(axis=1).max() < 1e-12
+    assert np.linalg.norm(m.trajectory(points, 21)[20] - p, axis=1).max() < 1e-8
+    backward = points
+    for _ in range(18):
+        backward = _lozi_inverse(backward)
+    assert np.linalg.norm(backward - p, axis=1).max() < 1e-3
+    assert "sqrt" in str(certified[0].exact_point[0])
+
+
+def test_certified_heteroclinic_points_of_lozi():
+    # Both fixed points have multipliers (±1.7 ± √4.89)/2: one field, so W^u(a) ∩ W^s(b)
+    # is decided exactly too.
+    m = lozi_map(A, B)
+    a, b = sorted(m.fixed_points(), key=lambda c: c.regions)
+    found = heteroclinic_points(m, a, b, length=3.0, exact_pieces=3)
+    assert len(found) >= 1 and all(q.certified and q.transversal for q in found)
+    points = np.array([q.point for q in found])
+    assert np.linalg.norm(m.trajectory(points, 21)[20] - b.points[0], axis=1).max() < 1e-8
