@@ -27,6 +27,12 @@ decision is exact for the computed polylines, and each point records |sin| of it
 the reader sees how far from a tangency it is.  A tangency of two polylines can only occur
 at a vertex; contacts at a vertex are counted in ``touching`` and not classified.
 
+With ``exact_pieces`` the same test runs on the first fundamental domains of both
+manifolds computed exactly in Q(√D) (:func:`~pwl_analysis.manifold.unstable_manifold`):
+those pieces *are* pieces of the true manifolds (their local segment is checked exactly to
+lie where f^k is affine), so a proper crossing found there is a proven transversal
+homoclinic point (``certified``).  For the Lozi map (1.7, 0.5) three pieces suffice.
+
 References
 ----------
 Smale, S. (1965). Diffeomorphisms with many periodic points. In Differential and
