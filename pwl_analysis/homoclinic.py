@@ -8,7 +8,7 @@ diffeomorphism a transversal homoclinic point implies a horseshoe in some power 
 positive topological entropy (Smale 1965); for a homeomorphism of the plane, such as an
 invertible piecewise-affine map, a topologically transverse crossing suffices (Burns &
 Weiss 1995).  This module finds and decides the crossings; it does not yet build the
-horseshoe.
+horseshoe or bound the entropy.
 
 In a planar piecewise-affine map both 1-D manifolds are polylines
 (:func:`~pwl_analysis.manifold.unstable_manifold`,

@@ -34,7 +34,8 @@ is not bounded rigorously here, so nothing in ``branches`` is called exact.  For
 first pieces can also be grown in exact arithmetic (``exact_pieces``): λ and v lie in the
 field Q(√D), D the discriminant of the exact monodromy, and so does every vertex, since the
 splits and affine maps have rational coefficients; signs there are decided exactly
-(:mod:`pwl_analysis._quadratic`).
+(:mod:`pwl_analysis._quadratic`), and that the local segment D_0 lies where f^K is affine
+is checked exactly too, so those pieces are pieces of the true manifold.
 
 References
 ----------
