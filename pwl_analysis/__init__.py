@@ -23,6 +23,12 @@ _MODULES = {
     "pwl_analysis.entropy": ("EntropyBounds", "entropy_bounds"),
     "pwl_analysis.free_runs": ("free_run",),
     "pwl_analysis.graph": ("empirical_graph", "exact_graph", "write_graph"),
+    "pwl_analysis.homoclinic": (
+        "ConnectingPoint",
+        "Connections",
+        "heteroclinic_points",
+        "homoclinic_points",
+    ),
     "pwl_analysis.latex": ("map_to_latex",),
     "pwl_analysis.linking": (
         "Linking",
@@ -39,6 +45,7 @@ _MODULES = {
         "lyapunov_spectrum",
         "maximal_lyapunov_exponents",
     ),
+    "pwl_analysis.manifold": ("Manifold", "stable_manifold", "unstable_manifold"),
     "pwl_analysis.methods": (
         "AdmissibleTree",
         "Exhaustive",
