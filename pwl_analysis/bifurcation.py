@@ -1,0 +1,634 @@
+"""Bifurcations of the cycles along a segment between two AL-RNNs, located exactly.
+
+On the affine path m(s) = (1 − s) m₀ + s m₁, s ∈ [0, 1], every region Jacobian
+J_d(s) = A(s) + W(s) D_d and the bias h(s) are affine in s.  For a region word
+w = (d₀, …, d_{k−1}) the cycle equation (I − Π_w(s)) z₀ = c_w(s), with
+Π_w = J_{d_{k−1}} ⋯ J_{d₀} and c_w the accumulated bias, has polynomial entries of degree ≤ k,
+so by Cramer's rule the cycle's points are rational functions of s,
+
+    z_j(s) = N_j(s) / D(s),   D = det(I − Π_w),   N₀ = adj(I − Π_w) c_w,
+    N_{j+1} = J_{d_j} N_j + h D   (deg D ≤ Mk, deg N_j ≤ Mk + j).
+
+The polynomials are found exactly by evaluating at Mk + k rational points (exact rational
+solves, python-flint) and interpolating.  An event of the word's cycle is a real root s* of
+
+- a switching coordinate N_{j,i} (i among the last P units): *border collision*, the point
+  z_j meets the border z_{j,i} = 0;
+- D: the cycle passes *through infinity* (a multiplier 1; a piecewise-affine map has no
+  smooth fold), or is *degenerate* (a continuum of cycles) where all of N₀ vanishes too;
+- det(I + Π_w): a *flip*, a multiplier −1.
+
+Each root is isolated exactly: rational roots exactly, the others in balls of Arb's root
+isolation (Johansson 2017), with rational endpoints, refined until distinct roots have disjoint
+intervals of width ≤ 1e-30.  Between two consecutive roots of the word's polynomials no sign
+changes, so the cycle's admissibility (z_j ∈ Ω_{d_j}, boundary convention of
+:meth:`PWLMap.region_of`) is decided exactly at a rational point of each gap; an event counts
+only where the cycle is admissible on one side (border collision, infinity) or at s* (flip).
+
+Border collisions are classified by what happens to the cycle of the *partner* word w′ (the
+letter d_j with unit i switched), whose cycle meets the same border point at s*: it exists on
+the other side (*persistence*), on the same side (*nonsmooth fold*, the pair is born or dies
+together), or w′ is a power of a shorter word (the cycle branches off a cycle of lower period).
+For a fixed point of the 1-D skew tent map this is Feigin's rule: persistence when
+(1 − a_l)(1 − a_r) > 0, nonsmooth fold when < 0.
+
+References
+----------
+di Bernardo, M., Feigin, M. I., Hogan, S. J. & Homer, M. E. (1999). Local analysis of
+C-bifurcations in n-dimensional piecewise smooth dynamical systems. Chaos, Solitons & Fractals
+10, 1881–1908.
+Nusse, H. E. & Yorke, J. A. (1992). Border-collision bifurcations including "period two to
+period three" for piecewise smooth systems. Physica D 57, 39–57.
+Simpson, D. J. W. (2016). Border-collision bifurcations in R^N. SIAM Review 58, 177–226.
+Eisenmann, L., Monfared, Z., Göring, N. & Durstewitz, D. (2023). Bifurcations and loss jumps
+in RNN training. NeurIPS 2023, arXiv:2310.17561.
+Johansson, F. (2017). Arb: efficient arbitrary-precision midpoint-radius interval arithmetic.
+IEEE Trans. Computers 66, 1281–1292.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+
+import flint
+import numpy as np
+
+from pwl_analysis.cycle_equation import exact_cycle
+from pwl_analysis.errors import BudgetError, Remedy, UserInputError
+from pwl_analysis.methods.exhaustive import word_counts
+from pwl_analysis.orbits import Cycle
+from pwl_analysis.pwl_map import ALRNNMap, PWLMap, require_alrnn
+from pwl_analysis.words import lyndon_words, primitive_period
+
+#: Width every root interval inside [0, 1] is refined to.
+WIDTH = Fraction(1, 10**30)
+#: First working precision (bits) of the root isolation; doubled until roots separate.
+_PRECISION = 128
+
+
+class EventKind(enum.Enum):
+    """What happens to a cycle at a bifurcation; the value is its name in words.
+
+    The border collisions are told apart by the partner word's cycle (module docstring); a
+    ``BORDER_COLLISION`` is one whose partner has no event at the same s (not classified).
+
+    Examples
+    --------
+    >>> EventKind.NONSMOOTH_FOLD.value
+    'border collision, nonsmooth fold'
+    """
+
+    PERSISTENCE = "border collision, persistence"
+    NONSMOOTH_FOLD = "border collision, nonsmooth fold"
+    PERIOD_CHANGE = "border collision, branch of a lower period"
+    BORDER_COLLISION = "border collision"
+    FLIP = "flip"
+    THROUGH_INFINITY = "through infinity"
+    DEGENERATE = "degenerate"
+
+
+@dataclass(frozen=True)
+class RootInterval:
+    """A real algebraic number s* certified in [lower, upper] (rational; equal when s* is).
+
+    Attributes
+    ----------
+    lower, upper : Fraction
+        The interval's ends; lower = upper = s* exactly when s* is rational.
+    polynomial : flint.fmpz_poly
+        A square-free integer polynomial whose only root in [lower, upper] is s*.
+
+    Examples
+    --------
+    √2 − 1, the positive root of s² + 2s − 1, located to 1e-30:
+
+    >>> import flint
+    >>> from pwl_analysis.bifurcation import WIDTH, _real_roots
+    >>> root = _real_roots(flint.fmpz_poly([-1, 2, 1]), 128)[-1]
+    >>> root.lower**2 + 2 * root.lower < 1 < root.upper**2 + 2 * root.upper, root.width <= WIDTH
+    (True, True)
+    """
+
+    lower: Fraction
+    upper: Fraction
+    polynomial: flint.fmpz_poly = field(repr=False, compare=False)
+
+    @property
+    def width(self) -> Fraction:
+        """upper − lower."""
+        return self.upper - self.lower
+
+    @property
+    def exact(self) -> bool:
+        """s* is rational and equals lower = upper."""
+        return self.lower == self.upper
+
+    def __float__(self) -> float:
+        return float((self.lower + self.upper) / 2)
+
+    def same_root(self, other: RootInterval) -> bool:
+        """Whether both intervals hold the same number (decided with a gcd, exactly)."""
+        lower, upper = max(self.lower, other.lower), min(self.upper, other.upper)
+        if lower > upper:
+            return False
+        common = self.polynomial.gcd(other.polynomial)
+        if common.degree() < 1:
+            return False
+        if lower == upper:
+            return _sign(common, lower) == 0
+        return _sign(common, lower) * _sign(common, upper) <= 0
+
+    def to_dict(self) -> dict:
+        """Endpoints as ``"p/q"`` strings."""
+        return {"lower": str(self.lower), "upper": str(self.upper), "float": float(self)}
+
+
+@dataclass(frozen=True)
+class BifurcationEvent:
+    """One event of the cycle of one region word at one parameter value s* on the path.
+
+    Attributes
+    ----------
+    s : RootInterval
+        Where: s* ∈ [s.lower, s.upper].
+    kind : EventKind
+    word : tuple of str
+        The region labels of the cycle (its Lyndon rotation).
+    period : int
+    point, unit : int or None
+        For a border collision, the point z_j and the switching unit i (0…P−1) meeting the
+        border z_{j, M−P+i} = 0.
+    before, after : Cycle or None
+        The cycle at a rational s just below and just above s* (no other event of this word in
+        between), None where it is not admissible there or D vanishes identically.
+
+    Examples
+    --------
+    The skew tent map's fixed point μ/(1 − a_r) (a_l = 1/2, μ = 1) flips at a_r = −1, here
+    s = 1/4 on the path a_r = −2 + 4 s: unstable before, stable after:
+
+    >>> from pwl_analysis import PWLMap, bifurcations
+    >>> ends = [PWLMap.from_rationals(["1/2"], [[w]], [1], P=1) for w in ("-5/2", "3/2")]
+    >>> flip = bifurcations(*ends, max_period=1).events[0]
+    >>> flip, flip.s.lower
+    (BifurcationEvent(flip of the 1-cycle 1 at s ≈ 0.25), Fraction(1, 4))
+    >>> flip.before.stability.kind.value, flip.after.stability.kind.value
+    ('repelling node', 'attracting node')
+    """
+
+    s: RootInterval
+    kind: EventKind
+    word: tuple[str, ...]
+    period: int
+    point: int | None = None
+    unit: int | None = None
+    before: Cycle | None = field(default=None, repr=False)
+    after: Cycle | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        where = f"s ≈ {float(self.s):.12g}"
+        word = " → ".join(self.word)
+        return f"BifurcationEvent({self.kind.value} of the {self.period}-cycle {word} at {where})"
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        return {
+            "s": self.s.to_dict(),
+            "kind": self.kind.value,
+            "word": list(self.word),
+            "period": self.period,
+            "point": self.point,
+            "unit": self.unit,
+            "before": None if self.before is None else self.before.to_dict(),
+            "after": None if self.after is None else self.after.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class Bifurcations:
+    """Every event of every cycle of period ≤ ``max_period`` along m(s), s ∈ [0, 1].
+
+    Attributes
+    ----------
+    events : tuple of BifurcationEvent
+        Sorted by s.
+    max_period : int
+    words : int
+        Region words decided (Lyndon words of length ≤ max_period).
+
+    Examples
+    --------
+    The skew tent map x ↦ x/2 + μ (x ≤ 0), 2x + μ (x > 0) as μ goes from −1 to 1: both fixed
+    points μ/(1 − a) meet the border x = 0 at μ = 0 and die together, a nonsmooth fold
+    ((1 − a_l)(1 − a_r) < 0, Feigin's rule):
+
+    >>> from pwl_analysis import PWLMap, bifurcations
+    >>> ends = [PWLMap.from_rationals(["1/2"], [["3/2"]], [mu], P=1) for mu in (-1, 1)]
+    >>> bifurcations(*ends, max_period=1)
+    Bifurcations(2 events, periods ≤ 1
+      BifurcationEvent(border collision, nonsmooth fold of the 1-cycle 0 at s ≈ 0.5)
+      BifurcationEvent(border collision, nonsmooth fold of the 1-cycle 1 at s ≈ 0.5))
+    """
+
+    events: tuple[BifurcationEvent, ...]
+    max_period: int
+    words: int
+
+    def of_kind(self, kind: EventKind) -> tuple[BifurcationEvent, ...]:
+        """The events of one kind, in order of s."""
+        return tuple(e for e in self.events if e.kind is kind)
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def __repr__(self) -> str:
+        lines = [f"Bifurcations({len(self.events)} events, periods ≤ {self.max_period}"]
+        lines += [f"  {e!r}" for e in self.events]
+        return "\n".join(lines) + ")"
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        return {
+            "max_period": self.max_period,
+            "words": self.words,
+            "events": [e.to_dict() for e in self.events],
+        }
+
+
+def bifurcations(m0: PWLMap, m1: PWLMap, max_period: int, max_words: int = 100_000) -> Bifurcations:
+    """Every bifurcation of the cycles of period ≤ K on the segment from ``m0`` to ``m1``.
+
+    Parameters
+    ----------
+    m0, m1 : ALRNNMap
+        The path's ends, AL-RNNs with the same M and P; m(s) = (1 − s) m₀ + s m₁.
+    max_period : int
+        K ≥ 1: every Lyndon region word of length ≤ K is decided.
+    max_words : int
+        Budget of region words, checked before any is solved.
+
+    Returns
+    -------
+    Bifurcations
+        Events with certified locations (width ≤ 1e-30), sorted by s.
+
+    Raises
+    ------
+    UserInputError
+        Maps that are not AL-RNNs or differ in M or P; max_period < 1.
+    BudgetError
+        More region words than ``max_words``.
+
+    Examples
+    --------
+    The skew tent map x ↦ x/2 + 1 (x ≤ 0), a_r x + 1 (x > 0): as a_r goes from −3 to 0 the
+    fixed point 1/(1 − a_r) flips at a_r = −1, i.e. s = 2/3:
+
+    >>> from pwl_analysis import PWLMap, bifurcations
+    >>> m0 = PWLMap.from_rationals(["1/2"], [["-7/2"]], [1], P=1)
+    >>> m1 = PWLMap.from_rationals(["1/2"], [["-1/2"]], [1], P=1)
+    >>> [(e.kind.value, e.s.lower) for e in bifurcations(m0, m1, 1).events]
+    [('flip', Fraction(2, 3))]
+    """
+    m0, m1 = (require_alrnn(m, "bifurcations") for m in (m0, m1))
+    if (m0.M, m0.P) != (m1.M, m1.P):
+        raise UserInputError(
+            f"the path's ends must have the same M and P, got M = {m0.M}, P = {m0.P} and "
+            f"M = {m1.M}, P = {m1.P}"
+        )
+    if int(max_period) != max_period or max_period < 1:
+        raise UserInputError(f"max_period= must be a positive integer, got {max_period!r}")
+    _check_budget(m0, max_period, max_words)
+    path = _Path(m0, m1)
+    events, words = [], 0
+    for k in range(1, max_period + 1):
+        for word in lyndon_words(m0.n_regions, k, max_words=max_words):
+            words += 1
+            events.extend(_word_events(path, tuple(int(d) for d in word)))
+    events = _classify(events, max_period)
+    events.sort(key=lambda e: (e.s.lower, e.period, e.word))
+    return Bifurcations(tuple(events), int(max_period), words)
+
+
+def _check_budget(m: ALRNNMap, max_period: int, max_words: int) -> None:
+    everything = np.ones((m.n_regions, m.n_regions), dtype=bool)
+    counts = word_counts(everything, max_period, max_words, lyndon_only=True)
+    if len(counts) == max_period and counts[-1] <= max_words:
+        return
+    fits = int(np.sum(counts <= max_words))
+    raise BudgetError(
+        f"{int(counts[-1])} region words of period ≤ {len(counts)} exceed the budget of "
+        f"{max_words}",
+        (Remedy("max_period", "lower", fits), Remedy("max_words", "raise")),
+    )
+
+
+# ---- the path ------------------------------------------------------------------------------
+
+
+def _fmpq_mat(matrix) -> flint.fmpq_mat:
+    rows = matrix.to_list()
+    entries = [flint.fmpq(int(x.numerator), int(x.denominator)) for row in rows for x in row]
+    return flint.fmpq_mat(len(rows), len(rows[0]), entries)
+
+
+class _Path:
+    """m(s) = (1 − s) m₀ + s m₁ in exact rationals: region Jacobians and bias at rational s."""
+
+    def __init__(self, m0: ALRNNMap, m1: ALRNNMap):
+        self.m0, self.M, self.P, self.q = m0, m0.M, m0.P, m0.n_regions
+        self.ends = [tuple(_fmpq_mat(x) for x in m.exact_weights) for m in (m0, m1)]
+        self._steps: dict = {}
+
+    def weights(self, s: flint.fmpq) -> tuple:
+        (A0, W0, h0), (A1, W1, h1) = self.ends
+        return A0 + (A1 - A0) * s, W0 + (W1 - W0) * s, h0 + (h1 - h0) * s
+
+    def steps(self, s: flint.fmpq) -> tuple[list, flint.fmpq_mat]:
+        """([J_d(s) for every region d], h(s)), cached per s."""
+        if s not in self._steps:
+            A, W, h = self.weights(s)
+            jacobians = []
+            for bits in self.m0.region_bits:
+                mask = [1] * (self.M - self.P) + [int(b) for b in bits]
+                D = flint.fmpq_mat(self.M, self.M, [0] * self.M**2)
+                for i, x in enumerate(mask):
+                    D[i, i] = x
+                jacobians.append(A + W * D)
+            self._steps[s] = (jacobians, h)
+        return self._steps[s]
+
+    def map_at(self, s: Fraction) -> ALRNNMap:
+        """The AL-RNN m(s) with exact rational weights."""
+        A, W, h = self.weights(flint.fmpq(s.numerator, s.denominator))
+
+        def rows(matrix):
+            return [[Fraction(int(x.p), int(x.q)) for x in row] for row in matrix.tolist()]
+
+        return PWLMap.from_rationals(rows(A), rows(W), [r[0] for r in rows(h)], self.P)
+
+
+# ---- one word: its polynomials -------------------------------------------------------------
+
+
+@dataclass
+class _WordPolynomials:
+    """D, det(I + Π), the switching coordinates N_{j,i} and gcd(D, N₀) of one word."""
+
+    D: flint.fmpq_poly
+    E: flint.fmpq_poly
+    N: list  # N[j][i], i over the P switching units
+    G: flint.fmpq_poly
+
+
+def _interpolation(n: int, shift: int) -> tuple[list, flint.fmpq_mat]:
+    """n distinct rational points in [0, 1] and the inverse of their Vandermonde matrix."""
+    key = (n, shift)
+    if key not in _INTERPOLATION:
+        points = [flint.fmpq(7 * t + shift, 7 * n + 13) for t in range(n)]
+        vandermonde = flint.fmpq_mat(n, n, [p**e for p in points for e in range(n)])
+        _INTERPOLATION[key] = (points, vandermonde.inv())
+    return _INTERPOLATION[key]
+
+
+_INTERPOLATION: dict = {}
+
+
+def _word_polynomials(path: _Path, word: tuple[int, ...]) -> _WordPolynomials:
+    """Interpolate the word's polynomials from exact solves at Mk + k rational points."""
+    M, P, k = path.M, path.P, len(word)
+    n = M * k + k
+    for shift in range(1, 8):
+        points, inverse = _interpolation(n, shift)
+        values = [_values(path, word, s) for s in points]
+        if all(v is not None for v in values):
+            break
+    else:  # D vanishes at a point of every set tried: D ≡ 0 (no isolated cycle anywhere)
+        zero = flint.fmpq_poly([])
+        return _WordPolynomials(zero, zero, [[zero] * P for _ in range(k)], zero)
+    table = flint.fmpq_mat(n, len(values[0]), [x for row in values for x in row])
+    coefficients = (inverse * table).transpose().tolist()
+    polys = [flint.fmpq_poly(row) for row in coefficients]
+    D, E, N0, switching = polys[0], polys[1], polys[2 : 2 + M], polys[2 + M :]
+    G = D
+    for p in N0:
+        G = G.gcd(p)
+    N = [switching[j * P : (j + 1) * P] for j in range(k)]
+    return _WordPolynomials(D, E, N, G)
+
+
+def _values(path: _Path, word, s) -> list | None:
+    """[D, det(I + Π), N₀ (M), N_{j,i} (Pk)] at s, or None where D(s) = 0."""
+    jacobians, h = path.steps(s)
+    M, P = path.M, path.P
+    product = flint.fmpq_mat(M, M, [int(i == j) for i in range(M) for j in range(M)])
+    identity = flint.fmpq_mat(product)
+    offset = flint.fmpq_mat(M, 1, [0] * M)
+    for d in word:
+        product = jacobians[d] * product
+        offset = jacobians[d] * offset + h
+    D = (identity - product).det()
+    if D == 0:
+        return None
+    z = (identity - product).solve(offset)
+    values = [D, (identity + product).det()] + [D * z[i, 0] for i in range(M)]
+    for d in word:
+        values += [D * z[i, 0] for i in range(M - P, M)]
+        z = jacobians[d] * z + h
+    return values
+
+
+# ---- real roots, exactly -------------------------------------------------------------------
+
+
+def _integer(p: flint.fmpq_poly) -> flint.fmpz_poly:
+    """The square-free primitive integer polynomial with the roots of p."""
+    q = flint.fmpz_poly(p.numer())
+    q = flint.fmpz_poly([c // q.content() for c in q.coeffs()])
+    return flint.fmpz_poly([c for c in (q // q.gcd(q.derivative())).coeffs()])
+
+
+def _sign(p, s: Fraction) -> int:
+    value = p(flint.fmpq(s.numerator, s.denominator))
+    return (value > 0) - (value < 0)
+
+
+def _fraction(x) -> Fraction:
+    mantissa, exponent = x.man_exp()
+    return Fraction(int(mantissa)) * Fraction(2) ** int(exponent)
+
+
+def _real_roots(p: flint.fmpz_poly, precision: int) -> list[RootInterval]:
+    """Isolating intervals of the real roots of a square-free p: rational ones exact."""
+    intervals, rest = [], p
+    for root, _ in flint.fmpq_poly(p).roots():
+        r = Fraction(int(root.p), int(root.q))
+        intervals.append(RootInterval(r, r, p))
+        rest = rest // flint.fmpz_poly([-int(root.p), int(root.q)])
+    if rest.degree() >= 1:
+        old = flint.ctx.prec
+        flint.ctx.prec = precision
+        try:
+            roots = rest.complex_roots()
+        finally:
+            flint.ctx.prec = old
+        for ball, _ in roots:
+            if ball.imag != 0:  # Arb returns the real roots with imaginary part exactly 0
+                continue
+            mid, rad = _fraction(ball.real.mid()), _fraction(ball.real.rad())
+            intervals.append(RootInterval(mid - rad, mid + rad, p))
+    return intervals
+
+
+def _distinct_roots(polys: dict) -> list[tuple[RootInterval, set]]:
+    """The distinct real roots of several polynomials, each with the names vanishing there.
+
+    Intervals are disjoint, sorted, and of width ≤ :data:`WIDTH` where they meet [0, 1].
+    """
+    squarefree = {name: _integer(p) for name, p in polys.items() if p.degree() >= 1}
+    precision = _PRECISION
+    while True:
+        found = sorted(
+            ((r, name) for name, p in squarefree.items() for r in _real_roots(p, precision)),
+            key=lambda item: item[0].lower,
+        )
+        roots, ok = [], True
+        for interval, name in found:
+            if roots and roots[-1][0].upper >= interval.lower:
+                last, names = roots[-1]
+                if not last.same_root(interval):
+                    ok = False
+                    break
+                lower, upper = max(last.lower, interval.lower), min(last.upper, interval.upper)
+                roots[-1] = (RootInterval(lower, upper, last.polynomial), names | {name})
+            else:
+                roots.append((interval, {name}))
+        wide = any(r.width > WIDTH and r.upper >= 0 and r.lower <= 1 for r, _ in roots)
+        if ok and not wide:
+            return roots
+        precision *= 2
+
+
+# ---- one word: its events ------------------------------------------------------------------
+
+
+def _word_events(path: _Path, word: tuple[int, ...]) -> list[BifurcationEvent]:
+    polys = _word_polynomials(path, word)
+    if polys.D.is_zero():
+        return []
+    named = {"D": polys.D, "E": polys.E, "G": polys.G}
+    named.update({(j, i): p for j, row in enumerate(polys.N) for i, p in enumerate(row)})
+    roots = _distinct_roots(named)
+    samples = _gap_points(roots)
+    bits = path.m0.region_bits
+    events = []
+    for index, (root, names) in enumerate(roots):
+        if root.upper < 0 or root.lower > 1:
+            continue
+        below, above = samples[index], samples[index + 1]
+        before, after = (_admissible(polys, word, bits, s) for s in (below, above))
+        if "D" in names:
+            kind = EventKind.DEGENERATE if "G" in names else EventKind.THROUGH_INFINITY
+            if before or after:
+                events.append(_event(path, word, root, kind, below, above, before, after))
+            continue
+        collisions = sorted(n for n in names if isinstance(n, tuple))
+        if collisions and (before or after):
+            j, i = collisions[0]
+            event = _event(path, word, root, EventKind.BORDER_COLLISION, below, above)
+            events.append(replace(event, point=j, unit=i))
+        elif "E" in names and _admissible_at_root(polys, word, bits, below, names):
+            events.append(_event(path, word, root, EventKind.FLIP, below, above))
+    return events
+
+
+def _gap_points(roots: list) -> list[Fraction]:
+    """A rational point in each gap between consecutive roots (and before / after all)."""
+    if not roots:
+        return [Fraction(0)]
+    points = [roots[0][0].lower - 1]
+    for (left, _), (right, _) in itertools.pairwise(roots):
+        points.append((left.upper + right.lower) / 2)
+    points.append(roots[-1][0].upper + 1)
+    return points
+
+
+def _sign_of_coordinate(polys: _WordPolynomials, j: int, i: int, s: Fraction) -> int:
+    return _sign(polys.N[j][i], s) * _sign(polys.D, s)
+
+
+def _admissible(polys: _WordPolynomials, word, bits: np.ndarray, s: Fraction) -> bool:
+    """Every z_j(s) in its region Ω_{d_j}: unit i > 0 when d_{j,i} = 1, ≤ 0 when 0."""
+    if _sign(polys.D, s) == 0:
+        return False
+    for j, d in enumerate(word):
+        for i, bit in enumerate(bits[d]):
+            if (_sign_of_coordinate(polys, j, i, s) > 0) != bool(bit):
+                return False
+    return True
+
+
+def _admissible_at_root(polys, word, bits, near: Fraction, names: set) -> bool:
+    """Admissibility at s* itself: a vanishing coordinate is 0, the others keep their signs."""
+    for j, d in enumerate(word):
+        for i, bit in enumerate(bits[d]):
+            positive = (j, i) not in names and _sign_of_coordinate(polys, j, i, near) > 0
+            if positive != bool(bit):
+                return False
+    return True
+
+
+def _event(path, word, root, kind, below, above, before=True, after=True) -> BifurcationEvent:
+    labels = tuple(path.m0.region_label(d) for d in word)
+    cycles = [
+        _cycle_at(path, word, s) if exists else None
+        for s, exists in ((below, before), (above, after))
+    ]
+    return BifurcationEvent(root, kind, labels, len(word), before=cycles[0], after=cycles[1])
+
+
+def _cycle_at(path: _Path, word, s: Fraction) -> Cycle | None:
+    record = exact_cycle(path.map_at(s), word)
+    return record if isinstance(record, Cycle) else None
+
+
+# ---- border collisions: Feigin's classification --------------------------------------------
+
+
+def _classify(events: list, max_period: int) -> list:
+    """Name each border collision by its partner word's cycle (see the module docstring)."""
+    collisions = {}
+    for e in events:
+        if e.kind is EventKind.BORDER_COLLISION:
+            collisions.setdefault(e.word, []).append(e)
+    return [
+        _classified(e, collisions) if e.kind is EventKind.BORDER_COLLISION else e for e in events
+    ]
+
+
+def _classified(event: BifurcationEvent, collisions: dict) -> BifurcationEvent:
+    word = list(event.word)
+    label = list(word[event.point])
+    label[event.unit] = "1" if label[event.unit] == "0" else "0"
+    word[event.point] = "".join(label)
+    root = word[: primitive_period(word)]
+    partner = _least_rotation_labels(root)
+    if len(root) < len(word):
+        kind = EventKind.PERIOD_CHANGE
+    else:
+        matches = [e for e in collisions.get(partner, []) if e.s.same_root(event.s)]
+        if not matches:
+            return event
+        other = matches[0]
+        same_side = (event.before is None) == (other.before is None)
+        kind = EventKind.NONSMOOTH_FOLD if same_side else EventKind.PERSISTENCE
+    return replace(event, kind=kind)
+
+
+def _least_rotation_labels(word: list[str]) -> tuple[str, ...]:
+    """The least rotation of a word of region labels (bit strings of one length)."""
+    shifts = [tuple(word[i:] + word[:i]) for i in range(len(word))]
+    return min(shifts)

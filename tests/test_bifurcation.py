@@ -1,0 +1,141 @@
+"""Bifurcations along a path between two maps, against closed forms of the skew tent and Lozi maps.
+
+References for the closed forms used here:
+- the skew tent map x ↦ a_l x + μ (x ≤ 0), a_r x + μ (x > 0): its fixed point μ/(1 − a_r) in
+  x > 0 has the multiplier a_r (flip at a_r = −1, through infinity at a_r = 1), its 2-cycle the
+  multiplier a_l a_r; the bifurcation curves a_r = ±1, a_l a_r = ±1 of Eisenmann, Monfared,
+  Göring & Durstewitz, NeurIPS 2023, arXiv:2310.17561, supplementary figure S6; Nusse & Yorke,
+  Physica D 57 (1992) for the skew tent map's border collisions;
+- Feigin's rule for the border collision of the fixed points of a 1-D piecewise-linear map at
+  μ = 0: persistence when (1 − a_l)(1 − a_r) > 0, nonsmooth fold when < 0 (di Bernardo, Feigin,
+  Hogan & Homer, Chaos Solitons Fractals 10, 1999; Simpson, SIAM Review 58, 2016);
+- the Lozi map x' = 1 − a|x| + y, y' = b x: its fixed point with x ≤ 0 is x = 1/(1 − a − b).
+"""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from pwl_analysis import PWLMap
+from pwl_analysis.bifurcation import WIDTH, EventKind, bifurcations
+from pwl_analysis.errors import BudgetError, UserInputError
+
+
+def skew_tent(a_l, a_r, mu) -> PWLMap:
+    """x ↦ a_l x + (a_r − a_l) max(0, x) + μ, exact rational weights."""
+    a_l, a_r, mu = (Fraction(x) for x in (a_l, a_r, mu))
+    return PWLMap.from_rationals([a_l], [[a_r - a_l]], [mu], P=1)
+
+
+def lozi(a, b) -> PWLMap:
+    """Lozi map on z = (y, x), ReLU on x (as tests/systems.py), exact rational weights."""
+    a, b = Fraction(a), Fraction(b)
+    return PWLMap.from_rationals([[0, b], [1, a]], [[0, 0], [0, -2 * a]], [0, 1], P=1)
+
+
+def only(events, word):
+    return [e for e in events if e.word == word]
+
+
+def test_fixed_point_flips_at_a_r_minus_one_and_leaves_through_infinity_at_plus_one():
+    # a_r(s) = −2 + 4 s: a_r = −1 at s = 1/4, a_r = 1 at s = 3/4; a_l = 1/2, μ = 1
+    found = bifurcations(skew_tent("1/2", -2, 1), skew_tent("1/2", 2, 1), max_period=1)
+    events = only(found.events, ("1",))
+    assert [e.kind for e in events] == [EventKind.FLIP, EventKind.THROUGH_INFINITY]
+    flip, infinity = events
+    assert flip.s.lower == flip.s.upper == Fraction(1, 4)
+    assert infinity.s.lower == infinity.s.upper == Fraction(3, 4)
+    # the multiplier a_r: below −1 before the flip (unstable), above after (stable)
+    assert flip.before.multipliers[0].real < -1 < flip.after.multipliers[0].real
+    # x* = μ/(1 − a_r) > 0 exists below a_r = 1 only, and is gone above
+    assert infinity.before is not None and infinity.after is None
+    assert found.events == tuple(sorted(found.events, key=lambda e: e.s.lower))
+
+
+def test_two_cycle_flips_on_the_curve_a_l_a_r_minus_one_located_to_1e_30():
+    # a_l = 1/2 + s, a_r = −1 − 2 s: a_l a_r = −(1 + 2s)²/2 = −1 at s* = (√2 − 1)/2, where the
+    # 2-cycle's x_L = μ (1 + a_r)/(1 − a_l a_r) = (1 − √2)/2 < 0 is admissible
+    found = bifurcations(skew_tent("1/2", -1, 1), skew_tent("3/2", -3, 1), max_period=2)
+    flips = [e for e in only(found.events, ("0", "1")) if e.kind is EventKind.FLIP]
+    assert len(flips) == 1
+    s = flips[0].s
+    assert 0 < s.width <= WIDTH
+    assert (2 * s.lower + 1) ** 2 < 2 < (2 * s.upper + 1) ** 2
+
+
+@pytest.mark.parametrize(
+    ("a_l", "a_r"), [("1/2", "-1/2"), ("1/2", "-3"), ("1/2", 2), (-2, 3), (3, "1/3"), (2, 5)]
+)
+def test_border_collision_of_the_fixed_points_follows_feigins_rule(a_l, a_r):
+    # μ(s) = −1 + 2 s crosses 0 at s = 1/2, where both fixed points μ/(1 − a) meet x = 0
+    found = bifurcations(skew_tent(a_l, a_r, -1), skew_tent(a_l, a_r, 1), max_period=1)
+    persistence = (1 - Fraction(a_l)) * (1 - Fraction(a_r)) > 0
+    expected = EventKind.PERSISTENCE if persistence else EventKind.NONSMOOTH_FOLD
+    assert [(e.word, e.kind) for e in found.events] == [(("0",), expected), (("1",), expected)]
+    for e in found.events:
+        assert e.s.lower == e.s.upper == Fraction(1, 2)
+        assert (e.point, e.unit) == (0, 0)
+        assert (e.before is None) != (e.after is None)  # born or destroyed at the border
+    left, right = found.events
+    assert ((left.before is None) == (right.before is None)) == (not persistence)
+
+
+def test_lozi_left_fixed_point_goes_through_infinity_at_a_plus_b_one():
+    # a = 17/10 − 3s/2, b = 1/2: a + b = 1 at s = 4/5; x = 1/(1 − a − b) → −∞ as s ↑ 4/5
+    found = bifurcations(lozi("17/10", "1/2"), lozi("1/5", "1/2"), max_period=1)
+    left = only(found.events, ("0",))
+    assert [e.kind for e in left] == [EventKind.THROUGH_INFINITY]
+    assert left[0].s.lower == left[0].s.upper == Fraction(4, 5)
+    assert left[0].before is not None and left[0].after is None
+    assert not [e for e in found.events if e.kind.value.startswith("border collision")]
+
+
+@pytest.mark.parametrize("seed", [4, 6, 7])
+def test_events_explain_every_change_of_the_cycles_seen_on_a_grid(seed):
+    # second, independent way: the exhaustive search at rational s on a grid; a word whose
+    # cycle appears or disappears between two grid points has an event in between (seeds
+    # whose paths see 5, 2 and 1 such changes)
+    rng = np.random.default_rng(seed)
+    ends = [
+        PWLMap.from_alrnn(
+            rng.uniform(-0.9, 0.9, 2), rng.normal(0, 1, (2, 2)), rng.normal(0, 1, 2), 1
+        )
+        for _ in range(2)
+    ]
+    found = bifurcations(*ends, max_period=2)
+    grid = [Fraction(i, 16) for i in range(17)]
+    words = [_words_at(ends, s) for s in grid]
+    for (s0, w0), (s1, w1) in zip(zip(grid, words), zip(grid[1:], words[1:])):
+        for word in w0 ^ w1:
+            assert any(e.word == word and s0 <= e.s.upper and e.s.lower <= s1 for e in found.events)
+
+
+def _words_at(ends, s):
+    (A0, W0, h0), (A1, W1, h1) = (m.exact_weights for m in ends)
+
+    def mix(x0, x1):
+        return [
+            [Fraction(str(a)) * (1 - s) + Fraction(str(b)) * s for a, b in zip(r0, r1)]
+            for r0, r1 in zip(x0.to_list(), x1.to_list())
+        ]
+
+    m = PWLMap.from_rationals(mix(A0, A1), mix(W0, W1), [r[0] for r in mix(h0, h1)], P=1)
+    return {c.regions for c in m.cycles(2).cycles}
+
+
+def test_refuses_maps_of_different_shapes_and_too_many_words():
+    with pytest.raises(UserInputError, match="same M and P"):
+        bifurcations(skew_tent(1, 2, 1), lozi(1, 1), max_period=1)
+    with pytest.raises(UserInputError, match="max_period"):
+        bifurcations(skew_tent(1, 2, 1), skew_tent(1, 3, 1), max_period=0)
+    with pytest.raises(BudgetError, match="lower max_period= to 3"):
+        bifurcations(skew_tent(1, 2, 1), skew_tent(1, 3, 1), max_period=4, max_words=6)
+
+
+def test_to_dict_and_repr():
+    found = bifurcations(skew_tent("1/2", -2, 1), skew_tent("1/2", 2, 1), max_period=1)
+    record = found.to_dict()
+    assert record["events"][0]["kind"] == "flip"
+    assert record["events"][0]["s"]["lower"] == "1/4"
+    assert "flip of the 1-cycle 1 at s ≈ 0.25" in repr(found)
