@@ -218,6 +218,9 @@ class Bifurcations:
     max_period : int
     words : int
         Region words decided (Lyndon words of length ≤ max_period).
+    singular_words : tuple of tuple of str
+        Words whose cycle equation is singular for every s (det(I − Π_w(s)) ≡ 0): their
+        solution sets are not followed along the path.
 
     Examples
     --------
@@ -236,6 +239,7 @@ class Bifurcations:
     events: tuple[BifurcationEvent, ...]
     max_period: int
     words: int
+    singular_words: tuple[tuple[str, ...], ...] = ()
 
     def of_kind(self, kind: EventKind) -> tuple[BifurcationEvent, ...]:
         """The events of one kind, in order of s."""
@@ -245,7 +249,9 @@ class Bifurcations:
         return len(self.events)
 
     def __repr__(self) -> str:
-        lines = [f"Bifurcations({len(self.events)} events, periods ≤ {self.max_period}"]
+        singular = f", {len(self.singular_words)} singular words" if self.singular_words else ""
+        head = f"Bifurcations({len(self.events)} events, periods ≤ {self.max_period}{singular}"
+        lines = [head]
         lines += [f"  {e!r}" for e in self.events]
         return "\n".join(lines) + ")"
 
@@ -254,6 +260,7 @@ class Bifurcations:
         return {
             "max_period": self.max_period,
             "words": self.words,
+            "singular_words": [list(w) for w in self.singular_words],
             "events": [e.to_dict() for e in self.events],
         }
 
@@ -303,14 +310,18 @@ def bifurcations(m0: PWLMap, m1: PWLMap, max_period: int, max_words: int = 100_0
         raise UserInputError(f"max_period= must be a positive integer, got {max_period!r}")
     _check_budget(m0, max_period, max_words)
     path = _Path(m0, m1)
-    events, words = [], 0
+    events, words, singular = [], 0, []
     for k in range(1, max_period + 1):
         for word in lyndon_words(m0.n_regions, k, max_words=max_words):
             words += 1
-            events.extend(_word_events(path, tuple(int(d) for d in word)))
-    events = _classify(events, max_period)
+            found = _word_events(path, tuple(int(d) for d in word))
+            if found is None:
+                singular.append(tuple(m0.region_label(d) for d in word))
+            else:
+                events.extend(found)
+    events = _classify(events)
     events.sort(key=lambda e: (e.s.lower, e.period, e.word))
-    return Bifurcations(tuple(events), int(max_period), words)
+    return Bifurcations(tuple(events), int(max_period), words, tuple(singular))
 
 
 def _check_budget(m: ALRNNMap, max_period: int, max_words: int) -> None:
@@ -384,11 +395,15 @@ class _WordPolynomials:
     G: flint.fmpq_poly
 
 
-def _interpolation(n: int, shift: int) -> tuple[list, flint.fmpq_mat]:
-    """n distinct rational points in [0, 1] and the inverse of their Vandermonde matrix."""
-    key = (n, shift)
+def _interpolation(n: int, r: int) -> tuple[list, flint.fmpq_mat]:
+    """The points (t + r/(n+1))/n, t < n, in [0, 1) and the inverse of their Vandermonde matrix.
+
+    The sets for r = 1…n are disjoint, so a polynomial D ≢ 0 of degree < n vanishes at a point
+    of fewer than n of them.
+    """
+    key = (n, r)
     if key not in _INTERPOLATION:
-        points = [flint.fmpq(7 * t + shift, 7 * n + 13) for t in range(n)]
+        points = [flint.fmpq(t * (n + 1) + r, n * (n + 1)) for t in range(n)]
         vandermonde = flint.fmpq_mat(n, n, [p**e for p in points for e in range(n)])
         _INTERPOLATION[key] = (points, vandermonde.inv())
     return _INTERPOLATION[key]
@@ -397,18 +412,20 @@ def _interpolation(n: int, shift: int) -> tuple[list, flint.fmpq_mat]:
 _INTERPOLATION: dict = {}
 
 
-def _word_polynomials(path: _Path, word: tuple[int, ...]) -> _WordPolynomials:
-    """Interpolate the word's polynomials from exact solves at Mk + k rational points."""
+def _word_polynomials(path: _Path, word: tuple[int, ...]) -> _WordPolynomials | None:
+    """Interpolate the word's polynomials from exact solves at Mk + k rational points.
+
+    None when D ≡ 0: the cycle equation is singular for every s.
+    """
     M, P, k = path.M, path.P, len(word)
     n = M * k + k
-    for shift in range(1, 8):
-        points, inverse = _interpolation(n, shift)
+    for r in range(1, n + 1):
+        points, inverse = _interpolation(n, r)
         values = [_values(path, word, s) for s in points]
+        if all(v is None for v in values):  # D, of degree < n, vanishes at n points
+            return None
         if all(v is not None for v in values):
             break
-    else:  # D vanishes at a point of every set tried: D ≡ 0 (no isolated cycle anywhere)
-        zero = flint.fmpq_poly([])
-        return _WordPolynomials(zero, zero, [[zero] * P for _ in range(k)], zero)
     table = flint.fmpq_mat(n, len(values[0]), [x for row in values for x in row])
     coefficients = (inverse * table).transpose().tolist()
     polys = [flint.fmpq_poly(row) for row in coefficients]
@@ -515,10 +532,11 @@ def _distinct_roots(polys: dict) -> list[tuple[RootInterval, set]]:
 # ---- one word: its events ------------------------------------------------------------------
 
 
-def _word_events(path: _Path, word: tuple[int, ...]) -> list[BifurcationEvent]:
+def _word_events(path: _Path, word: tuple[int, ...]) -> list[BifurcationEvent] | None:
+    """The events of one word's cycle on [0, 1]; None where D ≡ 0 (singular for every s)."""
     polys = _word_polynomials(path, word)
-    if polys.D.is_zero():
-        return []
+    if polys is None:
+        return None
     named = {"D": polys.D, "E": polys.E, "G": polys.G}
     named.update({(j, i): p for j, row in enumerate(polys.N) for i, p in enumerate(row)})
     roots = _distinct_roots(named)
@@ -598,7 +616,7 @@ def _cycle_at(path: _Path, word, s: Fraction) -> Cycle | None:
 # ---- border collisions: Feigin's classification --------------------------------------------
 
 
-def _classify(events: list, max_period: int) -> list:
+def _classify(events: list) -> list:
     """Name each border collision by its partner word's cycle (see the module docstring)."""
     collisions = {}
     for e in events:

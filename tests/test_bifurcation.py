@@ -64,6 +64,29 @@ def test_two_cycle_flips_on_the_curve_a_l_a_r_minus_one_located_to_1e_30():
     assert (2 * s.lower + 1) ** 2 < 2 < (2 * s.upper + 1) ** 2
 
 
+def test_the_two_cycle_branches_off_the_fixed_point_where_it_flips():
+    # a_l = 1/2, μ = 1, a_r = −2 + 4 s: the 2-cycle's x_L = μ (1 + a_r)/(1 − a_l a_r) ≤ 0 for
+    # a_r ≤ −1, so it meets x = 0 at a_r = −1 (s = 1/4), where it merges into the fixed point
+    # x* = μ/(1 − a_r) = 1/2 in x > 0 that flips there: a period-doubling border collision
+    # (the 2-cycle's own flip, a_l a_r = −1, is at a_r = −2: s = 0, the path's start)
+    found = bifurcations(skew_tent("1/2", -2, 1), skew_tent("1/2", 2, 1), max_period=2)
+    at_quarter = [(e.word, e.kind) for e in found.events if e.s.lower == Fraction(1, 4)]
+    assert sorted(at_quarter) == [
+        (("0", "1"), EventKind.PERIOD_CHANGE),
+        (("1",), EventKind.FLIP),
+    ]
+    (branch,) = found.of_kind(EventKind.PERIOD_CHANGE)
+    assert branch.s.upper == Fraction(1, 4) and branch.before is not None and branch.after is None
+    assert branch.before.exact_points[0, 0] < 0 < branch.before.exact_points[1, 0]
+
+
+def test_a_word_singular_along_the_whole_path_is_reported_not_followed():
+    # a_r = 1 at both ends: x ↦ x + μ for x > 0, det(1 − Π) ≡ 0 for the word "1"
+    found = bifurcations(skew_tent("1/2", 1, 1), skew_tent("-1/2", 1, 2), max_period=1)
+    assert found.singular_words == (("1",),)
+    assert only(found.events, ("1",)) == []
+
+
 @pytest.mark.parametrize(
     ("a_l", "a_r"), [("1/2", "-1/2"), ("1/2", "-3"), ("1/2", 2), (-2, 3), (3, "1/3"), (2, 5)]
 )
