@@ -67,6 +67,9 @@ from pwl_analysis.words import lyndon_words, primitive_period
 WIDTH = Fraction(1, 10**30)
 #: First working precision (bits) of the root isolation; doubled until roots separate.
 _PRECISION = 128
+#: The roots of a word's polynomials are listed in this window around [0, 1], so that each
+#: event in [0, 1] has a neighbour gap on either side.
+_WINDOW = (Fraction(-1, 2), Fraction(3, 2))
 
 
 class EventKind(enum.Enum):
@@ -353,6 +356,8 @@ class _Path:
         self.m0, self.M, self.P, self.q = m0, m0.M, m0.P, m0.n_regions
         self.ends = [tuple(_fmpq_mat(x) for x in m.exact_weights) for m in (m0, m1)]
         self._steps: dict = {}
+        #: reduced systems by (period, s)
+        self.reduced: dict = {}
 
     def weights(self, s: flint.fmpq) -> tuple:
         (A0, W0, h0), (A1, W1, h1) = self.ends
@@ -387,12 +392,11 @@ class _Path:
 
 @dataclass
 class _WordPolynomials:
-    """D, det(I + Π), the switching coordinates N_{j,i} and gcd(D, N₀) of one word."""
+    """D = det(I − Π), E = det(I + Π) and the switching coordinates N_{j,i} of one word."""
 
     D: flint.fmpq_poly
     E: flint.fmpq_poly
     N: list  # N[j][i], i over the P switching units
-    G: flint.fmpq_poly
 
 
 def _interpolation(n: int, r: int) -> tuple[list, flint.fmpq_mat]:
@@ -412,38 +416,59 @@ def _interpolation(n: int, r: int) -> tuple[list, flint.fmpq_mat]:
 _INTERPOLATION: dict = {}
 
 
-def _word_polynomials(path: _Path, word: tuple[int, ...]) -> _WordPolynomials | None:
-    """Interpolate the word's polynomials from exact solves at Mk + k rational points.
+def _interpolated(path: _Path, word: tuple[int, ...], values) -> list | None:
+    """Polynomials of degree < n = Mk + k from their exact values at n points.
 
-    None when D ≡ 0: the cycle equation is singular for every s.
+    ``values(path, word, s)`` gives the values at s, or None where D(s) = 0.  None when D ≡ 0
+    (it vanishes at every point of a set of n).
     """
-    M, P, k = path.M, path.P, len(word)
-    n = M * k + k
+    n = path.M * len(word) + len(word)
     for r in range(1, n + 1):
         points, inverse = _interpolation(n, r)
-        values = [_values(path, word, s) for s in points]
-        if all(v is None for v in values):  # D, of degree < n, vanishes at n points
+        table = [values(path, word, s) for s in points]
+        if all(v is None for v in table):
             return None
-        if all(v is not None for v in values):
+        if all(v is not None for v in table):
             break
-    table = flint.fmpq_mat(n, len(values[0]), [x for row in values for x in row])
-    coefficients = (inverse * table).transpose().tolist()
-    polys = [flint.fmpq_poly(row) for row in coefficients]
-    D, E, N0, switching = polys[0], polys[1], polys[2 : 2 + M], polys[2 + M :]
-    G = D
-    for p in N0:
+    matrix = flint.fmpq_mat(n, len(table[0]), [x for row in table for x in row])
+    return [flint.fmpq_poly(row) for row in (inverse * matrix).transpose().tolist()]
+
+
+def _word_polynomials(path: _Path, word: tuple[int, ...]) -> _WordPolynomials | None:
+    """D, E and N_{j,i} of a word; None when D ≡ 0 (singular for every s)."""
+    polys = _interpolated(path, word, _reduced_values)
+    if polys is None:
+        return None
+    P = path.P
+    switching = polys[2:]
+    N = [switching[j * P : (j + 1) * P] for j in range(len(word))]
+    return _WordPolynomials(polys[0], polys[1], N)
+
+
+def _numerator_gcd(path: _Path, word: tuple[int, ...]) -> flint.fmpq_poly:
+    """gcd(D, N₀): its roots are the s where det(I − Π) = 0 and the cycle stays finite."""
+    polys = _interpolated(path, word, _full_values)
+    G = polys[0]
+    for p in polys[1:]:
         G = G.gcd(p)
-    N = [switching[j * P : (j + 1) * P] for j in range(k)]
-    return _WordPolynomials(D, E, N, G)
+    return G
 
 
-def _values(path: _Path, word, s) -> list | None:
-    """[D, det(I + Π), N₀ (M), N_{j,i} (Pk)] at s, or None where D(s) = 0."""
+def _full_values(path: _Path, word, s) -> list | None:
+    """[D, N₀ (M entries)] at s from the full M×M cycle equation, or None where D(s) = 0."""
+    solved = _direct(path, word, s)
+    if solved is None:
+        return None
+    D, _, points = solved
+    return [D] + [D * x for x in points[0]]
+
+
+def _direct(path: _Path, word, s) -> tuple | None:
+    """(D, E, the cycle's points as lists) at s from (I − Π) z₀ = c; None where D(s) = 0."""
     jacobians, h = path.steps(s)
-    M, P = path.M, path.P
-    product = flint.fmpq_mat(M, M, [int(i == j) for i in range(M) for j in range(M)])
-    identity = flint.fmpq_mat(product)
-    offset = flint.fmpq_mat(M, 1, [0] * M)
+    M = path.M
+    identity = _identity(M)
+    product, offset = identity, flint.fmpq_mat(M, 1, [0] * M)
     for d in word:
         product = jacobians[d] * product
         offset = jacobians[d] * offset + h
@@ -451,11 +476,125 @@ def _values(path: _Path, word, s) -> list | None:
     if D == 0:
         return None
     z = (identity - product).solve(offset)
-    values = [D, (identity + product).det()] + [D * z[i, 0] for i in range(M)]
+    points = []
     for d in word:
-        values += [D * z[i, 0] for i in range(M - P, M)]
+        points.append([z[i, 0] for i in range(M)])
         z = jacobians[d] * z + h
-    return values
+    return D, (identity + product).det(), points
+
+
+def _identity(n: int) -> flint.fmpq_mat:
+    return flint.fmpq_mat(n, n, [int(i == j) for i in range(n) for j in range(n)])
+
+
+# ---- the reduced cycle equation ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Reduced:
+    """T^±, c of the reduced k-cycle equation at one s, around the region with all units off.
+
+    With L = J_0(s), U = W_{:, M−P:}(s), S z = z_{M−P:} and G_σ = (I − σ L^k)^{-1} (σ = ±1),
+
+        T^σ_ij = σ S L^i G_σ L^{k−1−j} U + [j < i] S L^{i−1−j} U,
+        c_i = S L^i G_+ Σ_j L^{k−1−j} h + Σ_{j<i} S L^{i−1−j} h,
+
+    the switching coordinates y = (S z_0, …, S z_{k−1}) of the cycle of word w solve
+    y = T^+ u + c, u = E_w y, E_w the diagonal of the word's bits (as in
+    :mod:`pwl_analysis.cycle_equation`).  The cycle equation written for all k points at once
+    is block-cyclic, I − C_L − 𝒰 E_w 𝒮, with det(I − C_L) = det(I − L^k); the matrix
+    determinant lemma gives det(I − σ Π_w) = det(I − σ L^k) · det(I − T^σ_aa), a the
+    positions of the bits equal to 1 (σ = −1: the corner block of C negated).
+    """
+
+    T: tuple  # (T^+, T^-), each a (Pk, Pk) fmpq_mat
+    c: list  # Pk entries
+    scale: tuple  # (det(I − L^k), det(I + L^k))
+
+
+def _reduced(path: _Path, k: int, s) -> _Reduced | None:
+    """The reduced system at s (cached per path), or None where I ∓ L^k is singular."""
+    key = (k, s)
+    if key not in path.reduced:
+        path.reduced[key] = _build_reduced(path, k, s)
+    return path.reduced[key]
+
+
+def _build_reduced(path: _Path, k: int, s) -> _Reduced | None:
+    jacobians, h = path.steps(s)
+    M, P = path.M, path.P
+    L = jacobians[0]
+    U = flint.fmpq_mat([row[M - P :] for row in (jacobians[-1] - L).tolist()])
+    powers = [_identity(M)]
+    for _ in range(k):
+        powers.append(L * powers[-1])
+    rows = [flint.fmpq_mat(powers[i].tolist()[M - P :]) for i in range(k)]  # S L^i
+    stacked = flint.fmpq_mat([r for block in rows for r in block.tolist()]).transpose()
+    V = [powers[n] * U for n in range(k)]  # L^n U
+    partial = [flint.fmpq_mat(M, 1, [0] * M)]  # Σ_{n<i} L^n h
+    for n in range(k):
+        partial.append(partial[-1] + powers[n] * h)
+    T, scale, R_plus = [], [], None
+    for sigma in (1, -1):
+        lhs = _identity(M) - powers[k] * sigma
+        determinant = lhs.det()
+        if determinant == 0:
+            return None
+        RT = lhs.transpose().solve(stacked)  # (S L^i G_σ)ᵀ for all i, side by side
+        R = [
+            flint.fmpq_mat([list(c) for c in zip(*RT.tolist())][i * P : (i + 1) * P])
+            for i in range(k)
+        ]
+        R_plus = R_plus or R
+        entries = []
+        for i in range(k):
+            blocks = [R[i] * V[k - 1 - j] * sigma for j in range(k)]
+            for j in range(i):
+                blocks[j] = blocks[j] + rows[0] * V[i - 1 - j]
+            entries += [blocks[j][a, b] for a in range(P) for j in range(k) for b in range(P)]
+        T.append(flint.fmpq_mat(P * k, P * k, entries))
+        scale.append(determinant)
+    c = []
+    for i in range(k):
+        ci = R_plus[i] * partial[k] + rows[0] * partial[i]
+        c += [ci[a, 0] for a in range(P)]
+    return _Reduced(tuple(T), c, tuple(scale))
+
+
+def _reduced_values(path: _Path, word, s) -> list | None:
+    """[D, E, N_{j,i} (Pk entries)] at s, or None where D(s) = 0.
+
+    From the reduced system (size the number of active units along the word, ≤ Pk) where
+    I ∓ L^k is invertible at s, else from the full cycle equation.
+    """
+    k, P = len(word), path.P
+    system = _reduced(path, k, s)
+    if system is None:
+        solved = _direct(path, word, s)
+        if solved is None:
+            return None
+        D, E, points = solved
+        return [D, E] + [D * x for z in points for x in z[path.M - P :]]
+    bits = path.m0.region_bits
+    active = [j * P + i for j, d in enumerate(word) for i in range(P) if bits[d][i]]
+    (T_plus, T_minus), c = system.T, system.c
+    if not active:
+        D, E, y = system.scale[0], system.scale[1], c
+    else:
+        lhs_plus = _identity(len(active)) - _submatrix(T_plus, active, active)
+        D = system.scale[0] * lhs_plus.det()
+        if D == 0:
+            return None
+        E = system.scale[1] * (_identity(len(active)) - _submatrix(T_minus, active, active)).det()
+        u = lhs_plus.solve(flint.fmpq_mat(len(active), 1, [c[a] for a in active]))
+        Tu = _submatrix(T_plus, range(P * k), active) * u
+        y = [Tu[r, 0] + c[r] for r in range(P * k)]
+    return [D, E] + [D * x for x in y]
+
+
+def _submatrix(matrix: flint.fmpq_mat, rows, columns) -> flint.fmpq_mat:
+    rows, columns = list(rows), list(columns)
+    return flint.fmpq_mat(len(rows), len(columns), [matrix[r, c] for r in rows for c in columns])
 
 
 # ---- real roots, exactly -------------------------------------------------------------------
@@ -500,16 +639,38 @@ def _real_roots(p: flint.fmpz_poly, precision: int) -> list[RootInterval]:
     return intervals
 
 
-def _distinct_roots(polys: dict) -> list[tuple[RootInterval, set]]:
-    """The distinct real roots of several polynomials, each with the names vanishing there.
+def _no_roots_in_window(p: flint.fmpz_poly) -> bool:
+    """Descartes' rule of signs proves p ≠ 0 on the closed window [−1/2, 3/2].
 
-    Intervals are disjoint, sorted, and of width ≤ :data:`WIDTH` where they meet [0, 1].
+    s = −1/2 + 2/(1 + x) maps x ∈ (0, ∞) onto the open window, and (1 + x)^n p(s) is the
+    reversal of p(−1/2 + 2y) shifted by y = x + 1; no sign variation in its coefficients
+    means no positive root x (Collins & Akritas 1976).
     """
-    squarefree = {name: _integer(p) for name, p in polys.items() if p.degree() >= 1}
+    lo, hi = _WINDOW
+    if _sign(p, lo) == 0 or _sign(p, hi) == 0:
+        return False
+    scaled = flint.fmpq_poly(p)(flint.fmpq_poly([flint.fmpq(lo.numerator, lo.denominator), 2]))
+    reversed_ = flint.fmpq_poly(scaled.coeffs()[::-1])
+    signs = [c > 0 for c in reversed_(flint.fmpq_poly([1, 1])).coeffs() if c != 0]
+    return all(x == signs[0] for x in signs)
+
+
+def _distinct_roots(squarefree: dict) -> list[tuple[RootInterval, set]]:
+    """The distinct real roots in the window of square-free polynomials, and who vanishes.
+
+    Each root comes with the names of the polynomials vanishing there.  Intervals are
+    disjoint, sorted, and of width ≤ :data:`WIDTH` where they meet [0, 1].
+    """
+    lo, hi = _WINDOW
     precision = _PRECISION
     while True:
         found = sorted(
-            ((r, name) for name, p in squarefree.items() for r in _real_roots(p, precision)),
+            (
+                (r, name)
+                for name, p in squarefree.items()
+                for r in _real_roots(p, precision)
+                if r.upper >= lo and r.lower <= hi
+            ),
             key=lambda item: item[0].lower,
         )
         roots, ok = [], True
@@ -537,11 +698,15 @@ def _word_events(path: _Path, word: tuple[int, ...]) -> list[BifurcationEvent] |
     polys = _word_polynomials(path, word)
     if polys is None:
         return None
-    named = {"D": polys.D, "E": polys.E, "G": polys.G}
+    named = {"D": polys.D, "E": polys.E}
     named.update({(j, i): p for j, row in enumerate(polys.N) for i, p in enumerate(row)})
-    roots = _distinct_roots(named)
-    samples = _gap_points(roots)
+    squarefree = {name: _integer(p) for name, p in named.items() if p.degree() >= 1}
+    vanishing = {name: p for name, p in squarefree.items() if not _no_roots_in_window(p)}
     bits = path.m0.region_bits
+    if _never_admissible(polys, word, bits, vanishing):
+        return []
+    roots = _distinct_roots(vanishing)
+    samples = _gap_points(roots)
     events = []
     for index, (root, names) in enumerate(roots):
         if root.upper < 0 or root.lower > 1:
@@ -549,8 +714,9 @@ def _word_events(path: _Path, word: tuple[int, ...]) -> list[BifurcationEvent] |
         below, above = samples[index], samples[index + 1]
         before, after = (_admissible(polys, word, bits, s) for s in (below, above))
         if "D" in names:
-            kind = EventKind.DEGENERATE if "G" in names else EventKind.THROUGH_INFINITY
             if before or after:
+                finite = _finite_at(path, word, root)
+                kind = EventKind.DEGENERATE if finite else EventKind.THROUGH_INFINITY
                 events.append(_event(path, word, root, kind, below, above, before, after))
             continue
         collisions = sorted(n for n in names if isinstance(n, tuple))
@@ -563,14 +729,39 @@ def _word_events(path: _Path, word: tuple[int, ...]) -> list[BifurcationEvent] |
     return events
 
 
+def _never_admissible(polys: _WordPolynomials, word, bits, vanishing: dict) -> bool:
+    """Some switching coordinate N_{j,i}/D keeps the wrong sign on the whole window.
+
+    Decided where neither N_{j,i} nor D has a root in the window (``vanishing`` names those
+    that may), from their signs at s = 1/2.
+    """
+    if "D" in vanishing:
+        return False
+    half = Fraction(1, 2)
+    for j, d in enumerate(word):
+        for i, bit in enumerate(bits[d]):
+            if (j, i) not in vanishing and (_sign_of_coordinate(polys, j, i, half) > 0) != bool(
+                bit
+            ):
+                return True
+    return False
+
+
+def _finite_at(path: _Path, word, root: RootInterval) -> bool:
+    """Whether all of N₀ vanishes with D at s*: gcd(D, N₀)(s*) = 0, so the cycle stays finite."""
+    G = _numerator_gcd(path, word)
+    return G.degree() >= 1 and root.same_root(RootInterval(root.lower, root.upper, _integer(G)))
+
+
 def _gap_points(roots: list) -> list[Fraction]:
     """A rational point in each gap between consecutive roots (and before / after all)."""
+    lo, hi = _WINDOW
     if not roots:
         return [Fraction(0)]
-    points = [roots[0][0].lower - 1]
+    points = [(min(lo, roots[0][0].lower - 1) + roots[0][0].lower) / 2]
     for (left, _), (right, _) in itertools.pairwise(roots):
         points.append((left.upper + right.lower) / 2)
-    points.append(roots[-1][0].upper + 1)
+    points.append((max(hi, roots[-1][0].upper + 1) + roots[-1][0].upper) / 2)
     return points
 
 

@@ -12,10 +12,13 @@ References for the closed forms used here:
 - the Lozi map x' = 1 − a|x| + y, y' = b x: its fixed point with x ≤ 0 is x = 1/(1 − a − b).
 """
 
+import json
 from fractions import Fraction
 
+import flint
 import numpy as np
 import pytest
+from sympy import QQ
 
 from pwl_analysis import PWLMap
 from pwl_analysis.bifurcation import WIDTH, EventKind, bifurcations
@@ -162,3 +165,71 @@ def test_to_dict_and_repr():
     assert record["events"][0]["kind"] == "flip"
     assert record["events"][0]["s"]["lower"] == "1/4"
     assert "flip of the 1-cycle 1 at s ≈ 0.25" in repr(found)
+
+
+def test_a_line_of_fixed_points_is_degenerate_not_through_infinity():
+    # z ↦ (a₁ z₁, z₂/2 + W z₂⁺ − 1) with a₁ = 2 s: the fixed points (0, −2) and (0, 2) stay
+    # finite as a₁ passes 1 (s = 1/2), where each becomes a line {(t, ∓2)} of fixed points
+    ends = [
+        PWLMap.from_rationals([[a, 0], [0, "1/2"]], [[0, 0], [0, 1]], [0, -1], P=1) for a in (0, 2)
+    ]
+    found = bifurcations(*ends, max_period=1)
+    assert [(e.word, e.kind) for e in found.events] == [
+        (("0",), EventKind.DEGENERATE),
+        (("1",), EventKind.DEGENERATE),
+    ]
+    for e in found.events:
+        assert e.s.lower == e.s.upper == Fraction(1, 2)
+        assert e.before is not None and e.after is not None
+
+
+def test_word_polynomials_agree_with_the_cycle_equation_solved_at_rational_s():
+    # the reduced Pk-dimensional system against the full cycle equation of
+    # pwl_analysis.cycle_equation, at rational s off the interpolation points
+    from pwl_analysis import _exact
+    from pwl_analysis.bifurcation import _Path, _word_polynomials
+    from pwl_analysis.cycle_equation import _exact_cycle_equation
+
+    rng = np.random.default_rng(11)
+    ends = [
+        PWLMap.from_alrnn(
+            rng.uniform(-0.9, 0.9, 3), rng.normal(0, 0.6, (3, 3)), rng.normal(0, 1, 3), 2
+        )
+        for _ in range(2)
+    ]
+    path = _Path(*ends)
+    for word in [(0,), (3,), (0, 1), (1, 2), (0, 2, 3), (1, 3, 3)]:
+        polys = _word_polynomials(path, word)
+        for s in (Fraction(1, 3), Fraction(5, 7), Fraction(-2, 9)):
+            m = path.map_at(s)
+            product, offset = _exact_cycle_equation(m, word)
+            identity = _exact.identity(3)
+            D = (identity - product).det()
+            assert _at(polys.D, s) == D
+            assert _at(polys.E, s) == (identity + product).det()
+            z = (identity - product).lu_solve(offset)
+            for j, d in enumerate(word):
+                entries = _exact.column_entries(z)
+                assert [_at(polys.N[j][i], s) for i in range(2)] == [D * x for x in entries[1:]]
+                z = m.exact_region_jacobian(d) * z + m.exact_region_offset(d)
+
+
+def _at(poly, s):
+    value = poly(flint.fmpq(s.numerator, s.denominator))
+    return QQ(int(value.p), int(value.q))
+
+
+def test_command_line(tmp_path, capsys):
+    from pwl_analysis.app import cli
+
+    for name, w in (("m0", -2.5), ("m1", 1.5)):  # the skew tent path of the first test
+        np.savez(tmp_path / f"{name}.npz", A=[0.5], W=[[w]], h=[1.0], P=1)
+    ends = [str(tmp_path / "m0.npz"), str(tmp_path / "m1.npz")]
+    assert cli.main(["bifurcations", *ends, "--max-period", "1", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert [(e["kind"], e["s"]["lower"]) for e in record["events"]] == [
+        ("flip", "1/4"),
+        ("through infinity", "3/4"),
+    ]
+    assert cli.main(["bifurcations", *ends, "--max-period", "9", "--max-words", "50"]) == 2
+    assert "lower --max-period to 7" in capsys.readouterr().err
