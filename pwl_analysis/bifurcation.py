@@ -16,7 +16,9 @@ solves, python-flint) and interpolating.  An event of the word's cycle is a real
   z_j meets the border z_{j,i} = 0;
 - D: the cycle passes *through infinity* (a multiplier 1; a piecewise-affine map has no
   smooth fold), or is *degenerate* (a continuum of cycles) where all of N₀ vanishes too;
-- det(I + Π_w): a *flip*, a multiplier −1.
+- det(I + Π_w): a *flip*, a multiplier −1;
+- for M = 2 only, det Π_w − 1 with |tr Π_w| < 2: a *Neimark–Sacker* point, a complex pair of
+  multipliers crossing the unit circle (for M > 2 this needs the bialternate product, not done).
 
 Each root is isolated exactly: rational roots exactly, the others in balls of Arb's root
 isolation (Johansson 2017), with rational endpoints, refined until distinct roots have disjoint
@@ -89,6 +91,7 @@ class EventKind(enum.Enum):
     PERIOD_CHANGE = "border collision, branch of a lower period"
     BORDER_COLLISION = "border collision"
     FLIP = "flip"
+    NEIMARK_SACKER = "Neimark–Sacker"
     THROUGH_INFINITY = "through infinity"
     DEGENERATE = "degenerate"
 
@@ -700,6 +703,9 @@ def _word_events(path: _Path, word: tuple[int, ...]) -> list[BifurcationEvent] |
         return None
     named = {"D": polys.D, "E": polys.E}
     named.update({(j, i): p for j, row in enumerate(polys.N) for i, p in enumerate(row)})
+    if path.M == 2:
+        determinant, trace = _interpolated(path, word, _monodromy_values)
+        named.update({"S": determinant - 1, "T-": trace - 2, "T+": trace + 2})
     squarefree = {name: _integer(p) for name, p in named.items() if p.degree() >= 1}
     vanishing = {name: p for name, p in squarefree.items() if not _no_roots_in_window(p)}
     bits = path.m0.region_bits
@@ -726,7 +732,33 @@ def _word_events(path: _Path, word: tuple[int, ...]) -> list[BifurcationEvent] |
             events.append(replace(event, point=j, unit=i))
         elif "E" in names and _admissible_at_root(polys, word, bits, below, names):
             events.append(_event(path, word, root, EventKind.FLIP, below, above))
+        elif (
+            "S" in names
+            and _complex_pair(named, names, below)
+            and _admissible_at_root(polys, word, bits, below, names)
+        ):
+            events.append(_event(path, word, root, EventKind.NEIMARK_SACKER, below, above))
     return events
+
+
+def _monodromy_values(path: _Path, word, s) -> list:
+    """[det Π_w, tr Π_w] at s (for the Neimark–Sacker test of 2-D maps)."""
+    jacobians, _ = path.steps(s)
+    product = _identity(path.M)
+    for d in word:
+        product = jacobians[d] * product
+    return [product.det(), sum(product[i, i] for i in range(path.M))]
+
+
+def _complex_pair(named: dict, names: set, near: Fraction) -> bool:
+    """At a root of det Π − 1 (M = 2): |tr Π| < 2, so the multipliers are e^{±iθ}, θ ∉ πℤ.
+
+    tr Π ∓ 2 keep their signs from ``near`` unless they vanish at the root too (a double
+    multiplier ±1, not a Neimark–Sacker point).
+    """
+    if names & {"T-", "T+"}:
+        return False
+    return _sign(named["T-"], near) < 0 < _sign(named["T+"], near)
 
 
 def _never_admissible(polys: _WordPolynomials, word, bits, vanishing: dict) -> bool:

@@ -233,3 +233,24 @@ def test_command_line(tmp_path, capsys):
     ]
     assert cli.main(["bifurcations", *ends, "--max-period", "9", "--max-words", "50"]) == 2
     assert "lower --max-period to 7" in capsys.readouterr().err
+
+
+def test_a_focus_of_a_2d_map_has_a_neimark_sacker_point_where_rho_is_one():
+    # J_0 = ρ R, R the rotation by θ with cos θ = 3/5, sin θ = 4/5, ρ = 1/2 + s: the
+    # multipliers ρ e^{±iθ} cross the unit circle at ρ = 1, s = 1/2 (Kuznetsov, Elements of
+    # Applied Bifurcation Theory, §4.7); the fixed point (I − J_0)^{-1} (0, −1) has
+    # z₂ = −(1 − 3ρ/5)/(1 − 6ρ/5 + ρ²) < 0, so it stays in the region with the unit off
+    def focus(rho):
+        rho = Fraction(rho)
+        A = [
+            [rho * Fraction(3, 5), -rho * Fraction(4, 5)],
+            [rho * Fraction(4, 5), rho * Fraction(3, 5)],
+        ]
+        return PWLMap.from_rationals(A, [[0, 1], [0, 1]], [0, -1], P=1)
+
+    found = bifurcations(focus("1/2"), focus("3/2"), max_period=1)
+    (event,) = only(found.events, ("0",))
+    assert event.kind is EventKind.NEIMARK_SACKER
+    assert event.s.lower == event.s.upper == Fraction(1, 2)
+    assert event.before.stability.kind.value.startswith("attracting")
+    assert event.after.stability.kind.value.startswith("repelling")
