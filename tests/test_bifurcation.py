@@ -21,8 +21,9 @@ import pytest
 from sympy import QQ
 
 from pwl_analysis import PWLMap
-from pwl_analysis.bifurcation import WIDTH, EventKind, bifurcations
+from pwl_analysis.bifurcation import EventKind, bifurcations
 from pwl_analysis.errors import BudgetError, UserInputError
+from pwl_analysis.real_roots import WIDTH
 
 
 def skew_tent(a_l, a_r, mu) -> PWLMap:
@@ -187,8 +188,8 @@ def test_word_polynomials_agree_with_the_cycle_equation_solved_at_rational_s():
     # the reduced Pk-dimensional system against the full cycle equation of
     # pwl_analysis.cycle_equation, at rational s off the interpolation points
     from pwl_analysis import _exact
-    from pwl_analysis.bifurcation import _Path, _word_polynomials
     from pwl_analysis.cycle_equation import _exact_cycle_equation
+    from pwl_analysis.cycle_polynomials import AffinePath, word_polynomials
 
     rng = np.random.default_rng(11)
     ends = [
@@ -197,9 +198,9 @@ def test_word_polynomials_agree_with_the_cycle_equation_solved_at_rational_s():
         )
         for _ in range(2)
     ]
-    path = _Path(*ends)
+    path = AffinePath(*ends)
     for word in [(0,), (3,), (0, 1), (1, 2), (0, 2, 3), (1, 3, 3)]:
-        polys = _word_polynomials(path, word)
+        polys = word_polynomials(path, word)
         for s in (Fraction(1, 3), Fraction(5, 7), Fraction(-2, 9)):
             m = path.map_at(s)
             product, offset = _exact_cycle_equation(m, word)
