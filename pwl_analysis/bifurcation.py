@@ -26,7 +26,7 @@ of width ≤ 1e-30.  Between two consecutive roots of the word's polynomials no 
 the cycle's admissibility (z_j ∈ Ω_{d_j}, boundary convention of :meth:`PWLMap.region_of`) is
 decided exactly at a rational point of each gap; an event counts only where the cycle is
 admissible on one side (border collision, infinity) or at s* (flip, Neimark–Sacker).  A word
-whose cycle provably keeps a coordinate on the wrong side over all of [−1/2, 3/2] (no root of
+whose cycle provably keeps a coordinate on the wrong side over all of [−1/16, 17/16] (no root of
 that coordinate or of D there, by Descartes' rule) is dropped before any root is isolated.
 
 Border collisions are classified by what happens to the cycle of the *partner* word w′ (the
@@ -81,7 +81,7 @@ from pwl_analysis.words import lyndon_words, primitive_period
 
 #: The roots of a word's polynomials are listed in this window around [0, 1], so that each
 #: event in [0, 1] has a neighbour gap on either side.
-_WINDOW = (Fraction(-1, 2), Fraction(3, 2))
+_WINDOW = (Fraction(-1, 16), Fraction(17, 16))
 
 
 class EventKind(enum.Enum):
@@ -383,14 +383,19 @@ def _finite_at(path: AffinePath, word, root: RootInterval) -> bool:
 
 
 def _gap_points(roots: list) -> list[Fraction]:
-    """A rational point in each gap between consecutive roots (and before / after all)."""
+    """A rational point in each gap between consecutive roots, and at either end.
+
+    The end points lie between the window's ends and the first and last root (the roots
+    outside the window are not known).
+    """
     lo, hi = _WINDOW
     if not roots:
         return [Fraction(0)]
-    points = [(min(lo, roots[0][0].lower - 1) + roots[0][0].lower) / 2]
+    first, last = roots[0][0], roots[-1][0]
+    points = [(lo + first.lower) / 2 if first.lower > lo else first.lower - 1]
     for (left, _), (right, _) in itertools.pairwise(roots):
         points.append((left.upper + right.lower) / 2)
-    points.append((max(hi, roots[-1][0].upper + 1) + roots[-1][0].upper) / 2)
+    points.append((last.upper + hi) / 2 if last.upper < hi else last.upper + 1)
     return points
 
 

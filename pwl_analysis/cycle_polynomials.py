@@ -203,43 +203,50 @@ def _reduced(path: AffinePath, k: int, s) -> _Reduced | None:
 
 
 def _build_reduced(path: AffinePath, k: int, s) -> _Reduced | None:
+    """T^±, c at s: G_σ commutes with L, so S L^i G_σ L^{k−1−j} U = (S G_σ) L^{k−1−j+i} U.
+
+    One solve with P right-hand sides per σ, and det(I − σ L^k) = Res(χ_L, 1 − σ λ^k) from
+    the characteristic polynomial χ_L.
+    """
     jacobians, h = path.steps(s)
     M, P = path.M, path.P
     L = jacobians[0]
     U = flint.fmpq_mat([row[M - P :] for row in (jacobians[-1] - L).tolist()])
-    powers = [_identity(M)]
+    select = flint.fmpq_mat(P, M, [int(j == M - P + i) for i in range(P) for j in range(M)])
+    V = [U]  # L^n U, n ≤ 2k − 2
+    for _ in range(2 * k - 2):
+        V.append(L * V[-1])
+    partial = [flint.fmpq_mat(M, 1, [0] * M)]  # Σ_{n<i} L^n h, i ≤ k
+    term = h
     for _ in range(k):
-        powers.append(L * powers[-1])
-    rows = [flint.fmpq_mat(powers[i].tolist()[M - P :]) for i in range(k)]  # S L^i
-    stacked = flint.fmpq_mat([r for block in rows for r in block.tolist()]).transpose()
-    V = [powers[n] * U for n in range(k)]  # L^n U
-    partial = [flint.fmpq_mat(M, 1, [0] * M)]  # Σ_{n<i} L^n h
-    for n in range(k):
-        partial.append(partial[-1] + powers[n] * h)
-    T, scale, R_plus = [], [], None
+        partial.append(partial[-1] + term)
+        term = L * term
+    power = _identity(M)
+    for _ in range(k):
+        power = L * power
+    characteristic = flint.fmpq_poly(L.charpoly().coeffs())
+    T, scale, c = [], [], []
     for sigma in (1, -1):
-        lhs = _identity(M) - powers[k] * sigma
-        determinant = lhs.det()
+        determinant = characteristic.resultant(flint.fmpq_poly([1] + [0] * (k - 1) + [-sigma]))
         if determinant == 0:
             return None
-        RT = lhs.transpose().solve(stacked)  # (S L^i G_σ)ᵀ for all i, side by side
-        R = [
-            flint.fmpq_mat([list(c) for c in zip(*RT.tolist())][i * P : (i + 1) * P])
-            for i in range(k)
-        ]
-        R_plus = R_plus or R
+        R0 = (_identity(M) - power * sigma).transpose().solve(select.transpose()).transpose()
+        RV = [R0 * v * sigma for v in V]  # σ S G_σ L^n U
+        SV = [select * v for v in V[: max(k - 1, 0)]]  # S L^n U
         entries = []
         for i in range(k):
-            blocks = [R[i] * V[k - 1 - j] * sigma for j in range(k)]
+            blocks = [RV[k - 1 - j + i] for j in range(k)]
             for j in range(i):
-                blocks[j] = blocks[j] + rows[0] * V[i - 1 - j]
+                blocks[j] = blocks[j] + SV[i - 1 - j]
             entries += [blocks[j][a, b] for a in range(P) for j in range(k) for b in range(P)]
         T.append(flint.fmpq_mat(P * k, P * k, entries))
         scale.append(determinant)
-    c = []
-    for i in range(k):
-        ci = R_plus[i] * partial[k] + rows[0] * partial[i]
-        c += [ci[a, 0] for a in range(P)]
+        if sigma == 1:  # c_i = S G_+ L^i Σ_{n<k} L^n h + S Σ_{n<i} L^n h
+            carried = partial[k]
+            for i in range(k):
+                ci = R0 * carried + select * partial[i]
+                c += [ci[a, 0] for a in range(P)]
+                carried = L * carried
     return _Reduced(tuple(T), c, tuple(scale))
 
 
