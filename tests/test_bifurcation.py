@@ -118,27 +118,58 @@ def test_lozi_left_fixed_point_goes_through_infinity_at_a_plus_b_one():
     assert not [e for e in found.events if e.kind.value.startswith("border collision")]
 
 
-@pytest.mark.parametrize("seed", [4, 6, 7])
-def test_events_explain_every_change_of_the_cycles_seen_on_a_grid(seed):
-    # second, independent way: the exhaustive search at rational s on a grid; a word whose
-    # cycle appears or disappears between two grid points has an event in between (seeds
-    # whose paths see 5, 2 and 1 such changes)
+@pytest.mark.parametrize(
+    ("M", "P", "K", "seed"), [(2, 1, 3, 1), (2, 1, 3, 2), (3, 2, 2, 2), (3, 1, 2, 7)]
+)
+def test_events_explain_every_change_seen_on_a_grid(M, P, K, seed):
+    # second, independent way: the exhaustive search of each map m(s) at rational s on a
+    # grid.  A word whose cycle appears or disappears between two grid points has an event in
+    # between; so does a cycle present at both whose det(I + Π) = ∏(1 + μ) changes sign (a
+    # flip), or, for M = 2, whose complex pair has det Π − 1 of both signs (Neimark–Sacker).
+    # Signs of products of float multipliers: the grid points are far from any event here.
     rng = np.random.default_rng(seed)
     ends = [
         PWLMap.from_alrnn(
-            rng.uniform(-0.9, 0.9, 2), rng.normal(0, 1, (2, 2)), rng.normal(0, 1, 2), 1
+            rng.uniform(-1.5, 1.5, M), rng.normal(0, 1, (M, M)), rng.normal(0, 1, M), P
         )
         for _ in range(2)
     ]
-    found = bifurcations(*ends, max_period=2)
-    grid = [Fraction(i, 16) for i in range(17)]
-    words = [_words_at(ends, s) for s in grid]
-    for (s0, w0), (s1, w1) in zip(zip(grid, words), zip(grid[1:], words[1:])):
-        for word in w0 ^ w1:
-            assert any(e.word == word and s0 <= e.s.upper and e.s.lower <= s1 for e in found.events)
+    found = bifurcations(*ends, max_period=K)
+    grid = [Fraction(i, 32) for i in range(33)]
+    cycles = [{c.regions: c for c in _map_at(ends, s).cycles(K).cycles} for s in grid]
+    changes = 0
+    for (s0, c0), (s1, c1) in zip(zip(grid, cycles), zip(grid[1:], cycles[1:])):
+        for word in set(c0) ^ set(c1):
+            changes += 1
+            assert _between(found, word, set(EventKind), s0, s1)
+        for word in set(c0) & set(c1):
+            if _flip_sign(c0[word]) != _flip_sign(c1[word]):
+                changes += 1
+                assert _between(found, word, {EventKind.FLIP}, s0, s1)
+            pair = (_focus_sign(c0[word]), _focus_sign(c1[word]))
+            if M == 2 and None not in pair and pair[0] != pair[1]:
+                changes += 1
+                assert _between(found, word, {EventKind.NEIMARK_SACKER}, s0, s1)
+    assert changes > 0
 
 
-def _words_at(ends, s):
+def _between(found, word, kinds, s0, s1) -> bool:
+    return any(
+        e.word == word and e.kind in kinds and s0 <= e.s.upper and e.s.lower <= s1
+        for e in found.events
+    )
+
+
+def _flip_sign(cycle) -> float:
+    return np.sign(np.prod(1 + cycle.multipliers).real)
+
+
+def _focus_sign(cycle):
+    complex_pair = np.abs(cycle.multipliers.imag).max() > 0
+    return np.sign(np.prod(cycle.multipliers).real - 1) if complex_pair else None
+
+
+def _map_at(ends, s):
     (A0, W0, h0), (A1, W1, h1) = (m.exact_weights for m in ends)
 
     def mix(x0, x1):
@@ -147,8 +178,7 @@ def _words_at(ends, s):
             for r0, r1 in zip(x0.to_list(), x1.to_list())
         ]
 
-    m = PWLMap.from_rationals(mix(A0, A1), mix(W0, W1), [r[0] for r in mix(h0, h1)], P=1)
-    return {c.regions for c in m.cycles(2).cycles}
+    return PWLMap.from_rationals(mix(A0, A1), mix(W0, W1), [r[0] for r in mix(h0, h1)], P=ends[0].P)
 
 
 def test_refuses_maps_of_different_shapes_and_too_many_words():
