@@ -18,6 +18,13 @@ _MODULES = {
         "admissible_words",
         "free_run_box",
     ),
+    "pwl_analysis.bifurcation": (
+        "BifurcationEvent",
+        "Bifurcations",
+        "EventKind",
+        "RootInterval",
+        "bifurcations",
+    ),
     "pwl_analysis.close_return": ("CloseReturn", "close_returns"),
     "pwl_analysis.coarse": ("LoopRegionCoding", "SectionCoding", "lorenz_coding", "rossler_coding"),
     "pwl_analysis.entropy": ("EntropyBounds", "entropy_bounds"),

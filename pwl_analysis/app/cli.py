@@ -21,6 +21,7 @@ from pwl_analysis.app.run import add_run_command
 from pwl_analysis.app.skeleton_reference import FLOW_SYSTEMS, reference_for
 from pwl_analysis.app.sweep import SweepConfig, sweep
 from pwl_analysis.app.train import add_train_command
+from pwl_analysis.bifurcation import bifurcations
 from pwl_analysis.coarse import CODINGS
 from pwl_analysis.entropy import entropy_bounds
 from pwl_analysis.errors import BudgetError, Remedy, UserInputError
@@ -394,6 +395,27 @@ def _add_skeleton(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=_skeleton_command)
 
 
+def _bifurcations_command(args: argparse.Namespace) -> None:
+    ends = [load_model(path, P=args.P, model_type=args.model_type) for path in args.models]
+    found = bifurcations(*ends, max_period=args.max_period, max_words=args.max_words)
+    print(json.dumps(found.to_dict(), indent=1) if args.json else repr(found))
+
+
+def _add_bifurcations(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "bifurcations", help="every bifurcation of the cycles on the segment between two models"
+    )
+    parser.add_argument("models", nargs=2, metavar="MODEL", help="the path's ends, M0 and M1")
+    parser.add_argument("--max-period", type=int, default=1, help="largest period K (default 1)")
+    parser.add_argument(
+        "--max-words", type=int, default=100_000, help="budget of region words (100000)"
+    )
+    parser.add_argument("--P", type=int, default=None, help="piecewise-linear units (for .pt)")
+    _add_model_type(parser)
+    parser.add_argument("--json", action="store_true", help="print the events as JSON")
+    parser.set_defaults(run=_bifurcations_command)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``pwl-analysis`` argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -411,6 +433,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sweep(commands)
     _add_analyze_many(commands)
     _add_skeleton(commands)
+    _add_bifurcations(commands)
     return parser
 
 
