@@ -126,7 +126,7 @@ def commands(draw) -> list[str]:
     """One random command line (paths relative to the example's folder)."""
     command = draw(
         st.sampled_from(["cycles", "entropy", "graph", "latex", "analyze", "train", "run"])
-        | st.sampled_from(["sweep", "analyze-many", "skeleton"])
+        | st.sampled_from(["sweep", "analyze-many", "skeleton", "bifurcations"])
     )
     model = draw(st.sampled_from(MODELS))
     if command == "cycles":
@@ -167,6 +167,9 @@ def commands(draw) -> list[str]:
             "--against": st.sampled_from(["lorenz63", "series.npy", "words.csv", "missing.npy"]),
         }
         return [command, model, *_options(draw, table), "--json"]
+    if command == "bifurcations":
+        table = {**MODEL_OPTIONS, "--max-period": INTEGERS, "--max-words": INTEGERS}
+        return [command, model, draw(st.sampled_from(MODELS)), *_options(draw, table), "--json"]
     if command == "sweep":
         return [command, draw(st.sampled_from(SWEEPS)), "--out", "out", "--no-progress"]
     folder = draw(st.sampled_from([".", "folder", "missing", "tent.npz"]))
