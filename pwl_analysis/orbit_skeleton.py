@@ -39,23 +39,29 @@ each loop are what the search finds:
 
 Notes
 -----
-On the official ``lorenz_m20_p2`` (``pwl-analysis skeleton MODEL --P 2 --coding lorenz
---max-word-length 6``) the free-run seeds alone find cycles for 15 of the 21 words of
-length 2–6, none for LR, LLR, LLLR, LLLLLR, LLRRRR, LRRRRR.  The LR loops of a free run
-take 140.9 steps per turn (61.7 for L, 78.9 for R; the flow's LR period is 1.5587); an
-orbit kept near the LR loop by a 1-D search along the unstable direction stays 5–7 turns,
-at 140.94, 140.90, 140.87, 140.78 steps per turn (the turn time depends on the phase: the
-loop grazes the switching plane of a ReLU unit, |s| ≤ 0.004, once per turn), and then
-leaves; the one-turn Jacobian product along it has the multipliers 7.2–7.7 (transverse),
-0.86–1.21 (along the loop) and |λ| < 0.02.  No cycle of 140–142 steps reads LR: the cycle
-equation of the words read off the loop at 24 phases, r ≤ 8 turns and k = ⌊r·140.9⌋ − 1
-… ⌈r·140.9⌉ + 1 steps, has no self-consistent word within 16 SCYFI steps, and the solution
-for k = 141 lies 0.2 from the loop (an along-loop multiplier near 1 amplifies the 0.1-step
-mismatch), so LR has no locked one-turn cycle near its loop.  The shadowing orbits of
-step 5 find LR only as (LR)^4 (611 steps) and (LR)^7 (1036 steps), certified saddles whose
-turns are not alike (L loops of 78 and 98 steps): the coarse word is LR^r, the orbit is not
-r windings of one loop.  LLR is found as (LLR)^2 (475) and (LLR)^3 (686), LLLR at one turn
-(337 steps).
+Measured on the official ``lorenz_m20_p2`` (``pwl-analysis skeleton MODEL --P 2 --coding
+lorenz --max-word-length 6``, seed 0, 2 shared cores under a load of about 2.5): the
+free-run seeds alone (``shadows=0``) give cycles for 15 of the 21 words of length 2–6 in
+33 s; the shadowing orbits add LLR ((LLR)^2, 442 steps; (LLR)^3, 655), LLLR ((LLLR)^2, 612;
+(LLLR)^3, 934) and LRRRRR (531, 533): 18 in 46 s.  LLLLLR, LLRRRR and LR stay without a
+cycle of ≤ 3 turns.
+
+LR.  The free run's LR stretches take 140.9 steps per turn (L 61.7, R 78.9; the flow's
+period 1.5587 is 155.9 steps of Δt = 0.01).  An orbit held near the LR loop by the search
+of step 5 (kept within 0.003 of its section points) takes 140.94, 140.90, 140.87, 140.78
+steps per turn — the turn time depends on the phase, the loop grazing the switching plane
+of a ReLU unit (|s| ≤ 0.004) once per turn — and leaves after 5–7 turns whatever the 1-D
+offset; the one-turn Jacobian products along it have the multipliers 7.2–7.7, 0.86–1.21
+(eigenvectors within 7° of the flow direction) and |λ| < 0.02.  So the rotation per step
+along the loop is ≈ 1/140.9, not 1/141: the words read off the loop at 24 phases for r ≤ 8
+turns and k = ⌊140.9 r⌋ − 1 … ⌈140.9 r⌉ + 1 steps reach no self-consistent word in 16
+SCYFI steps (the 141-step word's cycle equation puts its solution 0.2 from the loop: the
+along-loop multiplier near 1 amplifies the 0.1-step mismatch).  No locked cycle of the LR
+loop was found for any r ≤ 8.  What the shadowing orbits do find with ``max_loops=8`` is
+(LR)^6 (896 steps, two cycles) and (LR)^7 (1037): certified saddles named LR^r whose turns
+are not alike (two or three LR turns of 141 steps, then loops of 94–103 steps; 148–149
+steps per turn), so the coarse word is a power of LR while the orbit is not r windings of
+one LR loop.
 
 Nothing is accepted on floats; a word without a cycle is reported with its evidence, the
 closest stretch of loops of the free run that reads it (distance and length), and the
