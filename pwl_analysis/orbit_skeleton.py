@@ -476,6 +476,7 @@ def skeleton(
             shadowing = [
                 _Loops.of_free_run(m, coding, orbit, -1, targets, radius, neighbours)
                 for orbit in orbits
+                if len(orbit) > 1
             ]
             _search_word(pool, shadowing, word, *search)
     return Skeleton(
@@ -548,6 +549,7 @@ def _shadowing_orbit(m: PWLMap, coding, loops: _Loops, t: int, n: int, turns: in
     product = np.eye(m.M)
     for jacobian in m.jacobians[regions]:
         product = jacobian @ product
+        product /= np.abs(product).max()  # the direction is what counts, not the scale
     values, vectors = np.linalg.eig(product)
     direction = np.real(vectors[:, np.argmax(np.abs(values))])
     direction /= np.linalg.norm(direction)
@@ -561,19 +563,22 @@ def _shadowing_orbit(m: PWLMap, coding, loops: _Loops, t: int, n: int, turns: in
         low, high = offsets[max(best - 1, 0)], offsets[min(best + 1, _PIM_GRID - 1)]
         if followed[best] == len(orbits) or high - low <= resolution:
             break
-    return orbits[:, best]
+    return _finite_part(orbits[:, best])
 
 
 def _steps_following(coding, orbit: np.ndarray, pattern: str) -> int:
     """Steps for which an open orbit's loops read the pattern p p p … (its first loop p_0)."""
-    if not np.all(np.isfinite(orbit)):
-        orbit = orbit[: int(np.argmin(np.isfinite(orbit).all(axis=1)))]
+    orbit = _finite_part(orbit)
     starts, letters = coding.loops(orbit)
     expected = (pattern * (len(letters) // max(len(pattern), 1) + 1))[: len(letters)]
-    wrong = np.flatnonzero(
-        np.frombuffer(letters.encode(), np.uint8) != np.frombuffer(expected.encode(), np.uint8)
-    )
-    return int(starts[wrong[0]]) if wrong.size else len(orbit)
+    wrong = next((i for i, pair in enumerate(zip(letters, expected)) if len(set(pair)) > 1), None)
+    return len(orbit) if wrong is None else int(starts[wrong])
+
+
+def _finite_part(orbit: np.ndarray) -> np.ndarray:
+    """The states of an orbit (T, M) before its first non-finite one."""
+    finite = np.isfinite(orbit).all(axis=1)
+    return orbit if finite.all() else orbit[: int(np.argmin(finite))]
 
 
 #: Half-width of the first PIM interval, its grid, most refinements, and the resolution

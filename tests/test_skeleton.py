@@ -171,6 +171,15 @@ def test_loops_of_an_open_run_start_at_upward_crossings():
     assert starts.tolist() == [1, 3, 5] and letters == "ab"
 
 
+def test_steps_following_a_pattern_end_where_a_loop_breaks_it_or_the_orbit_diverges():
+    # Loops start at steps 1 (a), 3 (b) and 5; "a" is broken by the loop from step 3, "ab"
+    # is followed to the end, and the states from the first non-finite one are dropped.
+    x = np.array([-1.0, 0.6, -1.0, 1.2, -1.0, 0.6, np.inf, np.nan])
+    points = np.stack([np.zeros_like(x), x], axis=1)
+    assert _steps_following(LOZI_CODING, points, "a") == 3
+    assert _steps_following(LOZI_CODING, points, "ab") == 6
+
+
 def test_region_loops_of_an_open_run_are_marked_by_their_visits():
     # The tent map's Rössler coding: section u = 1/6, a loop is 1 when it visits u ≤ 0.
     coding = rossler_coding(tent_map())
