@@ -43,8 +43,9 @@ Measured on the official ``lorenz_m20_p2`` (``pwl-analysis skeleton MODEL --P 2 
 lorenz --max-word-length 6``, seed 0, 2 shared cores under a load of about 2.5): the
 free-run seeds alone (``shadows=0``) give cycles for 15 of the 21 words of length 2–6 in
 33 s; the shadowing orbits add LLR ((LLR)^2, 442 steps; (LLR)^3, 655), LLLR ((LLLR)^2, 612;
-(LLLR)^3, 934) and LRRRRR (531, 533): 18 in 46 s.  LLLLLR, LLRRRR and LR stay without a
-cycle of ≤ 3 turns.
+(LLLR)^3, 934) and LRRRRR (531, 533): 18 in 46 s (the command: 48 s).  LLLLLR, LLRRRR
+and LR stay without a cycle of ≤ 3 turns; 8 shadowing orbits per word instead of 3 add
+none (59 s).  With ``--max-loops 8``: 19, LR added as below, in 64 s.
 
 LR.  The free run's LR stretches take 140.9 steps per turn (L 61.7, R 78.9; the flow's
 period 1.5587 is 155.9 steps of Δt = 0.01).  An orbit held near the LR loop by the search
