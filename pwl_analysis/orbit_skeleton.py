@@ -37,6 +37,10 @@ each loop are what the search finds:
    orbit that reads w^r for many turns, whose near-returns are seeded, refined and decided
    as in steps 2–4.
 
+Nothing is accepted on floats; a word without a cycle is reported with its evidence, the
+closest stretch of loops of the free run that reads it (distance and length), and the
+statement that no cycle was found — which is not a proof that none exists.
+
 Notes
 -----
 Measured on the official ``lorenz_m20_p2`` (``pwl-analysis skeleton MODEL --P 2 --coding
@@ -48,25 +52,21 @@ and LR stay without a cycle of ≤ 3 turns; 8 shadowing orbits per word instead 
 none (59 s).  With ``--max-loops 8``: 19, LR added as below, in 64 s.
 
 LR.  The free run's LR stretches take 140.9 steps per turn (L 61.7, R 78.9; the flow's
-period 1.5587 is 155.9 steps of Δt = 0.01).  An orbit held near the LR loop by the search
-of step 5 (kept within 0.003 of its section points) takes 140.94, 140.90, 140.87, 140.78
-steps per turn — the turn time depends on the phase, the loop grazing the switching plane
-of a ReLU unit (|s| ≤ 0.004) once per turn — and leaves after 5–7 turns whatever the 1-D
-offset; the one-turn Jacobian products along it have the multipliers 7.2–7.7, 0.86–1.21
-(eigenvectors within 7° of the flow direction) and |λ| < 0.02.  So the rotation per step
-along the loop is ≈ 1/140.9, not 1/141: the words read off the loop at 24 phases for r ≤ 8
-turns and k = ⌊140.9 r⌋ − 1 … ⌈140.9 r⌉ + 1 steps reach no self-consistent word in 16
-SCYFI steps (the 141-step word's cycle equation puts its solution 0.2 from the loop: the
-along-loop multiplier near 1 amplifies the 0.1-step mismatch).  No locked cycle of the LR
-loop was found for any r ≤ 8.  What the shadowing orbits do find with ``max_loops=8`` is
-(LR)^6 (896 steps, two cycles) and (LR)^7 (1037): certified saddles named LR^r whose turns
-are not alike (two or three LR turns of 141 steps, then loops of 94–103 steps; 148–149
-steps per turn), so the coarse word is a power of LR while the orbit is not r windings of
-one LR loop.
-
-Nothing is accepted on floats; a word without a cycle is reported with its evidence, the
-closest stretch of loops of the free run that reads it (distance and length), and the
-statement that no cycle was found — which is not a proof that none exists.
+period 1.5587 is 155.9 steps of Δt = 0.01).  An orbit held near the LR loop by a 1-D search
+along the unstable direction as in step 5 (its section points within 0.003 of the loop's)
+takes 140.94, 140.90, 140.87, 140.78 steps per turn — the turn time depends on the phase,
+the loop grazing the switching plane of a ReLU unit (|s| ≤ 0.004) once per turn — and leaves
+after 5–7 turns whatever the 1-D offset; the one-turn Jacobian products along it have the
+multipliers 7.2–7.7, 0.86–1.21 (eigenvectors within 7° of the flow direction) and |λ| <
+0.02.  So the rotation per step along the loop is ≈ 1/140.9, not 1/141: the words read off
+the loop at 24 phases for r ≤ 8 turns and k = ⌊140.9 r⌋ − 1 … ⌈140.9 r⌉ + 1 steps reach no
+self-consistent word in 16 SCYFI steps (the 141-step word's cycle equation puts its solution
+0.2 from the loop: the along-loop multiplier near 1 amplifies the 0.1-step mismatch).  No
+locked cycle of the LR loop was found for any r ≤ 8.  What the shadowing orbits do find with
+``max_loops=8`` is (LR)^6 (896 steps, two cycles) and (LR)^7 (1037): certified saddles named
+LR^r whose turns are not alike (two or three LR turns of 141 steps, then loops of 94–103
+steps; 148–149 steps per turn), so the coarse word is a power of LR while the orbit is not r
+windings of one LR loop.
 
 References
 ----------
