@@ -28,10 +28,45 @@ each loop are what the search finds:
    are inconclusive), and the cycle is named again by the coding around its decided points.
    A cycle is listed under the word it *is* named by, whichever word's seeds found it; after
    ``_ENOUGH`` cycles of a word, further candidates for it are not decided.
+5. **Shadowing orbits** for the words still without a cycle (``shadows`` per word).  A free
+   run leaves an unstable orbit after a turn or two, so it holds no stretch reading w^r
+   for larger r.  From the start z_t of each of the word's ``shadows`` closest one-turn
+   seeds, the orbits of z_t + x v, v the leading eigenvector of the Jacobian product along
+   the stretch (the unstable direction), are iterated, and x is narrowed to where the
+   orbit follows w's letters longest (the PIM-triple procedure of Nusse & Yorke 1989): an
+   orbit that reads w^r for many turns, whose near-returns are seeded, refined and decided
+   as in steps 2–4.
 
 Nothing is accepted on floats; a word without a cycle is reported with its evidence, the
 closest stretch of loops of the free run that reads it (distance and length), and the
 statement that no cycle was found — which is not a proof that none exists.
+
+Notes
+-----
+Measured on the official ``lorenz_m20_p2`` (``pwl-analysis skeleton MODEL --P 2 --coding
+lorenz --max-word-length 6``, seed 0, 2 shared cores under a load of about 2.5): the
+free-run seeds alone (``shadows=0``) give cycles for 15 of the 21 words of length 2–6 in
+33 s; the shadowing orbits add LLR ((LLR)^2, 442 steps; (LLR)^3, 655), LLLR ((LLLR)^2, 612;
+(LLLR)^3, 934) and LRRRRR (531, 533): 18 in 46 s (the command: 48 s).  LLLLLR, LLRRRR
+and LR stay without a cycle of ≤ 3 turns; 8 shadowing orbits per word instead of 3 add
+none (59 s).  With ``--max-loops 8``: 19, LR added as below, in 64 s.
+
+LR.  The free run's LR stretches take 140.9 steps per turn (L 61.7, R 78.9; the flow's
+period 1.5587 is 155.9 steps of Δt = 0.01).  An orbit held near the LR loop by a 1-D search
+along the unstable direction as in step 5 (its section points within 0.003 of the loop's)
+takes 140.94, 140.90, 140.87, 140.78 steps per turn — the turn time depends on the phase,
+the loop grazing the switching plane of a ReLU unit (|s| ≤ 0.004) once per turn — and leaves
+after 5–7 turns whatever the 1-D offset; the one-turn Jacobian products along it have the
+multipliers 7.2–7.7, 0.86–1.21 (eigenvectors within 7° of the flow direction) and |λ| <
+0.02.  So the rotation per step along the loop is ≈ 1/140.9, not 1/141: the words read off
+the loop at 24 phases for r ≤ 8 turns and k = ⌊140.9 r⌋ − 1 … ⌈140.9 r⌉ + 1 steps reach no
+self-consistent word in 16 SCYFI steps (the 141-step word's cycle equation puts its solution
+0.2 from the loop: the along-loop multiplier near 1 amplifies the 0.1-step mismatch).  No
+locked cycle of the LR loop was found for any r ≤ 8.  What the shadowing orbits do find with
+``max_loops=8`` is (LR)^6 (896 steps, two cycles) and (LR)^7 (1037): certified saddles named
+LR^r whose turns are not alike (two or three LR turns of 141 steps, then loops of 94–103
+steps; 148–149 steps per turn), so the coarse word is a power of LR while the orbit is not r
+windings of one LR loop.
 
 References
 ----------
@@ -39,6 +74,8 @@ Viswanath, D. (2003). Symbolic dynamics and periodic orbits of the Lorenz attrac
 Nonlinearity 16, 1035–1056.
 Eisenmann, L., Monfared, Z., Göring, N., Durstewitz, D. (2023). Bifurcations and loss jumps in
 RNN training. NeurIPS 2023 (SCYFI).
+Nusse, H. E., Yorke, J. A. (1989). A procedure for finding numerical trajectories on chaotic
+saddles. Physica D 36, 137–156.
 """
 
 from __future__ import annotations
@@ -319,6 +356,7 @@ def skeleton(
     candidates: int = 16,
     max_iter: int = 16,
     exact_max_period: int = 32,
+    shadows: int = 3,
     time_step: float | None = None,
     seed: int = 0,
     progress: bool = False,
@@ -356,6 +394,9 @@ def skeleton(
         SCYFI steps per seed.
     exact_max_period : int
         Cycles up to this period are decided in exact Rationals, longer ones in balls.
+    shadows : int
+        One-turn seeds per word still without a cycle from which a shadowing orbit is
+        sought (step 5 of the module docstring); 0 skips the step.
     time_step : float, optional
         Δt of a map step, recorded in the result.
     seed : int
@@ -371,7 +412,7 @@ def skeleton(
     Raises
     ------
     UserInputError
-        A bound below 1, or an unknown coding name.
+        A bound below 1, ``shadows`` below 0, or an unknown coding name.
 
     References
     ----------
@@ -401,6 +442,8 @@ def skeleton(
     _check_bounds(
         max_word_length=max_word_length, max_loops=max_loops, n_runs=n_runs, n_steps=n_steps
     )
+    if isinstance(shadows, bool) or not isinstance(shadows, (int, np.integer)) or shadows < 0:
+        raise UserInputError(f"shadows must be an integer ≥ 0, got {shadows!r}")
     if time_step is not None and not (np.isfinite(time_step) and time_step > 0):
         raise UserInputError(f"time_step must be a positive number, got {time_step!r}")
     coding = _coding(m, coding)
@@ -422,14 +465,21 @@ def skeleton(
         ]
     pool: dict[PeriodicOrbit, str] = {}
     order = list(dict.fromkeys(w for w, _ in targets.values()))
+    search = (m, coding, targets, max_loops, candidates, max_iter, exact_max_period)
     for word in tqdm(order, desc="words", disable=not progress):
-        words = [
-            runs[i].regions[t : t + n]
-            for r in range(1, max_loops + 1)
-            for _, i, t, n in _closest_seeds(runs, (word, r), candidates)
-        ]
-        consistent, _ = refine(m, words, max_iter + 1, False)
-        _decide_into(pool, m, coding, consistent, targets, exact_max_period)
+        _search_word(pool, runs, word, *search)
+    for word in order:
+        if shadows and not _count(pool, targets, word):
+            orbits = [
+                _shadowing_orbit(m, coding, runs[i], t, n, 2 * max_loops + 2)
+                for _, i, t, n in _closest_seeds(runs, (word, 1), shadows)
+            ]
+            shadowing = [
+                _Loops.of_free_run(m, coding, orbit, -1, targets, radius, neighbours)
+                for orbit in orbits
+                if len(orbit) > 1
+            ]
+            _search_word(pool, shadowing, word, *search)
     return Skeleton(
         words=tuple(_word_entry(w, pool, targets, _evidence(runs, w)) for w in order),
         coding=repr(coding),
@@ -442,10 +492,17 @@ def skeleton(
 
 @dataclass(frozen=True)
 class _Loops:
-    """A free run's region word, its near-return seeds by (w, r), its closest stretches."""
+    """A free run's region word and loops, near-return seeds and closest stretches.
+
+    ``seeds`` maps (w, r) to near-returns (distance, t, n); ``states`` holds z_t where the
+    one-turn seeds start, for :func:`_shadowing_orbit`.
+    """
 
     regions: np.ndarray
+    starts: np.ndarray
+    letters: str
     seeds: dict
+    states: dict
     closest: dict
 
     @classmethod
@@ -453,11 +510,81 @@ class _Loops:
         run = np.ascontiguousarray(run)
         starts, letters = coding.loops(run)
         longest = max(len(word) for word, _ in targets.values())
+        seeds = _seeds(run, starts, letters, targets, radius, neighbours)
+        turn = [t for (_, r), group in seeds.items() if r == 1 for _, t, _ in group]
         return cls(
             regions=m.region_of(run),
-            seeds=_seeds(run, starts, letters, targets, radius, neighbours),
+            starts=starts,
+            letters=letters,
+            seeds=seeds,
+            states={t: run[t].copy() for t in turn},
             closest=_closest_stretches(run, starts, letters, longest, seed),
         )
+
+
+def _search_word(
+    pool, runs, word, m, coding, targets, max_loops, candidates, max_iter, exact_max_period
+) -> None:
+    """Seed w^r, r ≤ max_loops, from the runs' closest near-returns; refine; decide."""
+    words = [
+        runs[i].regions[t : t + n]
+        for r in range(1, max_loops + 1)
+        for _, i, t, n in _closest_seeds(runs, (word, r), candidates)
+    ]
+    consistent, _ = refine(m, words, max_iter + 1, False)
+    _decide_into(pool, m, coding, consistent, targets, exact_max_period)
+
+
+def _shadowing_orbit(m: PWLMap, coding, loops: _Loops, t: int, n: int, turns: int) -> np.ndarray:
+    """An orbit of ``turns`` · n steps from near z_t that follows its stretch's letters longest.
+
+    The stretch (t, t + n] of the run reads the letters p; the orbits of z_t + x v, v the
+    leading eigenvector of J_{d_{t+n−1}} ⋯ J_{d_t}, are iterated for x on a grid, and the
+    grid narrowed around the x whose orbit reads p p p … for the most steps (the PIM-triple
+    procedure, Nusse & Yorke 1989), down to the float resolution of z_t.
+    """
+    z, regions = loops.states[t], loops.regions[t : t + n]
+    first = int(np.searchsorted(loops.starts, t, side="right"))
+    last = int(np.searchsorted(loops.starts, t + n, side="right"))
+    pattern = loops.letters[first:last]
+    product = np.eye(m.M)
+    for jacobian in m.jacobians[regions]:
+        product = jacobian @ product
+        product /= np.abs(product).max()  # the direction is what counts, not the scale
+    values, vectors = np.linalg.eig(product)
+    direction = np.real(vectors[:, np.argmax(np.abs(values))])
+    direction /= np.linalg.norm(direction)
+    low, high = -_PIM_WIDTH, _PIM_WIDTH
+    resolution = _PIM_RESOLUTION * (1.0 + np.abs(z).max())
+    for _ in range(_PIM_REFINEMENTS):
+        offsets = np.linspace(low, high, _PIM_GRID)
+        orbits = free_run(m, n * turns, 0, z + offsets[:, None] * direction, bounded=False)
+        followed = [_steps_following(coding, orbits[:, i], pattern) for i in range(_PIM_GRID)]
+        best = int(np.argmax(followed))
+        low, high = offsets[max(best - 1, 0)], offsets[min(best + 1, _PIM_GRID - 1)]
+        if followed[best] == len(orbits) or high - low <= resolution:
+            break
+    return _finite_part(orbits[:, best])
+
+
+def _steps_following(coding, orbit: np.ndarray, pattern: str) -> int:
+    """Steps for which an open orbit's loops read the pattern p p p … (its first loop p_0)."""
+    orbit = _finite_part(orbit)
+    starts, letters = coding.loops(orbit)
+    expected = (pattern * (len(letters) // max(len(pattern), 1) + 1))[: len(letters)]
+    wrong = next((i for i, pair in enumerate(zip(letters, expected)) if len(set(pair)) > 1), None)
+    return len(orbit) if wrong is None else int(starts[wrong])
+
+
+def _finite_part(orbit: np.ndarray) -> np.ndarray:
+    """The states of an orbit (T, M) before its first non-finite one."""
+    finite = np.isfinite(orbit).all(axis=1)
+    return orbit if finite.all() else orbit[: int(np.argmin(finite))]
+
+
+#: Half-width of the first PIM interval, its grid, most refinements, and the resolution
+#: (relative to 1 + ‖z_t‖_∞) where it stops.
+_PIM_WIDTH, _PIM_GRID, _PIM_REFINEMENTS, _PIM_RESOLUTION = 1e-2, 9, 40, 1e-15
 
 
 def _closest_seeds(runs: list[_Loops], target: tuple[str, int], candidates: int) -> list:
