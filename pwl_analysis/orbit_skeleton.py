@@ -412,7 +412,12 @@ def skeleton(
     Raises
     ------
     UserInputError
-        A bound below 1, ``shadows`` below 0, or an unknown coding name.
+        A bound below 1, ``shadows`` below 0, a ``time_step`` that is not positive, or an
+        unknown coding name.
+    BudgetError
+        More Lyndon words than :data:`MAX_WORDS`, more turns than :data:`MAX_LOOPS` or more
+        free-run steps than :data:`MAX_STEPS` (refused before any free run, naming the
+        parameter to lower).
 
     References
     ----------
