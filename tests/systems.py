@@ -24,6 +24,13 @@ def tent_map() -> PWLMap:
     return PWLMap.from_alrnn([2.0], [[-4.0]], [0.5], P=1)
 
 
+def tent_file(folder: Path) -> Path:
+    """The tent map of :func:`tent_map` saved as ``folder/tent.npz``; its path."""
+    path = Path(folder) / "tent.npz"
+    np.savez(path, A=[2.0], W=[[-4.0]], h=[0.5], P=1)
+    return path
+
+
 def lozi_map(a: float = 1.7, b: float = 0.5) -> PWLMap:
     """Lozi map x' = 1 − a|x| + y, y' = b x as an AL-RNN on z = (y, x), ReLU on x.
 

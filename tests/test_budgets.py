@@ -25,21 +25,15 @@ from pwl_analysis.errors import BudgetError, Remedy, UserInputError
 from pwl_analysis.methods.exhaustive import word_counts
 from pwl_analysis.words import lyndon_words
 
+import cli_checks
 from systems import reference_file, tent_map
 
 TENT_BOX = ([-0.5], [0.5])
 
 
-@pytest.fixture
-def tent(tmp_path):
-    np.savez(tmp_path / "tent.npz", A=[2.0], W=[[-4.0]], h=[0.5], P=1)
-    return str(tmp_path / "tent.npz")
-
-
 def one_sentence(capsys, command: str) -> str:
     """The error line, checked to be one sentence in the command line's words."""
-    err = capsys.readouterr().err
-    assert err.startswith(f"pwl-analysis {command}: error: ") and err.count("\n") == 1, err
+    err = cli_checks.one_sentence(capsys, command)
     # no Python class name (Scyfi()) or parameter spelling (max_period= ) in it
     assert "()" not in err and not re.search(r"\w=( |,|$)", err), err
     return err

@@ -8,6 +8,7 @@ import pytest
 
 from pwl_analysis.app.cli import main
 
+from cli_checks import one_sentence
 from systems import reference_file
 
 
@@ -35,18 +36,6 @@ def test_bad_input_gives_one_sentence_and_nonzero_exit(capsys):
 
 
 # ---- anticipated failures are one sentence, bugs are not (issue 11) ------------------------
-
-
-@pytest.fixture
-def tent(tmp_path):
-    np.savez(tmp_path / "tent.npz", A=[2.0], W=[[-4.0]], h=[0.5], P=1)
-    return str(tmp_path / "tent.npz")
-
-
-def one_sentence(capsys, command: str) -> str:
-    err = capsys.readouterr().err
-    assert err.startswith(f"pwl-analysis {command}: error: ") and err.count("\n") == 1, err
-    return err
 
 
 @pytest.mark.parametrize(

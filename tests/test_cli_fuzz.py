@@ -26,6 +26,8 @@ from hypothesis import strategies as st
 
 from pwl_analysis.app import cli
 
+from systems import tent_file
+
 #: How long one example may run before it counts as a budget that did not bite (seconds).
 #: A refusal must come at once; the legitimate small computations below take well under it.
 WATCHDOG = 20
@@ -61,7 +63,7 @@ def stubs(monkeypatch):
 
 
 def _write_files(folder: Path) -> None:
-    np.savez(folder / "tent.npz", A=[2.0], W=[[-4.0]], h=[0.5], P=1)
+    tent_file(folder)
     np.savez(folder / "reflection.npz", A=[-1.0], W=[[0.0]], h=[1.0], P=1)
     np.savez(folder / "nan.npz", A=[np.nan], W=[[-4.0]], h=[0.5], P=1)
     np.savez(folder / "shapes.npz", A=[2.0, 1.0], W=[[-4.0]], h=[0.5], P=1)

@@ -12,7 +12,6 @@ import signal
 import types
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from pwl_analysis import _atomic, load_model
@@ -21,28 +20,15 @@ from pwl_analysis.app.cli import main
 from pwl_analysis.loading import read_state_dict
 from pwl_analysis.pwl_map import ModelError
 
+from cli_checks import snapshot
+from systems import tent_file
+
 TINY = ["--epochs", "1", "--M", "6", "--P", "1", "--max-period", "2", "--no-progress"]
 TINY += ["--evaluation-steps", "2000"]
 
 
-def tent(folder: Path) -> Path:
-    """The tent map u ↦ 2u + 1/2 − 4 max(0, u) as an .npz file: two regions, fast to analyse."""
-    path = folder / "tent.npz"
-    np.savez(path, A=[2.0], W=[[-4.0]], h=[0.5], P=1)
-    return path
-
-
 def full_disk(fd):
     raise OSError(errno.ENOSPC, "No space left on device")
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file under ``folder`` (hidden ones too) → its bytes."""
-    return {
-        path.relative_to(folder).as_posix(): path.read_bytes()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
 
 
 def one_line(capsys) -> str:
@@ -104,7 +90,7 @@ def test_analyze_on_a_full_disk_leaves_the_output_folder_as_it_was(tmp_path, cap
     (out / "analysis.json").write_text("earlier analysis")
     (out / "notes.txt").write_text("mine")
     before = snapshot(out)
-    model = tent(tmp_path)
+    model = tent_file(tmp_path)
     monkeypatch.setattr(os, "fsync", full_disk)
     assert main(["analyze", str(model), "--out", str(out), "--max-period", "2"]) == 2
     err = one_line(capsys)
@@ -114,7 +100,7 @@ def test_analyze_on_a_full_disk_leaves_the_output_folder_as_it_was(tmp_path, cap
 
 
 def test_analyze_on_a_full_disk_into_a_new_folder_leaves_nothing(tmp_path, capsys, monkeypatch):
-    model = tent(tmp_path)
+    model = tent_file(tmp_path)
     monkeypatch.setattr(os, "fsync", full_disk)
     assert main(["analyze", str(model), "--out", str(tmp_path / "new"), "--max-period", "2"]) == 2
     assert "the disk is full" in one_line(capsys)
@@ -126,7 +112,7 @@ def test_analyze_into_a_mount_point_renames_only_inside_it(tmp_path, capsys, mon
     # ``out`` is a mounted volume and its parent another; the report must be staged inside.
     out = tmp_path / "volume"
     out.mkdir()
-    model = tent(tmp_path)
+    model = tent_file(tmp_path)
 
     def crossing(real):
         def move(source, target, *args, **kwargs):
@@ -163,7 +149,7 @@ def test_analyze_refuses_a_read_only_folder_before_any_work(tmp_path, capsys, mo
         raise AssertionError("the analysis started")
 
     monkeypatch.setattr(pwl_analysis.app.analysis, "free_run", no_work)
-    assert main(["analyze", str(tent(tmp_path)), "--out", str(out)]) == 2
+    assert main(["analyze", str(tent_file(tmp_path)), "--out", str(out)]) == 2
     err = one_line(capsys)
     assert f"in {out}: the file system is read-only; nothing was written" in err
     assert list(out.iterdir()) == []
@@ -174,7 +160,7 @@ def test_analyze_refuses_a_folder_without_write_permission(tmp_path, capsys):
     out = tmp_path / "out"
     out.mkdir(mode=0o555)
     try:
-        assert main(["analyze", str(tent(tmp_path)), "--out", str(out)]) == 2
+        assert main(["analyze", str(tent_file(tmp_path)), "--out", str(out)]) == 2
     finally:
         out.chmod(0o755)
     assert "permission is denied; nothing was written" in one_line(capsys)
@@ -182,7 +168,7 @@ def test_analyze_refuses_a_folder_without_write_permission(tmp_path, capsys):
 
 def test_analyze_refuses_a_name_too_long_before_any_work(tmp_path, capsys):
     out = tmp_path / ("x" * 300)
-    assert main(["analyze", str(tent(tmp_path)), "--out", str(out)]) == 2
+    assert main(["analyze", str(tent_file(tmp_path)), "--out", str(out)]) == 2
     err = one_line(capsys)
     assert "is 300 bytes long, more than the 255 bytes" in err and "nothing was written" in err
     assert [p.name for p in tmp_path.iterdir()] == ["tent.npz"]
@@ -196,7 +182,7 @@ def test_an_output_name_that_is_not_utf8_is_refused_before_any_work(
 
     monkeypatch.setattr(training.loop, "train", None)  # calling it would fail the test
     out = tmp_path / os.fsdecode(b"out\xff")
-    model = tent(tmp_path)
+    model = tent_file(tmp_path)
     arguments = [str(model)] if command == "analyze" else ["lorenz63", *TINY]
     assert main([command, *arguments, "--out", str(out)]) == 2
     err = one_line(capsys)
@@ -225,19 +211,9 @@ def instant_training(monkeypatch):
     def train(config, folder, **kwargs):
         folder = Path(folder)
         folder.mkdir(parents=True)
-        tent(folder).rename(folder / "model.npz")
+        tent_file(folder).rename(folder / "model.npz")
         (folder / "checkpoint.npz").write_bytes(b"training state")
         return Trained(folder)
-
-    monkeypatch.setattr(training.loop, "train", train)
-
-
-@pytest.fixture
-def no_training(monkeypatch):
-    import training.loop
-
-    def train(*args, **kwargs):
-        raise AssertionError("training started")
 
     monkeypatch.setattr(training.loop, "train", train)
 
@@ -367,7 +343,7 @@ def test_a_fault_no_writer_names_is_still_one_sentence(tmp_path, capsys, monkeyp
 
     monkeypatch.setattr(pwl_analysis.app.cli, "write_latex", write_latex)
     target = tmp_path / "m.tex"
-    assert main(["latex", str(tent(tmp_path)), "-o", str(target)]) == 2
+    assert main(["latex", str(tent_file(tmp_path)), "-o", str(target)]) == 2
     assert f"{target}: the disk is full (No space left on device)" in one_line(capsys)
 
 
@@ -399,7 +375,7 @@ def test_analyze_many_skips_special_files_with_a_note(tmp_path, deadline):
 
     folder = tmp_path / "models"
     folder.mkdir()
-    tent(folder)
+    tent_file(folder)
     for name in ("pipe", "pipe.npz"):
         os.mkfifo(folder / name)
     assert find_checkpoints(folder) == [folder / "tent.npz"]

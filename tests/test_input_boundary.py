@@ -15,32 +15,8 @@ import pytest
 
 from pwl_analysis.app.cli import main
 
-
-@pytest.fixture
-def no_training(monkeypatch):
-    """Training that fails the test if it starts: the input must be refused before."""
-    pytest.importorskip("torch")
-    import training.loop
-
-    def started(*args, **kwargs):
-        raise AssertionError("training started")
-
-    monkeypatch.setattr(training.loop, "train", started)
-    monkeypatch.setattr(training.loop, "resume", started)
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file under ``folder`` with its bytes: what must not change."""
-    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
-
-
-def refused(capsys, command: str, *fragments: str) -> str:
-    """The one error line of a refusal, checked to name ``fragments``."""
-    err = capsys.readouterr().err
-    assert err.startswith(f"pwl-analysis {command}: error: ") and err.count("\n") == 1, err
-    assert all(fragment in err for fragment in fragments), err
-    return err
-
+from cli_checks import one_sentence, snapshot
+from systems import tent_file
 
 # ---- 1. data files ------------------------------------------------------------------------
 
@@ -74,7 +50,7 @@ def test_run_refuses_a_data_file_that_is_not_numbers_before_training(
     before = snapshot(tmp_path)
     small = ["--epochs", "3", "--M", "6", "--P", "1", "--max-period", "1", "--no-progress"]
     assert main(["run", "--data", str(data), "--out", str(tmp_path / "R"), *small]) == 2
-    refused(capsys, "run", str(data), BAD_DATA[name][1])
+    one_sentence(capsys, "run", str(data), BAD_DATA[name][1])
     assert snapshot(tmp_path) == before  # no report, no R.run, the file as it was
 
 
@@ -85,7 +61,7 @@ def test_train_refuses_a_data_file_that_is_not_numbers_before_training(
     data = write_bad_data(tmp_path, name)
     before = snapshot(tmp_path)
     assert main(["train", "--data", str(data), "--out", str(tmp_path / "run")]) == 2
-    refused(capsys, "train", str(data), BAD_DATA[name][1])
+    one_sentence(capsys, "train", str(data), BAD_DATA[name][1])
     assert snapshot(tmp_path) == before
 
 
@@ -93,7 +69,7 @@ def test_train_refuses_a_data_file_that_is_not_numbers_before_training(
 def test_a_data_file_that_is_a_pipe_is_refused_without_reading_it(tmp_path, capsys, no_training):
     os.mkfifo(tmp_path / "pipe.npy")  # reading it would block for ever
     assert main(["run", "--data", str(tmp_path / "pipe.npy"), "--out", str(tmp_path / "R")]) == 2
-    refused(capsys, "run", "pipe.npy is not a regular file (a folder, pipe or device)")
+    one_sentence(capsys, "run", "pipe.npy is not a regular file (a folder, pipe or device)")
     assert [p.name for p in tmp_path.iterdir()] == ["pipe.npy"]
 
 
@@ -105,7 +81,7 @@ def test_run_refuses_data_with_more_columns_than_units_before_training(
     before = snapshot(tmp_path)
     argv = ["run", "--data", str(data), "--out", str(tmp_path / "R"), "--M", "3", "--P", "1"]
     assert main(argv) == 2
-    refused(capsys, "run", "have N = 4 dimensions, more than M = 3 units")
+    one_sentence(capsys, "run", "have N = 4 dimensions, more than M = 3 units")
     assert snapshot(tmp_path) == before
 
 
@@ -153,7 +129,7 @@ def test_sweep_refuses_a_bad_configuration_before_any_run(tmp_path, capsys, no_r
     before = snapshot(tmp_path)
     argv = ["sweep", str(tmp_path / name), "--out", str(tmp_path / "S"), "--workers", "1"]
     assert main([*argv, "--no-progress"]) == 2
-    refused(capsys, "sweep", message)
+    one_sentence(capsys, "sweep", message)
     assert snapshot(tmp_path) == before  # no sweep folder: no run started
 
 
@@ -163,7 +139,7 @@ def test_sweep_refuses_a_data_file_that_is_not_numbers_before_any_run(tmp_path, 
     (tmp_path / "s.json").write_text(json.dumps(settings))
     before = snapshot(tmp_path)
     assert main(["sweep", str(tmp_path / "s.json"), "--out", str(tmp_path / "S")]) == 2
-    refused(capsys, "sweep", "grid point P = 0: ", "row 2, column 2 holds 'x'")
+    one_sentence(capsys, "sweep", "grid point P = 0: ", "row 2, column 2 holds 'x'")
     assert snapshot(tmp_path) == before
 
 
@@ -188,7 +164,7 @@ def test_sweep_refuses_a_data_file_that_is_not_numbers_before_any_run(tmp_path, 
 def test_a_box_that_does_not_fit_the_map_is_refused_before_the_search(
     tmp_path, capsys, monkeypatch, command, box, message
 ):
-    np.savez(tmp_path / "tent.npz", A=[2.0], W=[[-4.0]], h=[0.5], P=1)
+    tent_file(tmp_path)
     import pwl_analysis.entropy
     import pwl_analysis.methods.admissible_tree
     import pwl_analysis.methods.exhaustive
@@ -205,7 +181,7 @@ def test_a_box_that_does_not_fit_the_map_is_refused_before_the_search(
     before = snapshot(tmp_path)
     name, *options = command.split()
     assert main([name, str(tmp_path / "tent.npz"), *options, "--box", *box]) == 2
-    refused(capsys, name, message)
+    one_sentence(capsys, name, message)
     assert snapshot(tmp_path) == before
 
 
@@ -213,7 +189,7 @@ def test_entropy_in_a_box_no_orbit_stays_in_is_zero_not_a_traceback(tmp_path, ca
     # The tent map u ↦ 1/2 − 2|u| sends the point box {0} (on the closure of both regions:
     # two 1-blocks) to 1/2, outside it: no admissible 2-block, so the entropy of what stays in
     # the box is 0 (an empty level was a traceback; found by the CLI fuzz).
-    np.savez(tmp_path / "tent.npz", A=[2.0], W=[[-4.0]], h=[0.5], P=1)
+    tent_file(tmp_path)
     assert main(["entropy", str(tmp_path / "tent.npz"), "--box", "0", "0", "--json"]) == 0
     bounds = json.loads(capsys.readouterr().out)
     assert bounds["upper"] == 0.0 and bounds["word_counts"][:2] == [2, 0]
@@ -283,7 +259,7 @@ def test_resume_refuses_a_stored_config_that_is_wrong_or_no_longer_matches_its_c
     else:
         argv = ["run", "--out", str(stopped_run.with_suffix("")), "--resume", "--no-progress"]
     assert main(argv) == 2
-    refused(capsys, command, str(stopped_run), message)
+    one_sentence(capsys, command, str(stopped_run), message)
     assert snapshot(stopped_run.parent) == before
 
 
@@ -291,7 +267,7 @@ def test_resume_refuses_data_whose_columns_changed(stopped_run, capsys, no_train
     np.save(stopped_run.parent / "series.npy", np.random.default_rng(1).normal(size=(1000, 4)))
     before = snapshot(stopped_run.parent)
     assert main(["train", "--resume", str(stopped_run), "--no-progress"]) == 2
-    refused(capsys, "train", "trained on 3 data dimensions, the data now have 4")
+    one_sentence(capsys, "train", "trained on 3 data dimensions, the data now have 4")
     assert snapshot(stopped_run.parent) == before
 
 
@@ -325,7 +301,7 @@ def test_run_refuses_training_options_out_of_range_before_training(
     tmp_path, capsys, no_training, options, message
 ):
     assert main(["run", "lorenz63", "--out", str(tmp_path / "R"), *options]) == 2
-    refused(capsys, "run", message)
+    one_sentence(capsys, "run", message)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -347,7 +323,7 @@ def test_train_refuses_training_options_out_of_range_before_training(
 ):
     argv = ["train", "--system", "lorenz63", "--out", str(tmp_path / "run"), *options]
     assert main(argv) == 2
-    refused(capsys, "train", message)
+    one_sentence(capsys, "train", message)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -387,7 +363,7 @@ def test_a_model_or_batch_too_large_for_memory_is_refused_before_training(
 ):
     argv = ["train", "--system", "lorenz63", "--out", str(tmp_path / "run"), *options]
     assert main(argv) == 2
-    refused(capsys, "train", message)
+    one_sentence(capsys, "train", message)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -420,9 +396,9 @@ def test_analyze_many_refuses_options_before_reading_any_model(
         raise AssertionError("a model was analysed")
 
     monkeypatch.setattr(pwl_analysis.app.batch, "dask_client", started)
-    np.savez(tmp_path / "tent.npz", A=[2.0], W=[[-4.0]], h=[0.5], P=1)
+    tent_file(tmp_path)
     before = snapshot(tmp_path)
     out = tmp_path / "reports"
     assert main(["analyze-many", str(tmp_path), "--out", str(out), *options]) == 2
-    refused(capsys, "analyze-many", message)
+    one_sentence(capsys, "analyze-many", message)
     assert snapshot(tmp_path) == before and not out.exists()

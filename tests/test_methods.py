@@ -6,7 +6,6 @@ import dataclasses
 import itertools
 import json
 
-import numpy as np
 import pytest
 import sympy
 from sympy import QQ
@@ -170,12 +169,6 @@ def test_a_new_method_is_on_the_command_line(every_word, tent, capsys):
 
 
 # ---- the command line: --method and options generated from the fields ----------------------
-
-
-@pytest.fixture
-def tent(tmp_path):
-    np.savez(tmp_path / "tent.npz", A=[2.0], W=[[-4.0]], h=[0.5], P=1)
-    return str(tmp_path / "tent.npz")
 
 
 def _cycles_help(capsys) -> str:

@@ -148,17 +148,6 @@ def run(out, *extra):
     return main(["run", "lorenz63", "--out", str(out), *TINY, *extra])
 
 
-@pytest.fixture
-def no_training(monkeypatch):
-    """Training that fails the test if it starts: the options must be refused before."""
-    import training.loop
-
-    def train(*args, **kwargs):
-        raise AssertionError("training started")
-
-    monkeypatch.setattr(training.loop, "train", train)
-
-
 def test_overwrite_refuses_a_folder_that_is_not_a_report_and_keeps_its_files(
     tmp_path, capsys, no_training
 ):
