@@ -50,7 +50,7 @@ from pwl_analysis import (
 )
 from pwl_analysis.cycle_equation import _exact_cycle_equation
 from pwl_analysis.methods.seeded import certify_cycle
-from pwl_analysis.words import lyndon_words
+from pwl_analysis.words import lyndon_strings
 
 OFFICIAL = (
     Path(__file__).resolve().parents[2] / "shared" / "reference" / "alrnn-dsr" / "lorenz_m20_p2.pt"
@@ -68,11 +68,7 @@ def _timed(function, *args):
 
 def _flow_words(max_length: int) -> list[str]:
     """Binary Lyndon words of length 2…max_length: Lorenz-63 has an orbit for each."""
-    return [
-        "".join("LR"[x] for x in word)
-        for k in range(2, max_length + 1)
-        for word in lyndon_words(2, k).tolist()
-    ]
+    return lyndon_strings("LR", max_length, min_length=2)
 
 
 def _table(result, coding) -> dict[str, list]:

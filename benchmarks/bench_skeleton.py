@@ -20,14 +20,14 @@ project's simulated series (``training/data.py``).  A run folder's own Δt is re
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 
 from pwl_analysis import TrajectorySeeded, compare_skeletons, load_model, lorenz_coding, skeleton
-from pwl_analysis.words import lyndon_words
+from pwl_analysis.app.skeleton_reference import run_time_step
+from pwl_analysis.words import lyndon_strings
 from training.truth import flow_reference
 
 HERE = Path(__file__).resolve().parent
@@ -35,22 +35,6 @@ OFFICIAL = HERE.parents[1] / "shared" / "reference" / "alrnn-dsr" / "lorenz_m20_
 PROJECT = HERE / "models" / "lorenz63_m20_p2.npz"
 #: Sampling interval of the published Lorenz-63 data and of training/data.py's series.
 LORENZ_DT = 0.01
-
-
-def _words(max_length: int) -> list[str]:
-    return [
-        "".join("LR"[x] for x in word)
-        for k in range(2, max_length + 1)
-        for word in lyndon_words(2, k).tolist()
-    ]
-
-
-def _time_step(path: Path) -> float:
-    config = path / "config.json"
-    if config.is_file():
-        dt = json.loads(config.read_text()).get("dt")
-        return LORENZ_DT if dt is None else float(dt)
-    return LORENZ_DT
 
 
 def _baseline(m, coding, max_period: int) -> tuple[set[str], float]:
@@ -63,10 +47,12 @@ def _one(name: str, path: Path, P: int | None, reference, args) -> dict:
     m = load_model(path, P=P)
     coding = lorenz_coding(m)
     start = time.perf_counter()
-    found = skeleton(m, coding, args.max_word_length, args.max_loops, time_step=_time_step(path))
+    found = skeleton(
+        m, coding, args.max_word_length, args.max_loops, time_step=run_time_step(path) or LORENZ_DT
+    )
     seconds = time.perf_counter() - start
     comparison = compare_skeletons(found, reference, observation=coding.observation)
-    targets = _words(args.max_word_length)
+    targets = lyndon_strings("LR", args.max_word_length, min_length=2)
     covered = sum(found[w].found for w in targets)
     named, base_seconds = _baseline(m, coding, args.max_period)
     base_covered = sum(w in named for w in targets)

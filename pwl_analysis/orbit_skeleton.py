@@ -94,7 +94,7 @@ from pwl_analysis.methods.scyfi import refine
 from pwl_analysis.methods.seeded import _decide, near_returns
 from pwl_analysis.orbits import PeriodicOrbit
 from pwl_analysis.pwl_map import PWLMap
-from pwl_analysis.words import lyndon_words, primitive_period
+from pwl_analysis.words import lyndon_strings, primitive_period
 
 #: Most Lyndon words one search takes (a bound Σ q^n / n on their count is checked first).
 MAX_WORDS = 4096
@@ -649,14 +649,11 @@ def _targets(alphabet: str, max_word_length: int, max_loops: int) -> dict[str, t
     Lyndon words are taken in the alphabet's string order, the order of the least rotations
     the codings name cycles by.
     """
-    letters = "".join(sorted(alphabet))
-    targets = {}
-    for length in range(1, max_word_length + 1):
-        for row in lyndon_words(len(letters), length):
-            word = "".join(letters[i] for i in row)
-            for r in range(1, max_loops + 1):
-                targets[word * r] = (word, r)
-    return targets
+    return {
+        word * r: (word, r)
+        for word in lyndon_strings(alphabet, max_word_length)
+        for r in range(1, max_loops + 1)
+    }
 
 
 def _seeds(run, starts, letters, targets, radius, neighbours) -> dict:

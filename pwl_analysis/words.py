@@ -132,6 +132,36 @@ def lyndon_words(
     return _unpack(codes, length, bits)
 
 
+def lyndon_strings(letters: str, max_length: int, min_length: int = 1) -> list[str]:
+    """Lyndon words over the letters of a coarse coding, as strings, by length then in order.
+
+    The letters are taken in their string order (the order of the least rotations that the
+    codings name cycles by), so ``"RL"`` and ``"LR"`` give the same words.
+
+    Parameters
+    ----------
+    letters : str
+        The alphabet, one character per letter.
+    max_length, min_length : int
+        The longest and the shortest word.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> lyndon_strings("RL", 3)
+    ['L', 'R', 'LR', 'LLR', 'LRR']
+    """
+    ordered = "".join(sorted(letters))
+    return [
+        "".join(ordered[i] for i in row)
+        for length in range(min_length, max_length + 1)
+        for row in lyndon_words(len(ordered), length)
+    ]
+
+
 def _lyndon_words_unpacked(n_letters, length, allowed, max_words) -> np.ndarray:
     words = np.arange(n_letters, dtype=np.int64)[:, None]
     for _ in range(1, length):

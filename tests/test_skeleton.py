@@ -13,7 +13,8 @@ from pwl_analysis import (
     rossler_coding,
     skeleton,
 )
-from pwl_analysis.app.cli import _time_step, main
+from pwl_analysis.app.cli import main
+from pwl_analysis.app.skeleton_reference import run_time_step
 from pwl_analysis.errors import UserInputError
 from pwl_analysis.free_runs import free_run
 from pwl_analysis.orbit_skeleton import (
@@ -190,10 +191,10 @@ def test_region_loops_of_an_open_run_are_marked_by_their_visits():
 
 def test_time_step_of_a_training_run_folder(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps({"system": "rossler", "dt": None}))
-    assert _time_step(tmp_path) == SYSTEMS["rossler"][1]  # the system's own sampling
+    assert run_time_step(tmp_path) == SYSTEMS["rossler"][1]  # the system's own sampling
     (tmp_path / "config.json").write_text(json.dumps({"system": "lorenz63", "dt": 0.005}))
-    assert _time_step(tmp_path) == 0.005
-    assert _time_step(tmp_path / "model.pt") is None  # not a run folder: unknown
+    assert run_time_step(tmp_path) == 0.005
+    assert run_time_step(tmp_path / "model.pt") is None  # not a run folder: unknown
 
 
 @pytest.mark.parametrize(

@@ -69,7 +69,7 @@ from scipy.integrate import solve_ivp
 from pwl_analysis.coarse import SectionCoding
 from pwl_analysis.errors import UserInputError
 from pwl_analysis.skeleton_comparison import Reference, ReferenceOrbit
-from pwl_analysis.words import least_rotation_shift, lyndon_words
+from pwl_analysis.words import least_rotation_shift, lyndon_strings
 from training.data import SYSTEMS, DataError, simulate
 
 #: Newton stops when every residual component is below this (the system's units).
@@ -427,16 +427,14 @@ def flow_periodic_orbits(system: str, max_word_length: int = 6) -> FlowSkeleton:
     times, points = _seed_orbit(system)
     letters = section.word(points)
     orbits, absent = [], []
-    for length in range(1, max_word_length + 1):
-        for codes in lyndon_words(2, length):
-            word = "".join(section.letters[c] for c in codes)
-            candidates = _seeds(system, word, letters, points)
-            if kneading is not None and not _admitted(word, kneading):
-                closest = candidates[0][0] if candidates else float("nan")
-                absent.append(AbsentWord(word, Absence.NOT_ADMITTED, closest, 0))
-                continue
-            found = _search(system, section, word, candidates, times)
-            (orbits if isinstance(found, FlowOrbit) else absent).append(found)
+    for word in lyndon_strings(section.letters, max_word_length):
+        candidates = _seeds(system, word, letters, points)
+        if kneading is not None and not _admitted(word, kneading):
+            closest = candidates[0][0] if candidates else float("nan")
+            absent.append(AbsentWord(word, Absence.NOT_ADMITTED, closest, 0))
+            continue
+        found = _search(system, section, word, candidates, times)
+        (orbits if isinstance(found, FlowOrbit) else absent).append(found)
     return FlowSkeleton(system, max_word_length, tuple(orbits), tuple(absent), kneading)
 
 

@@ -18,7 +18,7 @@ from pwl_analysis.app._search_options import (
 from pwl_analysis.app.analysis import analyze, attractor_exact_graph
 from pwl_analysis.app.batch import analyze_many
 from pwl_analysis.app.run import add_run_command
-from pwl_analysis.app.skeleton_reference import FLOW_SYSTEMS, reference_for
+from pwl_analysis.app.skeleton_reference import FLOW_SYSTEMS, reference_for, run_time_step
 from pwl_analysis.app.sweep import SweepConfig, sweep
 from pwl_analysis.app.train import add_train_command
 from pwl_analysis.bifurcation import bifurcations
@@ -36,7 +36,6 @@ from pwl_analysis.orbits import CycleSet
 from pwl_analysis.rational import rationalize
 from pwl_analysis.skeleton_comparison import compare_skeletons
 from pwl_analysis.topology import graph_topology
-from training.data import SYSTEMS
 
 #: Anticipated failures, reported as one sentence and exit status 2 instead of a traceback:
 #: bad input raised where it enters (UserInputError, among them the budgets of the searches
@@ -318,7 +317,7 @@ def _add_analyze(commands: argparse._SubParsersAction) -> None:
 def _skeleton_command(args: argparse.Namespace) -> None:
     m = load_model(args.model, P=args.P, model_type=args.model_type)
     coding = CODINGS[args.coding](m)
-    time_step = _time_step(Path(args.model)) if args.time_step is None else args.time_step
+    time_step = run_time_step(Path(args.model)) if args.time_step is None else args.time_step
     reference = None
     if args.against is not None and args.against not in FLOW_SYSTEMS:  # read before the search
         reference = reference_for(args.against, coding, args.max_word_length, time_step)
@@ -343,19 +342,6 @@ def _skeleton_command(args: argparse.Namespace) -> None:
         print(f"{m}\n{skeleton_table(found)}\n{found!r}")
         if against is not None:
             print(f"\n{against}")
-
-
-def _time_step(model: Path) -> float | None:
-    """Δt of a training run folder's series (its config, else its system's default)."""
-    from training.checkpoint import load_config
-
-    if not (model / "config.json").is_file():
-        return None
-    config = load_config(model)
-    if config.dt is not None:
-        return float(config.dt)
-    system = SYSTEMS.get(config.system)
-    return None if system is None else float(system[1])
 
 
 def _add_skeleton(commands: argparse._SubParsersAction) -> None:

@@ -18,10 +18,27 @@ from pwl_analysis.close_return import close_returns
 from pwl_analysis.coarse import SectionCoding
 from pwl_analysis.errors import UserInputError
 from pwl_analysis.skeleton_comparison import close_return_reference
-from pwl_analysis.words import lyndon_words
+from pwl_analysis.words import lyndon_strings
 
 #: Built-in systems whose periodic orbits are computed from their equations.
 FLOW_SYSTEMS = ("lorenz63", "rossler")
+
+
+def run_time_step(model: Path) -> float | None:
+    """Δt of a training run folder's series (its config, else its system's default).
+
+    None for a model that is not a run folder (a ``.pt`` or ``.npz`` file): its Δt is unknown.
+    """
+    from training.checkpoint import load_config
+    from training.data import SYSTEMS
+
+    if not (Path(model) / "config.json").is_file():
+        return None
+    config = load_config(model)
+    if config.dt is not None:
+        return float(config.dt)
+    system = SYSTEMS.get(config.system)
+    return None if system is None else float(system[1])
 
 
 def reference_for(against: str, coding, max_word_length: int, time_step: float | None):
@@ -80,11 +97,6 @@ def reference_for(against: str, coding, max_word_length: int, time_step: float |
     max_period = min(longest, len(series) // 2)
     returns = close_returns(series[:, :d], time_step, observed, max_period=max_period)
     kept = [record for record in returns if len(record.word) <= max_word_length]
-    letters = "".join(sorted(observed.letters))
-    searched = [
-        "".join(letters[i] for i in word)
-        for length in range(1, max_word_length + 1)
-        for word in lyndon_words(len(letters), length)
-    ]
+    searched = lyndon_strings(observed.letters, max_word_length)
     name = f"close returns of {Path(against).name} (absent: not seen)"
     return close_return_reference(kept, name, searched)
